@@ -1,0 +1,191 @@
+//! The command line: commands, and the argument groups they share.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dbward",
+    version,
+    about = "Keeps a PostgreSQL database (plain or Supabase) in the shape its project says.",
+    long_about = "Keeps a PostgreSQL database (plain or Supabase) in the shape its project says: \
+numbered migrations up and down with checksums and an advisory lock.\n\n\
+With no database configured (no --database-url, DATABASE_URL, PGHOST/PGDATABASE or \
+database_url in dbward.toml), dbward starts a PostgreSQL of its own under .dbward/.",
+    after_help = "Exit codes: 0 done, 1 the work failed, 2 bad invocation or input files, 3 a check found problems.\n\n\
+Examples:\n  dbward new add_invoices\n  dbward up\n  dbward status\n  dbward down --steps 1\n  \
+dbward --database-url postgres://app@db.example.com/app?sslmode=verify-full up --dry-run"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub paths: PathArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnectionArgs {
+    /// postgres:// URL or libpq key=value string; sslmode may be disable, prefer, require,
+    /// verify-ca or verify-full
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// How long to wait for another runner's migration lock before giving up [default: 60s]
+    #[arg(
+        long,
+        global = true,
+        env = "DBWARD_WAIT_FOR_LOCK",
+        value_name = "DURATION"
+    )]
+    pub wait_for_lock: Option<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Project")]
+pub struct PathArgs {
+    /// The project folder, holding dbward.toml, migrations/ and rollbacks/ [default: .]
+    #[arg(short = 'C', long, global = true, value_name = "DIR")]
+    pub project_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// table for people, json for machines (one document on stdout)
+    #[arg(long, global = true, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print nothing but errors and the final result
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct AllowArgs {
+    /// Go on although an applied migration's file changed since
+    #[arg(long)]
+    pub allow_modified: bool,
+    /// Go on although an applied migration's file is gone
+    #[arg(long)]
+    pub allow_missing: bool,
+    /// Apply pending migrations numbered below the newest applied one
+    #[arg(long)]
+    pub allow_out_of_order: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the next numbered migration and its rollback
+    #[command(
+        after_help = "Example:\n  dbward new add_invoices   # migrations/004_add_invoices.sql + rollbacks/004_add_invoices.sql"
+    )]
+    New {
+        /// Name of the change: letters, digits, `_` and `-` (spaces become `_`)
+        name: String,
+    },
+    /// List every migration with its state, when it was applied and how long it took
+    #[command(
+        after_help = "Example:\n  dbward status --exit-code   # exit 3 when anything is pending"
+    )]
+    Status {
+        /// Exit with code 3 when migrations are pending
+        #[arg(long)]
+        exit_code: bool,
+    },
+    /// Apply pending migrations in order
+    #[command(
+        after_help = "Examples:\n  dbward up\n  dbward up --to 12 --dry-run\n  dbward up --single-transaction"
+    )]
+    Up {
+        /// Apply migrations up to and including this number
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        /// Print what would run and change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply all pending migrations in one transaction: all or nothing
+        #[arg(long)]
+        single_transaction: bool,
+        #[command(flatten)]
+        allow: AllowArgs,
+    },
+    /// Run rollbacks, newest first (one step by default)
+    #[command(
+        after_help = "Examples:\n  dbward down\n  dbward down --steps 3\n  dbward down --to 0   # everything"
+    )]
+    Down {
+        /// How many applied migrations to roll back
+        #[arg(long, value_name = "K", conflicts_with = "to")]
+        steps: Option<usize>,
+        /// Roll back every migration numbered above N (0 for all)
+        #[arg(long, value_name = "N")]
+        to: Option<u64>,
+        /// Print what would run and change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Roll back the newest migration and apply it again
+    #[command(after_help = "Example:\n  dbward redo   # while writing a migration")]
+    Redo {
+        /// Print what would run and change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Check that the database and the files agree; exit 3 when they do not
+    #[command(after_help = "Example:\n  dbward validate --allow-out-of-order")]
+    Validate {
+        #[command(flatten)]
+        allow: AllowArgs,
+    },
+    /// Accept edited migrations' new checksums and clear failed no-transaction migrations
+    #[command(after_help = "Example:\n  dbward repair --dry-run")]
+    Repair {
+        /// Print what would change and change nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Adopt an existing database as having every migration up to N applied
+    #[command(
+        after_help = "Example:\n  dbward baseline 8   # the schema of 001..008 is already there"
+    )]
+    Baseline {
+        /// The newest migration the database already has
+        version: u64,
+    },
+    /// Manage dbward's own local PostgreSQL under .dbward/
+    Local {
+        #[command(subcommand)]
+        action: LocalAction,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum LocalAction {
+    /// Create the cluster if needed and start it
+    Start,
+    /// Stop the server (the data stays)
+    Stop,
+    /// Say whether it exists and runs
+    Status,
+    /// Print its connection URL (for psql and other tools)
+    Url,
+    /// Stop it and delete .dbward/ with all its data
+    Destroy,
+}

@@ -1,0 +1,610 @@
+//! `status`, `up`, `down`, `redo`, `validate`, `repair`, `baseline`: the pure plan, then the
+//! database work, one transaction per migration under the advisory lock.
+
+use std::time::Instant;
+
+use postgres::{Client, GenericClient};
+
+use super::Context;
+use crate::config::Compat;
+use crate::db::apply;
+use crate::db::connect::Target;
+use crate::db::history::{Event, History};
+use crate::db::lock::{self, LockKey};
+use crate::db::shim::{self, ShimOutcome};
+use crate::error::{Direction, Error, Result};
+use crate::migrate::model::{Migration, Outcome, TransactionMode, Version};
+use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
+use crate::report::*;
+
+/// Takes the migration lock inside `client`'s transaction, saying who holds it while waiting.
+fn take_lock(ctx: &Context, key: LockKey, client: &mut impl GenericClient) -> Result<()> {
+    let out = ctx.out;
+    lock::acquire_xact(client, key, ctx.settings.wait_for_lock, &mut |holder| {
+        out.waiting_for_lock(holder)
+    })
+}
+
+/// A connected runner: the client, dbward's tables and the lock key.
+struct Runner<'a> {
+    ctx: &'a Context,
+    client: Client,
+    target: Target,
+    history: History,
+    key: LockKey,
+}
+
+impl<'a> Runner<'a> {
+    fn connect(ctx: &'a Context) -> Result<Runner<'a>> {
+        let (client, target) = ctx.connect()?;
+        let schema = &ctx.settings.schema;
+        Ok(Runner {
+            ctx,
+            client,
+            target,
+            history: History::new(schema),
+            key: LockKey::migrations(schema),
+        })
+    }
+
+    fn database(&self) -> String {
+        self.target.describe()
+    }
+
+    /// dbward's tables and, with `compat = "supabase"`, the auth shim: once, under the lock.
+    fn prepare(&mut self) -> Result<()> {
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(Error::db("starting a transaction"))?;
+        take_lock(self.ctx, self.key, &mut tx)?;
+        self.history.ensure(&mut tx)?;
+        let shim = match self.ctx.settings.compat {
+            Compat::Supabase => Some(shim::ensure_supabase(&mut tx)?),
+            Compat::None => None,
+        };
+        tx.commit()
+            .map_err(Error::db("committing dbward's tables"))?;
+        if shim == Some(ShimOutcome::Created) {
+            self.ctx.out.note(
+                "created the Supabase compatibility shim (roles anon, authenticated, service_role; schema auth)",
+            );
+        }
+        Ok(())
+    }
+
+    fn applied(&mut self) -> Result<Vec<crate::migrate::model::Applied>> {
+        self.history.load(&mut self.client)
+    }
+
+    /// Applies one migration in its own transaction. Returns None when another runner applied
+    /// it while this one waited.
+    fn apply_up(&mut self, migration: &Migration, state: State, allow: Allow) -> Result<StepRow> {
+        let started = Instant::now();
+        let version = migration.version;
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(Error::db("starting a transaction"))?;
+        take_lock(self.ctx, self.key, &mut tx)?;
+        let fence = self.history.fence(&mut tx, version)?;
+        if fence.this_recorded {
+            tx.commit().map_err(Error::db("ending a transaction"))?;
+            return Ok(step(
+                migration,
+                Direction::Up,
+                StepOutcome::AlreadyDone,
+                None,
+            ));
+        }
+        if fence.any_failed {
+            return Err(Error::Usage(
+                "another runner's no-transaction migration failed meanwhile; see `dbward status`"
+                    .into(),
+            ));
+        }
+        if let Some(newest) = fence.newest_applied
+            && newest > version
+            && state != State::OutOfOrder
+            && !allow.out_of_order
+        {
+            return Err(vec![Divergence::OutOfOrder {
+                version,
+                path: migration.up.path.clone(),
+                newest_applied: newest,
+            }]
+            .into());
+        }
+        match migration.up.mode {
+            TransactionMode::Transaction => {
+                apply::run_script(&mut tx, &migration.up, version, Direction::Up).map_err(|f| {
+                    apply::failed(
+                        f,
+                        format!(
+                            "migration {version} was rolled back: nothing of it was applied (migrations before it stay applied)"
+                        ),
+                    )
+                })?;
+                let ms = elapsed_ms(started);
+                self.history
+                    .record(&mut tx, migration, Outcome::Succeeded, ms)?;
+                tx.commit()
+                    .map_err(Error::db(format!("committing migration {version}")))?;
+                Ok(step(
+                    migration,
+                    Direction::Up,
+                    StepOutcome::Applied,
+                    Some(ms),
+                ))
+            }
+            TransactionMode::NoTransaction => {
+                // Recorded as failed first, so a crash half-way shows in `status` and stops `up`.
+                self.history
+                    .record(&mut tx, migration, Outcome::Failed, 0)?;
+                tx.commit()
+                    .map_err(Error::db(format!("recording migration {version}")))?;
+                apply::run_statements(&mut self.client, &migration.up, version, Direction::Up)
+                    .map_err(|(done, f)| {
+                        apply::failed(
+                            f,
+                            format!(
+                                "migration {version} runs outside a transaction: {done} statement(s) before this one stay committed. It is recorded as failed and `up` stops until you finish or undo it by hand and run `dbward repair`."
+                            ),
+                        )
+                    })?;
+                let ms = elapsed_ms(started);
+                self.history
+                    .set_outcome(&mut self.client, version, Outcome::Succeeded, ms)?;
+                Ok(step(
+                    migration,
+                    Direction::Up,
+                    StepOutcome::Applied,
+                    Some(ms),
+                ))
+            }
+        }
+    }
+
+    /// Rolls one migration back in its own transaction.
+    fn apply_down(&mut self, migration: &Migration) -> Result<StepRow> {
+        let started = Instant::now();
+        let version = migration.version;
+        let rollback = migration
+            .down
+            .as_ref()
+            .expect("plan_down only returns reversible migrations");
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(Error::db("starting a transaction"))?;
+        take_lock(self.ctx, self.key, &mut tx)?;
+        if !self.history.fence(&mut tx, version)?.this_recorded {
+            tx.commit().map_err(Error::db("ending a transaction"))?;
+            return Ok(step(
+                migration,
+                Direction::Down,
+                StepOutcome::AlreadyDone,
+                None,
+            ));
+        }
+        match rollback.mode {
+            TransactionMode::Transaction => {
+                apply::run_script(&mut tx, rollback, version, Direction::Down).map_err(|f| {
+                    apply::failed(
+                        f,
+                        format!("the rollback of migration {version} was undone: migration {version} stays applied"),
+                    )
+                })?;
+                self.history.remove(&mut tx, version)?;
+                tx.commit()
+                    .map_err(Error::db(format!("committing the rollback of {version}")))?;
+            }
+            TransactionMode::NoTransaction => {
+                self.history
+                    .set_outcome(&mut tx, version, Outcome::Failed, 0)?;
+                tx.commit()
+                    .map_err(Error::db(format!("recording the rollback of {version}")))?;
+                apply::run_statements(&mut self.client, rollback, version, Direction::Down)
+                    .map_err(|(done, f)| {
+                        apply::failed(
+                            f,
+                            format!(
+                                "the rollback of migration {version} runs outside a transaction: {done} statement(s) before this one stay committed. It is recorded as failed until you finish it by hand and run `dbward repair`."
+                            ),
+                        )
+                    })?;
+                self.history.remove(&mut self.client, version)?;
+            }
+        }
+        Ok(step(
+            migration,
+            Direction::Down,
+            StepOutcome::RolledBack,
+            Some(elapsed_ms(started)),
+        ))
+    }
+}
+
+fn elapsed_ms(started: Instant) -> i64 {
+    started.elapsed().as_millis() as i64
+}
+
+fn step(
+    migration: &Migration,
+    direction: Direction,
+    outcome: StepOutcome,
+    execution_ms: Option<i64>,
+) -> StepRow {
+    let script = match direction {
+        Direction::Up => &migration.up,
+        Direction::Down => migration.down.as_ref().unwrap_or(&migration.up),
+    };
+    StepRow {
+        version: migration.version,
+        name: migration.name.clone(),
+        direction,
+        file: script.path.display().to_string(),
+        outcome,
+        execution_ms,
+    }
+}
+
+fn count(entries: &[Entry<'_>], wanted: &[State]) -> usize {
+    entries.iter().filter(|e| wanted.contains(&e.state)).count()
+}
+
+pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
+    let migrations = ctx.migrations()?;
+    let mut runner = Runner::connect(ctx)?;
+    let applied = runner.applied()?;
+    let entries = plan::status(&migrations, &applied);
+    let pending = count(&entries, &[State::Pending, State::OutOfOrder]);
+    let rows = entries
+        .iter()
+        .map(|e| StatusRow {
+            version: e.version,
+            name: e.name.clone(),
+            state: e.state,
+            file: e.local.map(|m| m.up.path.display().to_string()),
+            reversible: e.local.is_some_and(Migration::is_reversible),
+            mode: e.local.map(|m| m.up.mode),
+            applied_at: e.applied.map(|a| a.applied_at.clone()),
+            applied_by: e.applied.map(|a| a.applied_by.clone()),
+            execution_ms: e.applied.map(|a| a.execution_ms),
+        })
+        .collect();
+    ctx.out.status(&StatusReport {
+        database: runner.database(),
+        schema: ctx.settings.schema.clone(),
+        migrations: rows,
+        pending,
+    });
+    if exit_code && pending > 0 {
+        return Err(Error::Pending(pending));
+    }
+    Ok(())
+}
+
+pub fn up(
+    ctx: &Context,
+    to: Option<u64>,
+    dry_run: bool,
+    single_transaction: bool,
+    allow: Allow,
+) -> Result<()> {
+    let migrations = ctx.migrations()?;
+    let target = to.map(Version);
+    let mut runner = Runner::connect(ctx)?;
+    let mut report = RunReport {
+        command: "up",
+        database: runner.database(),
+        dry_run,
+        single_transaction,
+        steps: Vec::new(),
+    };
+    if dry_run {
+        let applied = runner.applied()?;
+        let entries = plan::status(&migrations, &applied);
+        for migration in plan::plan_up(&entries, target, allow)? {
+            report
+                .steps
+                .push(step(migration, Direction::Up, StepOutcome::WouldRun, None));
+        }
+        ctx.out.run(&report);
+        return Ok(());
+    }
+    runner.prepare()?;
+    if single_transaction {
+        report.steps = up_in_one_transaction(&mut runner, &migrations, target, allow)?;
+        for row in &report.steps {
+            ctx.out.step(row);
+        }
+    } else {
+        let applied = runner.applied()?;
+        let entries = plan::status(&migrations, &applied);
+        let steps: Vec<(&Migration, State)> = plan::plan_up(&entries, target, allow)?
+            .into_iter()
+            .map(|m| {
+                let state = entries
+                    .iter()
+                    .find(|e| e.version == m.version)
+                    .map_or(State::Pending, |e| e.state);
+                (m, state)
+            })
+            .collect();
+        for (migration, state) in steps {
+            let row = runner.apply_up(migration, state, allow)?;
+            ctx.out.step(&row);
+            report.steps.push(row);
+        }
+    }
+    ctx.out.run(&report);
+    Ok(())
+}
+
+fn up_in_one_transaction(
+    runner: &mut Runner<'_>,
+    migrations: &[Migration],
+    target: Option<Version>,
+    allow: Allow,
+) -> Result<Vec<StepRow>> {
+    let started = Instant::now();
+    let mut tx = runner
+        .client
+        .transaction()
+        .map_err(Error::db("starting a transaction"))?;
+    take_lock(runner.ctx, runner.key, &mut tx)?;
+    let applied = runner.history.load(&mut tx)?;
+    let entries = plan::status(migrations, &applied);
+    let steps = plan::plan_up(&entries, target, allow)?;
+    if let Some(m) = steps
+        .iter()
+        .find(|m| m.up.mode == TransactionMode::NoTransaction)
+    {
+        return Err(Error::Usage(format!(
+            "{} is marked `-- dbward:no-transaction`, so it cannot run inside --single-transaction; apply it on its own first",
+            m.up.path.display()
+        )));
+    }
+    let mut rows = Vec::new();
+    for migration in steps {
+        let step_started = Instant::now();
+        apply::run_script(&mut tx, &migration.up, migration.version, Direction::Up).map_err(
+            |f| {
+                apply::failed(
+                    f,
+                    "--single-transaction: the whole run was rolled back, nothing was applied"
+                        .to_string(),
+                )
+            },
+        )?;
+        let ms = elapsed_ms(step_started);
+        runner
+            .history
+            .record(&mut tx, migration, Outcome::Succeeded, ms)?;
+        rows.push(step(
+            migration,
+            Direction::Up,
+            StepOutcome::Applied,
+            Some(ms),
+        ));
+    }
+    tx.commit().map_err(Error::db("committing the run"))?;
+    let _ = started;
+    Ok(rows)
+}
+
+pub fn down(ctx: &Context, steps: Option<usize>, to: Option<u64>, dry_run: bool) -> Result<()> {
+    let target = match (steps, to) {
+        (_, Some(version)) => DownTarget::To(Version(version)),
+        (Some(0), None) => return Err(Error::Usage("--steps must be at least 1".into())),
+        (Some(n), None) => DownTarget::Steps(n),
+        (None, None) => DownTarget::Steps(1),
+    };
+    let migrations = ctx.migrations()?;
+    let mut runner = Runner::connect(ctx)?;
+    let applied = runner.applied()?;
+    let entries = plan::status(&migrations, &applied);
+    let plan = plan::plan_down(&entries, target)?;
+    let mut report = RunReport {
+        command: "down",
+        database: runner.database(),
+        dry_run,
+        single_transaction: false,
+        steps: Vec::new(),
+    };
+    for migration in plan {
+        let row = if dry_run {
+            step(migration, Direction::Down, StepOutcome::WouldRun, None)
+        } else {
+            let row = runner.apply_down(migration)?;
+            ctx.out.step(&row);
+            row
+        };
+        report.steps.push(row);
+    }
+    ctx.out.run(&report);
+    Ok(())
+}
+
+pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
+    let migrations = ctx.migrations()?;
+    let mut runner = Runner::connect(ctx)?;
+    let applied = runner.applied()?;
+    let entries = plan::status(&migrations, &applied);
+    let Some(&migration) = plan::plan_down(&entries, DownTarget::Steps(1))?.first() else {
+        return Err(Error::Usage(
+            "nothing is applied, so there is nothing to redo".into(),
+        ));
+    };
+    // Refuse before rolling back anything: redo must be able to go up again.
+    plan::validate(&entries, Allow::default())
+        .into_iter()
+        .next()
+        .map_or(Ok(()), |d| Err(Error::from(vec![d])))?;
+    if !migration.up.has_statements {
+        return Err(plan::PlanError::Empty {
+            version: migration.version,
+            path: migration.up.path.clone(),
+        }
+        .into());
+    }
+    let mut report = RunReport {
+        command: "redo",
+        database: runner.database(),
+        dry_run,
+        single_transaction: false,
+        steps: Vec::new(),
+    };
+    if dry_run {
+        report.steps.push(step(
+            migration,
+            Direction::Down,
+            StepOutcome::WouldRun,
+            None,
+        ));
+        report
+            .steps
+            .push(step(migration, Direction::Up, StepOutcome::WouldRun, None));
+    } else {
+        let down = runner.apply_down(migration)?;
+        ctx.out.step(&down);
+        let up = runner.apply_up(migration, State::Pending, Allow::default())?;
+        ctx.out.step(&up);
+        report.steps = vec![down, up];
+    }
+    ctx.out.run(&report);
+    Ok(())
+}
+
+pub fn validate(ctx: &Context, allow: Allow) -> Result<()> {
+    let migrations = ctx.migrations()?;
+    let mut runner = Runner::connect(ctx)?;
+    let applied = runner.applied()?;
+    let entries = plan::status(&migrations, &applied);
+    plan::plan_up(&entries, None, allow)?;
+    ctx.out.validate(&ValidateReport {
+        database: runner.database(),
+        applied: count(&entries, &[State::Applied, State::Modified, State::Missing]),
+        pending: count(&entries, &[State::Pending, State::OutOfOrder]),
+    });
+    Ok(())
+}
+
+pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
+    let migrations = ctx.migrations()?;
+    let mut runner = Runner::connect(ctx)?;
+    let database = runner.database();
+    let mut changes = Vec::new();
+    if runner.history.exists(&mut runner.client)? {
+        let mut tx = runner
+            .client
+            .transaction()
+            .map_err(Error::db("starting a transaction"))?;
+        take_lock(ctx, runner.key, &mut tx)?;
+        let applied = runner.history.load(&mut tx)?;
+        for entry in plan::status(&migrations, &applied) {
+            match (entry.state, entry.local, entry.applied) {
+                (State::Modified, Some(local), Some(row)) => {
+                    let detail = format!(
+                        "{}: checksum {} -> {}",
+                        local.up.path.display(),
+                        row.checksum.map_or_else(|| "none".into(), |c| c.short()),
+                        local.up.checksum.short()
+                    );
+                    runner
+                        .history
+                        .set_checksum(&mut tx, entry.version, local.up.checksum)?;
+                    runner.history.log_event(
+                        &mut tx,
+                        entry.version,
+                        Event::ChecksumAccepted,
+                        &detail,
+                    )?;
+                    changes.push(RepairRow {
+                        version: entry.version,
+                        name: entry.name.clone(),
+                        action: RepairAction::ChecksumAccepted,
+                        detail,
+                    });
+                }
+                (State::Failed, _, Some(row)) => {
+                    let detail = format!(
+                        "failed run of {} started {} by {} removed; `up` runs it again",
+                        entry.name, row.applied_at, row.applied_by
+                    );
+                    runner.history.remove(&mut tx, entry.version)?;
+                    runner.history.log_event(
+                        &mut tx,
+                        entry.version,
+                        Event::FailedCleared,
+                        &detail,
+                    )?;
+                    changes.push(RepairRow {
+                        version: entry.version,
+                        name: entry.name.clone(),
+                        action: RepairAction::FailedCleared,
+                        detail,
+                    });
+                }
+                _ => {}
+            }
+        }
+        if dry_run {
+            tx.rollback().map_err(Error::db("ending the dry run"))?;
+        } else {
+            tx.commit().map_err(Error::db("committing the repair"))?;
+        }
+    }
+    ctx.out.repair(&RepairReport {
+        database,
+        dry_run,
+        changes,
+    });
+    Ok(())
+}
+
+pub fn baseline(ctx: &Context, version: u64) -> Result<()> {
+    let baseline = Version(version);
+    let migrations = ctx.migrations()?;
+    let adopted: Vec<&Migration> = migrations
+        .iter()
+        .filter(|m| m.version <= baseline)
+        .collect();
+    if adopted.is_empty() {
+        return Err(Error::Usage(format!(
+            "no migration is numbered {version} or below, so there is nothing to baseline"
+        )));
+    }
+    let mut runner = Runner::connect(ctx)?;
+    runner.prepare()?;
+    let mut tx = runner
+        .client
+        .transaction()
+        .map_err(Error::db("starting a transaction"))?;
+    take_lock(ctx, runner.key, &mut tx)?;
+    if !runner.history.load(&mut tx)?.is_empty() {
+        return Err(Error::Usage(
+            "this database already has a migration history; baseline only adopts a database dbward has never migrated"
+                .into(),
+        ));
+    }
+    for migration in &adopted {
+        runner
+            .history
+            .record(&mut tx, migration, Outcome::Succeeded, 0)?;
+        runner.history.log_event(
+            &mut tx,
+            migration.version,
+            Event::Baseline,
+            &format!("recorded as applied by `dbward baseline {version}`"),
+        )?;
+    }
+    tx.commit().map_err(Error::db("committing the baseline"))?;
+    ctx.out.baseline(&BaselineReport {
+        database: runner.database(),
+        baseline,
+        recorded: adopted.iter().map(|m| m.version).collect(),
+    });
+    Ok(())
+}

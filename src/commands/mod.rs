@@ -1,0 +1,88 @@
+//! Each command: load what it needs, call the pure and database layers, hand a report to
+//! `output`. Errors go back to `main`.
+
+mod local;
+mod migrate;
+mod new;
+
+use postgres::Client;
+
+use crate::cli::{Cli, Command};
+use crate::config::{DatabaseChoice, Settings};
+use crate::db::connect::Target;
+use crate::db::local::LocalCluster;
+use crate::error::{Error, Result};
+use crate::migrate::model::Migration;
+use crate::migrate::source;
+use crate::output::Output;
+
+/// What every command works with.
+pub struct Context {
+    pub settings: Settings,
+    pub out: Output,
+}
+
+impl Context {
+    /// The configured database; with none configured, the local cluster (started on demand).
+    pub fn target(&self) -> Result<Target> {
+        match &self.settings.database {
+            DatabaseChoice::Url(url) => Target::parse(url, &self.settings.pg_env),
+            DatabaseChoice::Environment => Target::from_env(&self.settings.pg_env),
+            DatabaseChoice::Local => {
+                let cluster = LocalCluster::for_project(&self.settings.project_dir);
+                let (target, started) = cluster.ensure_running()?;
+                if started {
+                    self.out.note(&format!(
+                        "started dbward's local PostgreSQL ({}, {})",
+                        cluster.root().display(),
+                        target.describe()
+                    ));
+                }
+                Ok(target)
+            }
+        }
+    }
+
+    pub fn connect(&self) -> Result<(Client, Target)> {
+        let target = self.target()?;
+        let client = target.connect()?;
+        Ok((client, target))
+    }
+
+    /// The project's migrations, or every problem with the files (before any connection).
+    pub fn migrations(&self) -> Result<Vec<Migration>> {
+        source::load(&self.settings.dirs).map_err(Error::Files)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let settings = Settings::resolve(&cli.global)?;
+    let out = Output::new(settings.format, settings.quiet);
+    let ctx = Context { settings, out };
+    match cli.command {
+        Command::New { name } => new::run(&ctx, &name),
+        Command::Status { exit_code } => migrate::status(&ctx, exit_code),
+        Command::Up {
+            to,
+            dry_run,
+            single_transaction,
+            allow,
+        } => migrate::up(&ctx, to, dry_run, single_transaction, allow.into()),
+        Command::Down { steps, to, dry_run } => migrate::down(&ctx, steps, to, dry_run),
+        Command::Redo { dry_run } => migrate::redo(&ctx, dry_run),
+        Command::Validate { allow } => migrate::validate(&ctx, allow.into()),
+        Command::Repair { dry_run } => migrate::repair(&ctx, dry_run),
+        Command::Baseline { version } => migrate::baseline(&ctx, version),
+        Command::Local { action } => local::run(&ctx, action),
+    }
+}
+
+impl From<crate::cli::AllowArgs> for crate::migrate::plan::Allow {
+    fn from(args: crate::cli::AllowArgs) -> Self {
+        crate::migrate::plan::Allow {
+            modified: args.allow_modified,
+            missing: args.allow_missing,
+            out_of_order: args.allow_out_of_order,
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! dbward.toml + environment + flags -> [`Settings`]. Flags win, then the environment, then
+//! the file; every key has a default.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{Format, Global};
+use crate::db::connect::PgEnv;
+use crate::error::{Error, Result};
+use crate::migrate::source::SourceDirs;
+
+pub const CONFIG_FILE: &str = "dbward.toml";
+
+/// What `dbward.toml` may hold.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Discouraged for anything with a password: prefer DATABASE_URL.
+    pub database_url: Option<String>,
+    pub schema: Option<String>,
+    pub migrations_dir: Option<PathBuf>,
+    pub rollbacks_dir: Option<PathBuf>,
+    pub fixtures_dir: Option<PathBuf>,
+    pub wait_for_lock: Option<String>,
+    pub compat: Option<Compat>,
+}
+
+/// Which platform's conventions migrations expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compat {
+    #[default]
+    None,
+    /// Roles anon/authenticated/service_role and `auth.uid()`; a shim is made where missing.
+    Supabase,
+}
+
+/// Where the database comes from.
+#[derive(Debug, Clone)]
+pub enum DatabaseChoice {
+    Url(String),
+    /// PGHOST, PGPORT, PGDATABASE, ... alone.
+    Environment,
+    /// dbward's own cluster under `.dbward/`.
+    Local,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub project_dir: PathBuf,
+    pub dirs: SourceDirs,
+    pub fixtures_dir: PathBuf,
+    pub schema: String,
+    pub wait_for_lock: Duration,
+    pub compat: Compat,
+    pub database: DatabaseChoice,
+    pub pg_env: PgEnv,
+    pub format: Format,
+    pub quiet: bool,
+}
+
+impl Settings {
+    pub fn resolve(global: &Global) -> Result<Settings> {
+        // An empty path keeps file names relative (`migrations/001_x.sql`, not `./migrations/...`).
+        let project_dir = global.paths.project_dir.clone().unwrap_or_default();
+        if !project_dir.as_os_str().is_empty() && !project_dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "project folder {} does not exist",
+                project_dir.display()
+            )));
+        }
+        let file = read_file(&project_dir.join(CONFIG_FILE))?;
+        let pg_env = PgEnv::from_process();
+        let relative = |configured: &Option<PathBuf>, default: &str| {
+            project_dir.join(configured.as_deref().unwrap_or(Path::new(default)))
+        };
+        let schema = std::env::var("DBWARD_SCHEMA")
+            .ok()
+            .or(file.schema.clone())
+            .unwrap_or_else(|| "dbward".to_string());
+        check_schema(&schema)?;
+        let wait = global
+            .connection
+            .wait_for_lock
+            .clone()
+            .or(file.wait_for_lock.clone())
+            .unwrap_or_else(|| "60s".to_string());
+        let wait_for_lock = humantime::parse_duration(&wait).map_err(|e| {
+            Error::Usage(format!(
+                "wait_for_lock `{wait}` is not a duration like 30s or 2m: {e}"
+            ))
+        })?;
+        let database = match (&global.connection.database_url, &file.database_url) {
+            (Some(url), _) if !url.is_empty() => DatabaseChoice::Url(url.clone()),
+            _ if pg_env.names_a_server() => DatabaseChoice::Environment,
+            (_, Some(url)) => DatabaseChoice::Url(url.clone()),
+            _ => DatabaseChoice::Local,
+        };
+        Ok(Settings {
+            dirs: SourceDirs {
+                migrations: relative(&file.migrations_dir, "migrations"),
+                rollbacks: relative(&file.rollbacks_dir, "rollbacks"),
+            },
+            fixtures_dir: relative(&file.fixtures_dir, "fixtures"),
+            schema,
+            wait_for_lock,
+            compat: file.compat.unwrap_or_default(),
+            database,
+            pg_env,
+            format: global.output.format,
+            quiet: global.output.quiet,
+            project_dir,
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(e) => return Err(Error::io(path)(e)),
+    };
+    parse_file(&text).map_err(|message| Error::Config {
+        path: path.to_path_buf(),
+        message,
+    })
+}
+
+pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
+/// dbward's schema must be its own: never `public` (Supabase exposes it over its API).
+fn check_schema(schema: &str) -> Result<()> {
+    if schema.is_empty() || schema == "public" || schema.starts_with("pg_") {
+        return Err(Error::Usage(format!(
+            "schema `{schema}` cannot hold dbward's tables; use a schema of its own such as `dbward`"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_a_default() {
+        let file = parse_file("").unwrap();
+        assert!(file.schema.is_none() && file.compat.is_none());
+    }
+
+    #[test]
+    fn compat_and_paths_are_read() {
+        let file =
+            parse_file("compat = \"supabase\"\nmigrations_dir = \"db/up\"\nwait_for_lock = \"5s\"")
+                .unwrap();
+        assert_eq!(file.compat, Some(Compat::Supabase));
+        assert_eq!(file.migrations_dir, Some(PathBuf::from("db/up")));
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let err = parse_file("shema = \"x\"").unwrap_err();
+        assert!(err.contains("shema"), "{err}");
+    }
+
+    #[test]
+    fn public_is_not_dbwards_schema() {
+        assert!(check_schema("public").is_err());
+        assert!(check_schema("pg_x").is_err());
+        assert!(check_schema("dbward").is_ok());
+    }
+}

@@ -1,0 +1,567 @@
+//! Connecting: a URL or key=value string, libpq's environment, TLS through rustls. The
+//! password never leaves this module in any printable form.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use postgres::config::{Host, SslMode as DriverSslMode};
+use postgres::{Client, Config, NoTls};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::error::{Error, Result};
+
+/// libpq's `sslmode`, all of it (the driver itself knows only the first three).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disable,
+    Prefer,
+    Require,
+    VerifyCa,
+    VerifyFull,
+}
+
+impl SslMode {
+    fn parse(value: &str) -> Result<SslMode> {
+        Ok(match value {
+            "disable" => SslMode::Disable,
+            "allow" | "prefer" => SslMode::Prefer,
+            "require" => SslMode::Require,
+            "verify-ca" => SslMode::VerifyCa,
+            "verify-full" => SslMode::VerifyFull,
+            other => {
+                return Err(Error::Usage(format!(
+                    "sslmode `{other}` is not one of disable, allow, prefer, require, verify-ca, verify-full"
+                )));
+            }
+        })
+    }
+}
+
+/// Where to connect and how, ready to use.
+#[derive(Clone)]
+pub struct Target {
+    config: Config,
+    ssl_mode: SslMode,
+    root_cert: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// libpq's environment variables that dbward honours, read once.
+#[derive(Debug, Clone, Default)]
+pub struct PgEnv {
+    pub host: Option<String>,
+    pub port: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub database: Option<String>,
+    pub sslmode: Option<String>,
+    pub sslrootcert: Option<String>,
+}
+
+impl PgEnv {
+    pub fn from_process() -> PgEnv {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        PgEnv {
+            host: var("PGHOST"),
+            port: var("PGPORT"),
+            user: var("PGUSER"),
+            password: var("PGPASSWORD"),
+            database: var("PGDATABASE"),
+            sslmode: var("PGSSLMODE"),
+            sslrootcert: var("PGSSLROOTCERT"),
+        }
+    }
+
+    /// True when the environment names a server on its own.
+    pub fn names_a_server(&self) -> bool {
+        self.host.is_some() || self.port.is_some() || self.database.is_some()
+    }
+}
+
+impl Target {
+    /// Parses a `postgres://` URL or a libpq key=value string. `env` fills what the string
+    /// leaves out, as libpq does.
+    pub fn parse(connection: &str, env: &PgEnv) -> Result<Target> {
+        let (rest, ssl_mode, root_cert) = take_tls_params(connection)?;
+        let mut config: Config = rest.parse().map_err(|e: postgres::Error| {
+            // The driver's message names the bad key, never the value.
+            Error::Usage(format!("the database URL cannot be read: {e}"))
+        })?;
+        if config.get_password().is_none()
+            && let Some(password) = &env.password
+        {
+            config.password(password);
+        }
+        if config.get_hosts().is_empty() {
+            config.host(env.host.as_deref().unwrap_or("localhost"));
+        }
+        if config.get_user().is_none() {
+            config.user(env.user.as_deref().unwrap_or("postgres"));
+        }
+        let ssl_mode = match ssl_mode {
+            Some(mode) => mode,
+            None => match &env.sslmode {
+                Some(mode) => SslMode::parse(mode)?,
+                None => SslMode::Prefer,
+            },
+        };
+        let root_cert = root_cert.or_else(|| env.sslrootcert.clone().map(PathBuf::from));
+        Ok(Target::finish(config, ssl_mode, root_cert))
+    }
+
+    /// A target from libpq's environment alone.
+    pub fn from_env(env: &PgEnv) -> Result<Target> {
+        let mut config = Config::new();
+        config.host(env.host.as_deref().unwrap_or("localhost"));
+        if let Some(port) = &env.port {
+            let port = port
+                .parse()
+                .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))?;
+            config.port(port);
+        }
+        config.user(env.user.as_deref().unwrap_or("postgres"));
+        if let Some(database) = &env.database {
+            config.dbname(database);
+        }
+        if let Some(password) = &env.password {
+            config.password(password);
+        }
+        let ssl_mode = env
+            .sslmode
+            .as_deref()
+            .map(SslMode::parse)
+            .transpose()?
+            .unwrap_or(SslMode::Prefer);
+        Ok(Target::finish(
+            config,
+            ssl_mode,
+            env.sslrootcert.clone().map(PathBuf::from),
+        ))
+    }
+
+    /// The embedded local cluster: loopback, trust, no TLS.
+    pub fn local(port: u16, database: &str) -> Target {
+        let mut config = Config::new();
+        config
+            .host("127.0.0.1")
+            .port(port)
+            .user("postgres")
+            .dbname(database);
+        Target::finish(config, SslMode::Disable, None)
+    }
+
+    fn finish(mut config: Config, ssl_mode: SslMode, root_cert: Option<PathBuf>) -> Target {
+        if config.get_application_name().is_none() {
+            config.application_name("dbward");
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        config.ssl_mode(match ssl_mode {
+            SslMode::Disable => DriverSslMode::Disable,
+            SslMode::Prefer => DriverSslMode::Prefer,
+            SslMode::Require | SslMode::VerifyCa | SslMode::VerifyFull => DriverSslMode::Require,
+        });
+        Target {
+            config,
+            ssl_mode,
+            root_cert,
+        }
+    }
+
+    /// The same server, another database.
+    pub fn with_database(&self, database: &str) -> Target {
+        let mut target = self.clone();
+        target.config.dbname(database);
+        target
+    }
+
+    pub fn database(&self) -> &str {
+        self.config.get_dbname().unwrap_or("postgres")
+    }
+
+    /// `user@host:port/database`, never the password.
+    pub fn describe(&self) -> String {
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(h)) => h.clone(),
+            Some(Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".into(),
+        };
+        let port = self.config.get_ports().first().copied().unwrap_or(5432);
+        let user = self.config.get_user().unwrap_or("postgres");
+        let database = self.config.get_dbname().unwrap_or(user);
+        format!("{user}@{host}:{port}/{database}")
+    }
+
+    /// A `postgres://` URL without the password, for other tools on the local cluster.
+    pub fn url_without_password(&self) -> String {
+        format!("postgres://{}", self.describe())
+    }
+
+    pub fn connect(&self) -> Result<Client> {
+        let result = match self.ssl_mode {
+            SslMode::Disable => self.config.connect(NoTls),
+            mode => {
+                let tls = tls_config(mode, self.root_cert.as_deref())?;
+                self.config
+                    .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+            }
+        };
+        result.map_err(|e| Error::Connect {
+            target: self.describe(),
+            message: crate::error::describe_pg(&e),
+        })
+    }
+}
+
+/// Pulls `sslmode` and `sslrootcert` out of a connection string, which the driver would
+/// refuse (`verify-ca`, `verify-full`) or ignore.
+fn take_tls_params(connection: &str) -> Result<(String, Option<SslMode>, Option<PathBuf>)> {
+    let mut ssl_mode = None;
+    let mut root_cert = None;
+    let mut take = |key: &str, value: &str| -> Result<bool> {
+        match key {
+            "sslmode" => {
+                ssl_mode = Some(SslMode::parse(value)?);
+                Ok(true)
+            }
+            "sslrootcert" => {
+                root_cert = Some(PathBuf::from(value));
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    };
+    if connection.starts_with("postgres://") || connection.starts_with("postgresql://") {
+        let Some((base, query)) = connection.split_once('?') else {
+            return Ok((connection.to_string(), None, None));
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if !take(key, &percent_decode(value))? {
+                kept.push(pair);
+            }
+        }
+        let rest = if kept.is_empty() {
+            base.to_string()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        Ok((rest, ssl_mode, root_cert))
+    } else {
+        let mut kept = Vec::new();
+        for (key, value, raw) in key_values(connection) {
+            if !take(&key, &value)? {
+                kept.push(raw);
+            }
+        }
+        Ok((kept.join(" "), ssl_mode, root_cert))
+    }
+}
+
+/// `key=value` pairs of a libpq string, with their raw text (values may be single-quoted).
+fn key_values(text: &str) -> Vec<(String, String, String)> {
+    let mut pairs = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut key = String::new();
+        while let Some(&(_, c)) = chars.peek() {
+            if c == '=' || c.is_whitespace() {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut value = String::new();
+        if chars.peek().is_some_and(|(_, c)| *c == '=') {
+            chars.next();
+            while chars.peek().is_some_and(|(_, c)| c.is_whitespace()) {
+                chars.next();
+            }
+            if chars.peek().is_some_and(|(_, c)| *c == '\'') {
+                chars.next();
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            if let Some((_, escaped)) = chars.next() {
+                                value.push(escaped);
+                            }
+                        }
+                        '\'' => break,
+                        c => value.push(c),
+                    }
+                }
+            } else {
+                while let Some(&(_, c)) = chars.peek() {
+                    if c.is_whitespace() {
+                        break;
+                    }
+                    value.push(c);
+                    chars.next();
+                }
+            }
+        }
+        let end = chars.peek().map_or(text.len(), |(i, _)| *i);
+        pairs.push((key, value, text[start..end].to_string()));
+    }
+    pairs
+}
+
+fn percent_decode(value: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16);
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn tls_config(mode: SslMode, root_cert: Option<&std::path::Path>) -> Result<ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?;
+    let config = match mode {
+        SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
+            .dangerous()
+            // libpq's prefer and require encrypt without checking who answers.
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+            .with_no_client_auth(),
+        SslMode::VerifyCa | SslMode::VerifyFull => {
+            let roots = Arc::new(root_store(root_cert)?);
+            let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+                roots,
+                provider.clone(),
+            )
+            .build()
+            .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?;
+            if mode == SslMode::VerifyFull {
+                builder.with_webpki_verifier(webpki).with_no_client_auth()
+            } else {
+                builder
+                    .dangerous()
+                    .with_custom_certificate_verifier(Arc::new(ChainOnly(webpki)))
+                    .with_no_client_auth()
+            }
+        }
+    };
+    Ok(config)
+}
+
+fn root_store(root_cert: Option<&std::path::Path>) -> Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    match root_cert {
+        Some(path) => {
+            use rustls::pki_types::pem::PemObject;
+            let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+                .map_err(|e| Error::Usage(format!("sslrootcert {}: {e}", path.display())))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| Error::Usage(format!("sslrootcert {}: {e}", path.display())))?;
+            if certs.is_empty() {
+                return Err(Error::Usage(format!(
+                    "sslrootcert {} holds no PEM certificate",
+                    path.display()
+                )));
+            }
+            for cert in certs {
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::Usage(format!("sslrootcert {}: {e}", path.display())))?;
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    Ok(roots)
+}
+
+/// `sslmode=require`: encrypted, but the certificate is not checked (as libpq does).
+#[derive(Debug)]
+struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `sslmode=verify-ca`: the chain must lead to a trusted root; the host name is not checked.
+#[derive(Debug)]
+struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
+
+impl ServerCertVerifier for ChainOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self
+            .0
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.0.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_modes_are_taken_out_of_urls() {
+        let (rest, mode, root) = take_tls_params(
+            "postgres://u:secret@db.example.com:6543/app?sslmode=verify-full&sslrootcert=%2Ftmp%2Fca.pem&application_name=x",
+        )
+        .unwrap();
+        assert_eq!(
+            rest,
+            "postgres://u:secret@db.example.com:6543/app?application_name=x"
+        );
+        assert_eq!(mode, Some(SslMode::VerifyFull));
+        assert_eq!(root, Some(PathBuf::from("/tmp/ca.pem")));
+    }
+
+    #[test]
+    fn verify_modes_are_taken_out_of_key_values() {
+        let (rest, mode, _) =
+            take_tls_params("host=db port=5432 sslmode=verify-ca password='a b\\'c'").unwrap();
+        assert_eq!(rest, "host=db port=5432 password='a b\\'c'");
+        assert_eq!(mode, Some(SslMode::VerifyCa));
+    }
+
+    #[test]
+    fn unknown_sslmode_is_refused() {
+        assert!(take_tls_params("postgres://h/d?sslmode=sometimes").is_err());
+    }
+
+    #[test]
+    fn descriptions_never_hold_the_password() {
+        let target = Target::parse(
+            "postgres://app:hunter2-secret@db.example.com:6543/main?sslmode=require",
+            &PgEnv::default(),
+        )
+        .unwrap();
+        let text = format!(
+            "{} {:?} {}",
+            target.describe(),
+            target,
+            target.url_without_password()
+        );
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(target.describe(), "app@db.example.com:6543/main");
+    }
+
+    #[test]
+    fn bad_urls_do_not_echo_the_password() {
+        let err = Target::parse("postgres://app:hunter2@host:notaport/db", &PgEnv::default())
+            .unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn environment_fills_what_the_url_leaves_out() {
+        let env = PgEnv {
+            password: Some("from-env".into()),
+            sslmode: Some("require".into()),
+            ..PgEnv::default()
+        };
+        let target = Target::parse("postgres://app@db/main", &env).unwrap();
+        assert_eq!(target.config.get_password(), Some(&b"from-env"[..]));
+        assert_eq!(target.ssl_mode, SslMode::Require);
+    }
+}

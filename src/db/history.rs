@@ -1,0 +1,290 @@
+//! dbward's own tables. This is the only code that names them.
+
+use postgres::GenericClient;
+use postgres::types::Type;
+
+use crate::error::{Error, Result};
+use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
+
+/// Quotes an identifier for PostgreSQL: `a"b` becomes `"a""b"`.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The history tables in one schema.
+#[derive(Debug, Clone)]
+pub struct History {
+    schema: String,
+    quoted: String,
+}
+
+/// Why a history row changed other than by `up` or `down`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// `repair` accepted an edited file's new checksum.
+    ChecksumAccepted,
+    /// `repair` cleared a failed no-transaction migration so that `up` runs it again.
+    FailedCleared,
+    /// `baseline` adopted an existing database.
+    Baseline,
+}
+
+impl Event {
+    fn as_str(self) -> &'static str {
+        match self {
+            Event::ChecksumAccepted => "checksum_accepted",
+            Event::FailedCleared => "failed_cleared",
+            Event::Baseline => "baseline",
+        }
+    }
+}
+
+/// What the history says right now, under the lock: enough to re-check one step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fence {
+    pub newest_applied: Option<Version>,
+    pub any_failed: bool,
+    pub this_recorded: bool,
+}
+
+impl History {
+    pub fn new(schema: &str) -> History {
+        History {
+            schema: schema.to_string(),
+            quoted: quote_ident(schema),
+        }
+    }
+
+    pub fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    fn table(&self) -> String {
+        format!("{}.schema_history", self.quoted)
+    }
+
+    /// Creates the schema and tables when missing. Call it holding the migration lock, so
+    /// that concurrent first runs do not race on `CREATE ... IF NOT EXISTS`.
+    pub fn ensure(&self, client: &mut impl GenericClient) -> Result<()> {
+        if self.exists(client)? {
+            return Ok(());
+        }
+        let s = &self.quoted;
+        client
+            .batch_execute(&format!(
+                "CREATE SCHEMA IF NOT EXISTS {s};
+                 CREATE TABLE IF NOT EXISTS {s}.schema_history (
+                   version bigint PRIMARY KEY,
+                   name text NOT NULL,
+                   checksum text NOT NULL,
+                   rollback_checksum text,
+                   applied_at timestamptz NOT NULL DEFAULT now(),
+                   applied_by text NOT NULL DEFAULT current_user,
+                   execution_ms bigint NOT NULL DEFAULT 0,
+                   success boolean NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS {s}.schema_events (
+                   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                   version bigint NOT NULL,
+                   event text NOT NULL,
+                   detail text NOT NULL,
+                   at timestamptz NOT NULL DEFAULT now(),
+                   by text NOT NULL DEFAULT current_user
+                 );"
+            ))
+            .map_err(Error::db(format!(
+                "creating dbward's tables in schema {}",
+                self.schema
+            )))
+    }
+
+    pub fn exists(&self, client: &mut impl GenericClient) -> Result<bool> {
+        let row = client
+            .query_typed_one(
+                "SELECT to_regclass($1) IS NOT NULL",
+                &[(&self.table(), Type::TEXT)],
+            )
+            .map_err(Error::db("reading the migration history"))?;
+        Ok(row.get(0))
+    }
+
+    /// Every row, oldest version first. An absent table is an empty history.
+    pub fn load(&self, client: &mut impl GenericClient) -> Result<Vec<Applied>> {
+        if !self.exists(client)? {
+            return Ok(Vec::new());
+        }
+        let rows = client
+            .query_typed(
+                &format!(
+                    "SELECT version, name, checksum, rollback_checksum,
+                            to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                            applied_by, execution_ms, success
+                     FROM {} ORDER BY version",
+                    self.table()
+                ),
+                &[],
+            )
+            .map_err(Error::db("reading the migration history"))?;
+        Ok(rows
+            .iter()
+            .map(|row| Applied {
+                version: Version(row.get::<_, i64>(0) as u64),
+                name: row.get(1),
+                checksum: Checksum::from_hex(row.get(2)),
+                rollback_checksum: row.get::<_, Option<&str>>(3).and_then(Checksum::from_hex),
+                applied_at: row.get(4),
+                applied_by: row.get(5),
+                execution_ms: row.get(6),
+                outcome: if row.get(7) {
+                    Outcome::Succeeded
+                } else {
+                    Outcome::Failed
+                },
+            })
+            .collect())
+    }
+
+    /// One cheap read to re-check a planned step once the lock is held.
+    pub fn fence(&self, client: &mut impl GenericClient, version: Version) -> Result<Fence> {
+        let row = client
+            .query_typed_one(
+                &format!(
+                    "SELECT max(version) FILTER (WHERE success), coalesce(bool_or(NOT success), false),
+                            coalesce(bool_or(version = $1), false)
+                     FROM {}",
+                    self.table()
+                ),
+                &[(&version.as_i64(), Type::INT8)],
+            )
+            .map_err(Error::db("reading the migration history"))?;
+        Ok(Fence {
+            newest_applied: row.get::<_, Option<i64>>(0).map(|v| Version(v as u64)),
+            any_failed: row.get(1),
+            this_recorded: row.get(2),
+        })
+    }
+
+    pub fn record(
+        &self,
+        client: &mut impl GenericClient,
+        migration: &Migration,
+        outcome: Outcome,
+        execution_ms: i64,
+    ) -> Result<()> {
+        let rollback = migration.down.as_ref().map(|d| d.checksum.to_hex());
+        client
+            .query_typed(
+                &format!(
+                    "INSERT INTO {} (version, name, checksum, rollback_checksum, execution_ms, success)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    self.table()
+                ),
+                &[
+                    (&migration.version.as_i64(), Type::INT8),
+                    (&migration.name, Type::TEXT),
+                    (&migration.up.checksum.to_hex(), Type::TEXT),
+                    (&rollback, Type::TEXT),
+                    (&execution_ms, Type::INT8),
+                    (&(outcome == Outcome::Succeeded), Type::BOOL),
+                ],
+            )
+            .map_err(Error::db(format!("recording migration {}", migration.version)))?;
+        Ok(())
+    }
+
+    pub fn set_outcome(
+        &self,
+        client: &mut impl GenericClient,
+        version: Version,
+        outcome: Outcome,
+        execution_ms: i64,
+    ) -> Result<()> {
+        client
+            .query_typed(
+                &format!(
+                    "UPDATE {} SET success = $2, execution_ms = $3 WHERE version = $1",
+                    self.table()
+                ),
+                &[
+                    (&version.as_i64(), Type::INT8),
+                    (&(outcome == Outcome::Succeeded), Type::BOOL),
+                    (&execution_ms, Type::INT8),
+                ],
+            )
+            .map_err(Error::db(format!("recording migration {version}")))?;
+        Ok(())
+    }
+
+    /// Removes a row; true when there was one.
+    pub fn remove(&self, client: &mut impl GenericClient, version: Version) -> Result<bool> {
+        let rows = client
+            .query_typed(
+                &format!(
+                    "DELETE FROM {} WHERE version = $1 RETURNING 1",
+                    self.table()
+                ),
+                &[(&version.as_i64(), Type::INT8)],
+            )
+            .map_err(Error::db(format!(
+                "removing migration {version} from the history"
+            )))?;
+        Ok(!rows.is_empty())
+    }
+
+    pub fn set_checksum(
+        &self,
+        client: &mut impl GenericClient,
+        version: Version,
+        checksum: Checksum,
+    ) -> Result<()> {
+        client
+            .query_typed(
+                &format!(
+                    "UPDATE {} SET checksum = $2 WHERE version = $1",
+                    self.table()
+                ),
+                &[
+                    (&version.as_i64(), Type::INT8),
+                    (&checksum.to_hex(), Type::TEXT),
+                ],
+            )
+            .map_err(Error::db(format!(
+                "updating the checksum of migration {version}"
+            )))?;
+        Ok(())
+    }
+
+    pub fn log_event(
+        &self,
+        client: &mut impl GenericClient,
+        version: Version,
+        event: Event,
+        detail: &str,
+    ) -> Result<()> {
+        client
+            .query_typed(
+                &format!(
+                    "INSERT INTO {}.schema_events (version, event, detail) VALUES ($1, $2, $3)",
+                    self.quoted
+                ),
+                &[
+                    (&version.as_i64(), Type::INT8),
+                    (&event.as_str(), Type::TEXT),
+                    (&detail, Type::TEXT),
+                ],
+            )
+            .map_err(Error::db("recording a history event"))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote_ident("dbward"), "\"dbward\"");
+        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
+    }
+}

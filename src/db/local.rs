@@ -1,0 +1,441 @@
+//! dbward's own PostgreSQL: a cluster under `.dbward/` made with the server binaries found
+//! on the machine, listening on 127.0.0.1 (and a Unix socket in its folder) only.
+
+use std::fs;
+use std::io::Write;
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use nix::unistd::{Gid, Uid, User};
+
+use super::connect::Target;
+use crate::error::{Error, Result};
+
+/// The database dbward uses inside its local cluster.
+pub const LOCAL_DATABASE: &str = "postgres";
+
+/// How much a cluster's data is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// A developer's database: survives a crash of the machine.
+    Safe,
+    /// CI and tests: thrown away, so no fsync.
+    Throwaway,
+}
+
+/// What `dbward local status` reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalState {
+    NotCreated,
+    Stopped,
+    Running { port: u16 },
+}
+
+/// The PostgreSQL server programs.
+#[derive(Debug, Clone)]
+pub struct Binaries {
+    pub dir: PathBuf,
+}
+
+impl Binaries {
+    /// `DBWARD_PG_BINDIR`, then PATH, then the newest `/usr/lib/postgresql/*/bin`.
+    pub fn find() -> Result<Binaries> {
+        let has_all = |dir: &Path| {
+            ["initdb", "pg_ctl", "postgres"]
+                .iter()
+                .all(|b| dir.join(b).is_file())
+        };
+        if let Some(dir) = std::env::var_os("DBWARD_PG_BINDIR") {
+            let dir = PathBuf::from(dir);
+            return if has_all(&dir) {
+                Ok(Binaries { dir })
+            } else {
+                Err(Error::Local(format!(
+                    "DBWARD_PG_BINDIR={} does not hold initdb, pg_ctl and postgres",
+                    dir.display()
+                )))
+            };
+        }
+        let from_path = std::env::var_os("PATH")
+            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for dir in from_path {
+            if has_all(&dir) {
+                // Follow symlinks so pg_ctl finds `postgres` beside itself.
+                let initdb = fs::canonicalize(dir.join("initdb")).unwrap_or(dir.join("initdb"));
+                let real = initdb.parent().map(Path::to_path_buf).unwrap_or(dir);
+                return Ok(Binaries { dir: real });
+            }
+        }
+        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok())
+            .filter_map(|e| {
+                let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+                let bin = e.path().join("bin");
+                has_all(&bin).then_some((version, bin))
+            })
+            .collect();
+        versions.sort();
+        match versions.pop() {
+            Some((_, dir)) => Ok(Binaries { dir }),
+            None => Err(Error::Local(
+                "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or under \
+                 /usr/lib/postgresql/*/bin, so dbward cannot start its local database.\n\
+                 Install them (Debian/Ubuntu: `apt-get install postgresql`; Fedora: `dnf install \
+                 postgresql-server`; macOS: `brew install postgresql@16`) or set DBWARD_PG_BINDIR, \
+                 or point dbward at an existing server with --database-url, DATABASE_URL or PGHOST."
+                    .into(),
+            )),
+        }
+    }
+
+    fn program(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+/// The account the server runs as: ourselves, or an unprivileged one when we are root
+/// (PostgreSQL refuses to run as root).
+#[derive(Debug, Clone)]
+struct ServerUser {
+    switch_to: Option<(Uid, Gid, String)>,
+}
+
+impl ServerUser {
+    fn detect() -> Result<ServerUser> {
+        if !Uid::effective().is_root() {
+            return Ok(ServerUser { switch_to: None });
+        }
+        for name in ["postgres", "nobody"] {
+            if let Ok(Some(user)) = User::from_name(name) {
+                return Ok(ServerUser {
+                    switch_to: Some((user.uid, user.gid, name.to_string())),
+                });
+            }
+        }
+        Err(Error::Local(
+            "running as root, and there is neither a `postgres` nor a `nobody` user to run the \
+             local PostgreSQL as; create one (useradd --system postgres)"
+                .into(),
+        ))
+    }
+
+    fn command(&self, program: PathBuf) -> Command {
+        let mut command = Command::new(program);
+        if let Some((uid, gid, _)) = &self.switch_to {
+            // std also drops root's supplementary groups when it switches uid.
+            command.uid(uid.as_raw()).gid(gid.as_raw());
+        }
+        command.env("LC_ALL", "C").env_remove("PGDATA");
+        command
+    }
+
+    fn give(&self, path: &Path) -> Result<()> {
+        if let Some((uid, gid, _)) = &self.switch_to {
+            nix::unistd::chown(path, Some(*uid), Some(*gid)).map_err(|e| {
+                Error::Local(format!(
+                    "cannot hand {} to the server user: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// As root, every folder above the cluster must let the server user through.
+    fn check_reachable(&self, path: &Path) -> Result<()> {
+        let Some((uid, gid, name)) = &self.switch_to else {
+            return Ok(());
+        };
+        for dir in path.ancestors().skip(1) {
+            let Ok(meta) = fs::metadata(dir) else {
+                continue;
+            };
+            use std::os::unix::fs::MetadataExt;
+            let mode = meta.mode();
+            let passes = mode & 0o001 != 0
+                || (meta.uid() == uid.as_raw() && mode & 0o100 != 0)
+                || (meta.gid() == gid.as_raw() && mode & 0o010 != 0);
+            if !passes {
+                return Err(Error::Local(format!(
+                    "dbward runs its local PostgreSQL as user `{name}` (it refuses to run as root), \
+                     and {} does not let that user through; `chmod o+x {}` or keep the project elsewhere",
+                    dir.display(),
+                    dir.display()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A cluster in a folder: `data/`, `run/` (socket and log), `port`.
+#[derive(Debug, Clone)]
+pub struct LocalCluster {
+    root: PathBuf,
+    durability: Durability,
+}
+
+impl LocalCluster {
+    /// The project's cluster, `.dbward/` beside `dbward.toml`.
+    pub fn for_project(project_dir: &Path) -> LocalCluster {
+        // Absolute, because pg_ctl runs the server from another working directory.
+        let project_dir = std::path::absolute(project_dir).unwrap_or_else(|_| project_dir.into());
+        LocalCluster {
+            root: project_dir.join(".dbward"),
+            durability: Durability::Safe,
+        }
+    }
+
+    /// A cluster in any folder (CI, tests).
+    pub fn in_folder(root: PathBuf, durability: Durability) -> LocalCluster {
+        LocalCluster { root, durability }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn data(&self) -> PathBuf {
+        self.root.join("data")
+    }
+
+    fn run_dir(&self) -> PathBuf {
+        self.root.join("run")
+    }
+
+    fn port_file(&self) -> PathBuf {
+        self.root.join("port")
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.run_dir().join("postgres.log")
+    }
+
+    fn saved_port(&self) -> Option<u16> {
+        fs::read_to_string(self.port_file())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    pub fn state(&self) -> Result<LocalState> {
+        if !self.data().join("PG_VERSION").exists() {
+            return Ok(LocalState::NotCreated);
+        }
+        let binaries = Binaries::find()?;
+        let user = ServerUser::detect()?;
+        let output = self.pg_ctl(&binaries, &user, &["status"])?;
+        match (output.status.code(), self.saved_port()) {
+            (Some(0), Some(port)) => Ok(LocalState::Running { port }),
+            _ => Ok(LocalState::Stopped),
+        }
+    }
+
+    /// Makes the cluster if needed and starts it if stopped. Says whether it started it.
+    pub fn ensure_running(&self) -> Result<(Target, bool)> {
+        self.create_root()?;
+        let _guard = self.exclusive()?;
+        if let LocalState::Running { port } = self.state()? {
+            return Ok((Target::local(port, LOCAL_DATABASE), false));
+        }
+        let binaries = Binaries::find()?;
+        let user = ServerUser::detect()?;
+        user.check_reachable(&self.root)?;
+        if !self.data().join("PG_VERSION").exists() {
+            self.init(&binaries, &user)?;
+        }
+        let port = self.choose_port()?;
+        self.write_settings(port)?;
+        let output = self.pg_ctl(
+            &binaries,
+            &user,
+            &[
+                "start",
+                "-w",
+                "-t",
+                "60",
+                "-l",
+                &self.log_file().to_string_lossy(),
+            ],
+        )?;
+        if !output.status.success() {
+            let log = fs::read_to_string(self.log_file()).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(8).collect();
+            return Err(Error::Local(format!(
+                "the local PostgreSQL did not start: {}\n{}",
+                String::from_utf8_lossy(&output.stderr).trim(),
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )));
+        }
+        fs::write(self.port_file(), port.to_string()).map_err(Error::io(self.port_file()))?;
+        Ok((Target::local(port, LOCAL_DATABASE), true))
+    }
+
+    /// Stops the server; false when it was not running.
+    pub fn stop(&self) -> Result<bool> {
+        if !matches!(self.state()?, LocalState::Running { .. }) {
+            return Ok(false);
+        }
+        let binaries = Binaries::find()?;
+        let user = ServerUser::detect()?;
+        let output = self.pg_ctl(&binaries, &user, &["stop", "-w", "-m", "fast"])?;
+        if !output.status.success() {
+            return Err(Error::Local(format!(
+                "the local PostgreSQL did not stop: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        Ok(true)
+    }
+
+    /// Stops the server and removes the folder with all its data.
+    pub fn destroy(&self) -> Result<bool> {
+        if !self.root.exists() {
+            return Ok(false);
+        }
+        if self.data().join("PG_VERSION").exists() {
+            self.stop()?;
+        }
+        fs::remove_dir_all(&self.root).map_err(Error::io(&self.root))?;
+        Ok(true)
+    }
+
+    fn create_root(&self) -> Result<()> {
+        if self.root.is_dir() {
+            return Ok(());
+        }
+        fs::create_dir_all(&self.root).map_err(Error::io(&self.root))?;
+        fs::set_permissions(&self.root, fs::Permissions::from_mode(0o755))
+            .map_err(Error::io(&self.root))?;
+        // The folder ignores itself, so no project needs a .gitignore line for it.
+        let ignore = self.root.join(".gitignore");
+        fs::write(&ignore, "*\n").map_err(Error::io(ignore))?;
+        Ok(())
+    }
+
+    /// Serialises concurrent `dbward` processes starting the same cluster.
+    fn exclusive(&self) -> Result<nix::fcntl::Flock<fs::File>> {
+        let path = self.root.join("lock");
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(&path))?;
+        nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
+            .map_err(|(_, e)| Error::Local(format!("cannot lock {}: {e}", path.display())))
+    }
+
+    fn init(&self, binaries: &Binaries, user: &ServerUser) -> Result<()> {
+        for dir in [self.data(), self.run_dir()] {
+            fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
+                .map_err(Error::io(&dir))?;
+            user.give(&dir)?;
+        }
+        let output = user
+            .command(binaries.program("initdb"))
+            .arg("-D")
+            .arg(self.data())
+            .args([
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-instructions",
+            ])
+            .args(match self.durability {
+                Durability::Safe => &[][..],
+                Durability::Throwaway => &["--no-sync"][..],
+            })
+            .output()
+            .map_err(|e| Error::Local(format!("cannot run initdb: {e}")))?;
+        if !output.status.success() {
+            return Err(Error::Local(format!(
+                "initdb failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            )));
+        }
+        let conf = self.data().join("postgresql.conf");
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(&conf)
+            .map_err(Error::io(&conf))?;
+        writeln!(file, "\ninclude_if_exists = 'dbward.conf'").map_err(Error::io(&conf))?;
+        Ok(())
+    }
+
+    /// The saved port while it is free, else a new free one.
+    fn choose_port(&self) -> Result<u16> {
+        if let Some(port) = self.saved_port()
+            && TcpListener::bind(("127.0.0.1", port)).is_ok()
+        {
+            return Ok(port);
+        }
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .map_err(|e| Error::Local(format!("no free port on 127.0.0.1: {e}")))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| Error::Local(format!("no free port on 127.0.0.1: {e}")))?
+            .port();
+        Ok(port)
+    }
+
+    fn write_settings(&self, port: u16) -> Result<()> {
+        let socket_dir = self.run_dir();
+        // A Unix socket path is limited to about 100 bytes; longer, and only TCP is used.
+        let socket = if socket_dir.as_os_str().len() + 20 < 100 {
+            conf_quote(&socket_dir.to_string_lossy())
+        } else {
+            "''".to_string()
+        };
+        let mut settings = format!(
+            "# Written by dbward at each start.\nport = {port}\nlisten_addresses = '127.0.0.1'\n\
+             unix_socket_directories = {socket}\nmax_connections = 200\n"
+        );
+        if self.durability == Durability::Throwaway {
+            settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
+        }
+        let path = self.data().join("dbward.conf");
+        fs::write(&path, settings).map_err(Error::io(&path))?;
+        Ok(())
+    }
+
+    fn pg_ctl(&self, binaries: &Binaries, user: &ServerUser, args: &[&str]) -> Result<Output> {
+        let mut command = user.command(binaries.program("pg_ctl"));
+        command.arg("-D").arg(self.data()).args(args);
+        // pg_ctl start leaves the server running: keep its output away from our pipes.
+        if args.first() == Some(&"start") {
+            command.stdin(std::process::Stdio::null());
+            command.stdout(std::process::Stdio::null());
+        }
+        command
+            .output()
+            .map_err(|e| Error::Local(format!("cannot run pg_ctl: {e}")))
+    }
+}
+
+/// A value for postgresql.conf: single-quoted, quotes doubled.
+fn conf_quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conf_values_are_quoted() {
+        assert_eq!(conf_quote("/a/b"), "'/a/b'");
+        assert_eq!(conf_quote("/it's"), "'/it''s'");
+    }
+}

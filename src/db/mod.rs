@@ -1,0 +1,8 @@
+//! The side that talks to PostgreSQL. Nothing here reads project files.
+
+pub mod apply;
+pub mod connect;
+pub mod history;
+pub mod local;
+pub mod lock;
+pub mod shim;

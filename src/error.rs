@@ -1,0 +1,299 @@
+//! Typed errors and the exit code of each (DESIGN.md, "Output and exit codes").
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::migrate::model::Version;
+use crate::migrate::plan::{Divergence, PlanError};
+use crate::migrate::source::FileProblem;
+
+/// Exit codes: 0 done, 1 the work failed, 2 bad invocation or input, 3 a check found problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Failed = 1,
+    BadInput = 2,
+    ProblemsFound = 3,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line or a setting makes no sense.
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("{}", list(.0))]
+    Files(Vec<FileProblem>),
+    #[error("{0}")]
+    Plan(PlanError),
+    /// `status --exit-code` found pending migrations.
+    #[error("{0} pending migration(s)")]
+    Pending(usize),
+    #[error("cannot connect to {target}: {message}")]
+    Connect { target: String, message: String },
+    #[error("{context}: {}", describe_pg(.source))]
+    Database {
+        context: String,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error("{0}")]
+    MigrationFailed(Box<MigrationFailure>),
+    #[error("{}", lock_timeout(.waited, .holder))]
+    LockTimeout {
+        waited: Duration,
+        holder: Option<LockHolder>,
+    },
+    /// The local PostgreSQL could not be found, made, started or stopped.
+    #[error("{0}")]
+    Local(String),
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) | Error::Config { .. } | Error::Files(_) => ExitCode::BadInput,
+            Error::Plan(PlanError::Diverged(_)) | Error::Pending(_) => ExitCode::ProblemsFound,
+            Error::Plan(_) => ExitCode::BadInput,
+            Error::Connect { .. }
+            | Error::Database { .. }
+            | Error::MigrationFailed(_)
+            | Error::LockTimeout { .. }
+            | Error::Local(_)
+            | Error::Io { .. } => ExitCode::Failed,
+        }
+    }
+
+    /// A short machine-readable name for `--format json`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Usage(_) => "usage",
+            Error::Config { .. } => "config",
+            Error::Files(_) => "files",
+            Error::Plan(PlanError::Diverged(_)) => "diverged",
+            Error::Plan(_) => "plan",
+            Error::Pending(_) => "pending",
+            Error::Connect { .. } => "connect",
+            Error::Database { .. } => "database",
+            Error::MigrationFailed(_) => "migration_failed",
+            Error::LockTimeout { .. } => "lock_timeout",
+            Error::Local(_) => "local",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    /// Structured detail for `--format json`, where there is more than the message.
+    pub fn detail(&self) -> serde_json::Value {
+        match self {
+            Error::Files(problems) => serde_json::json!(problems),
+            Error::Plan(PlanError::Diverged(divergences)) => serde_json::json!(divergences),
+            Error::MigrationFailed(failure) => serde_json::json!(failure),
+            Error::LockTimeout { holder, .. } => serde_json::json!(holder),
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    pub fn db(context: impl Into<String>) -> impl FnOnce(postgres::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Database { context, source }
+    }
+
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}
+
+impl From<PlanError> for Error {
+    fn from(e: PlanError) -> Self {
+        Error::Plan(e)
+    }
+}
+
+impl From<Vec<Divergence>> for Error {
+    fn from(d: Vec<Divergence>) -> Self {
+        Error::Plan(PlanError::Diverged(d))
+    }
+}
+
+fn list(problems: &[FileProblem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// PostgreSQL's own words for a server error; the driver's for the rest.
+pub fn describe_pg(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut text = format!("{} ({})", db.message(), db.code().code());
+            if let Some(detail) = db.detail() {
+                text.push_str(&format!("; detail: {detail}"));
+            }
+            if let Some(hint) = db.hint() {
+                text.push_str(&format!("; hint: {hint}"));
+            }
+            text
+        }
+        None => error.to_string(),
+    }
+}
+
+/// Who holds the lock a runner waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockHolder {
+    pub pid: i32,
+    pub application_name: String,
+    pub user: String,
+    /// RFC 3339, UTC.
+    pub since: String,
+}
+
+impl fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let app = if self.application_name.is_empty() {
+            "no application_name"
+        } else {
+            &self.application_name
+        };
+        write!(
+            f,
+            "pid {} ({app}, user {}) since {}",
+            self.pid, self.user, self.since
+        )
+    }
+}
+
+fn lock_timeout(waited: &Duration, holder: &Option<LockHolder>) -> String {
+    let who = holder
+        .as_ref()
+        .map_or_else(|| "another runner".to_string(), ToString::to_string);
+    format!(
+        "gave up after {} waiting for the migration lock held by {who}; raise `wait_for_lock` or find out why that run takes so long",
+        humantime::format_duration(*waited)
+    )
+}
+
+/// Whether a script ran forwards or backwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Up,
+    Down,
+}
+
+/// A script PostgreSQL refused, placed in its file.
+#[derive(Debug, Clone, Serialize)]
+pub struct MigrationFailure {
+    pub version: Version,
+    pub direction: Direction,
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub sqlstate: Option<String>,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// PostgreSQL's context (the function or statement it was inside).
+    pub context: Option<String>,
+    /// The line of the file the position points into.
+    pub source_line: Option<String>,
+    /// What state the database was left in.
+    pub outcome: String,
+}
+
+impl fmt::Display for MigrationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        write!(f, ": ")?;
+        if let Some(code) = &self.sqlstate {
+            write!(f, "error {code}: ")?;
+        }
+        write!(f, "{}", self.message)?;
+        if let (Some(line), Some(text)) = (self.line, &self.source_line) {
+            let gutter = line.to_string();
+            write!(f, "\n {gutter} | {text}")?;
+            if let Some(column) = self.column {
+                let pad: String = text
+                    .chars()
+                    .take(column.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                write!(f, "\n {} | {pad}^", " ".repeat(gutter.len()))?;
+            }
+        }
+        if let Some(detail) = &self.detail {
+            write!(f, "\n  detail: {detail}")?;
+        }
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        if let Some(context) = &self.context {
+            write!(f, "\n  context: {context}")?;
+        }
+        write!(f, "\n{}", self.outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_points_at_the_column() {
+        let failure = MigrationFailure {
+            version: Version(3),
+            direction: Direction::Up,
+            path: PathBuf::from("migrations/003_x.sql"),
+            line: Some(12),
+            column: Some(8),
+            sqlstate: Some("42P01".into()),
+            message: "relation \"nope\" does not exist".into(),
+            detail: None,
+            hint: Some("check the name".into()),
+            context: None,
+            source_line: Some("insert nope values (1);".into()),
+            outcome: "migration 3 was rolled back: nothing of it was applied".into(),
+        };
+        let text = failure.to_string();
+        assert!(
+            text.starts_with("migrations/003_x.sql:12:8: error 42P01: relation"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\n 12 | insert nope values (1);\n    |        ^"),
+            "{text}"
+        );
+        assert!(text.contains("hint: check the name"));
+    }
+
+    #[test]
+    fn exit_codes_follow_the_design() {
+        assert_eq!(Error::Usage("x".into()).exit_code(), ExitCode::BadInput);
+        assert_eq!(Error::Pending(1).exit_code(), ExitCode::ProblemsFound);
+        assert_eq!(Error::Local("x".into()).exit_code(), ExitCode::Failed);
+        assert_eq!(
+            Error::Plan(PlanError::Diverged(vec![])).exit_code(),
+            ExitCode::ProblemsFound
+        );
+    }
+}

@@ -1,0 +1,11 @@
+//! dbward keeps a PostgreSQL database in the shape its project says. See README.md and
+//! DESIGN.md for the layers: `migrate` is pure, `db` talks to PostgreSQL, `output` prints.
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod migrate;
+pub mod output;
+pub mod report;

@@ -1,0 +1,23 @@
+use clap::Parser;
+
+use dbward::cli::Cli;
+use dbward::output::Output;
+
+fn main() -> std::process::ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version itself, with exit code 0; usage errors exit 2.
+            e.print().ok();
+            return std::process::ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    let output = Output::new(cli.global.output.format, cli.global.output.quiet);
+    match dbward::commands::run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            output.error(&error);
+            std::process::ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}

@@ -1,0 +1,615 @@
+//! Reads `migrations/` and `rollbacks/` into checked [`Migration`]s. Every problem in the
+//! files is collected, so one run names them all, and nothing here touches a database.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::model::{Checksum, Migration, Script, TransactionMode, Version};
+use super::statements;
+
+/// Where a project keeps its scripts.
+#[derive(Debug, Clone)]
+pub struct SourceDirs {
+    pub migrations: PathBuf,
+    pub rollbacks: PathBuf,
+}
+
+/// Something wrong with the files themselves, found before any connection is made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum FileProblem {
+    Unreadable {
+        path: PathBuf,
+        message: String,
+    },
+    BadName {
+        path: PathBuf,
+        reason: String,
+    },
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        byte_offset: usize,
+    },
+    DuplicateVersion {
+        version: Version,
+        paths: Vec<PathBuf>,
+        next_free: Version,
+    },
+    DuplicateRollback {
+        version: Version,
+        paths: Vec<PathBuf>,
+    },
+    OrphanRollback {
+        path: PathBuf,
+        /// The migration with the same number, when there is one under another name.
+        migration_with_same_number: Option<PathBuf>,
+    },
+    UnknownDirective {
+        path: PathBuf,
+        line: usize,
+        directive: String,
+    },
+    TransactionControl {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        keyword: String,
+    },
+    Unsplittable {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileProblem::Unreadable { path, message } => {
+                write!(f, "{}: cannot be read: {message}", path.display())
+            }
+            FileProblem::BadName { path, reason } => write!(f, "{}: {reason}", path.display()),
+            FileProblem::NotUtf8 {
+                path,
+                line,
+                byte_offset,
+            } => write!(
+                f,
+                "{}:{line}: is not UTF-8 (invalid byte at offset {byte_offset}); save the file as UTF-8",
+                path.display()
+            ),
+            FileProblem::DuplicateVersion {
+                version,
+                paths,
+                next_free,
+            } => write!(
+                f,
+                "duplicate migration number {version}: {}; renumber all but one (the next free number is {next_free})",
+                join_paths(paths)
+            ),
+            FileProblem::DuplicateRollback { version, paths } => write!(
+                f,
+                "duplicate rollback number {version}: {}; keep one rollback per migration",
+                join_paths(paths)
+            ),
+            FileProblem::OrphanRollback {
+                path,
+                migration_with_same_number,
+            } => match migration_with_same_number {
+                Some(migration) => write!(
+                    f,
+                    "{}: rollback name does not match its migration {}; give both the same name",
+                    path.display(),
+                    migration.display()
+                ),
+                None => write!(
+                    f,
+                    "{}: rollback matches no migration; remove it or add the migration",
+                    path.display()
+                ),
+            },
+            FileProblem::UnknownDirective {
+                path,
+                line,
+                directive,
+            } => write!(
+                f,
+                "{}:{line}: unknown directive `-- dbward:{directive}`; the known one is `-- dbward:no-transaction`",
+                path.display()
+            ),
+            FileProblem::TransactionControl {
+                path,
+                line,
+                column,
+                keyword,
+            } => write!(
+                f,
+                "{}:{line}:{column}: {keyword} would end dbward's transaction half-way; remove it (each migration already runs in one transaction) or start the file with `-- dbward:no-transaction`",
+                path.display()
+            ),
+            FileProblem::Unsplittable {
+                path,
+                line,
+                column,
+                message,
+            } => write!(
+                f,
+                "{}:{line}:{column}: cannot split this no-transaction file into statements: {message}",
+                path.display()
+            ),
+        }
+    }
+}
+
+fn join_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" and ")
+}
+
+/// A file name read as `NNN_name.sql`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberedFile {
+    pub version: Version,
+    pub name: String,
+    /// How many digits the number was written with.
+    pub width: usize,
+    pub path: PathBuf,
+}
+
+/// Parses `NNN_name.sql`. `Ok(None)` for files that are not SQL scripts at all.
+pub fn parse_file_name(path: &Path) -> Result<Option<NumberedFile>, FileProblem> {
+    let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+        return Err(FileProblem::BadName {
+            path: path.to_path_buf(),
+            reason: "file name is not UTF-8".into(),
+        });
+    };
+    if file_name.starts_with('.') {
+        return Ok(None);
+    }
+    let Some(stem) = file_name.strip_suffix(".sql") else {
+        return Ok(None);
+    };
+    let bad = |reason: &str| FileProblem::BadName {
+        path: path.to_path_buf(),
+        reason: format!("{reason}; expected NNN_name.sql, e.g. 001_create_users.sql"),
+    };
+    let Some((digits, name)) = stem.split_once('_') else {
+        return Err(bad("no `_` between number and name"));
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad("does not start with a number"));
+    }
+    if name.is_empty() {
+        return Err(bad("has no name after the number"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(bad("name may hold only letters, digits, `_` and `-`"));
+    }
+    let number: u64 = digits
+        .parse()
+        .ok()
+        .filter(|n| *n <= i64::MAX as u64)
+        .ok_or_else(|| bad("number is too large"))?;
+    if number == 0 {
+        return Err(bad("number must be positive"));
+    }
+    Ok(Some(NumberedFile {
+        version: Version(number),
+        name: name.to_string(),
+        width: digits.len(),
+        path: path.to_path_buf(),
+    }))
+}
+
+/// Lists the numbered `.sql` files of a folder, sorted by path. A missing folder is empty.
+pub fn scan(dir: &Path) -> (Vec<NumberedFile>, Vec<FileProblem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return (files, problems),
+        Err(e) => {
+            problems.push(FileProblem::Unreadable {
+                path: dir.to_path_buf(),
+                message: e.to_string(),
+            });
+            return (files, problems);
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_type().map(|t| !t.is_dir()).unwrap_or(false))
+        .map(|entry| entry.path())
+        .collect();
+    paths.sort();
+    for path in paths {
+        match parse_file_name(&path) {
+            Ok(Some(file)) => files.push(file),
+            Ok(None) => {}
+            Err(problem) => problems.push(problem),
+        }
+    }
+    (files, problems)
+}
+
+/// Reads one script: UTF-8, normalised, checksummed, directives parsed, and checked for
+/// transaction control or (for no-transaction scripts) a text the parser cannot split.
+pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
+    let bytes = std::fs::read(path).map_err(|e| FileProblem::Unreadable {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        FileProblem::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            byte_offset: offset,
+        }
+    })?;
+    let checksum = Checksum::of(&text);
+    let sql = super::model::normalise(&text);
+    let mode =
+        read_directives(&sql).map_err(|(line, directive)| FileProblem::UnknownDirective {
+            path: path.to_path_buf(),
+            line,
+            directive,
+        })?;
+    match mode {
+        TransactionMode::Transaction => {
+            if let Some(control) = statements::find_transaction_control(&sql) {
+                let (line, column) = statements::line_column(&sql, control.offset);
+                return Err(FileProblem::TransactionControl {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    keyword: control.keyword,
+                });
+            }
+        }
+        TransactionMode::NoTransaction => {
+            if let Err(problem) = statements::split(&sql) {
+                let (line, column) = statements::line_column(&sql, problem.offset);
+                return Err(FileProblem::Unsplittable {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: problem.message,
+                });
+            }
+        }
+    }
+    Ok(Script {
+        path: path.to_path_buf(),
+        has_statements: statements::has_statements(&sql),
+        sql,
+        checksum,
+        mode,
+    })
+}
+
+/// Reads the `-- dbward:` directives from the leading comment lines. On an unknown one,
+/// returns its line and text.
+pub fn read_directives(sql: &str) -> Result<TransactionMode, (usize, String)> {
+    let mut mode = TransactionMode::Transaction;
+    for (index, line) in sql.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let Some(comment) = line.strip_prefix("--") else {
+            break;
+        };
+        let Some(directive) = comment.trim().strip_prefix("dbward:") else {
+            continue;
+        };
+        match directive.trim() {
+            "no-transaction" => mode = TransactionMode::NoTransaction,
+            other => return Err((index + 1, other.to_string())),
+        }
+    }
+    Ok(mode)
+}
+
+/// The number `dbward new` gives the next migration, and how many digits to write it with.
+pub fn next_number(files: &[NumberedFile]) -> (Version, usize) {
+    let next = files.iter().map(|f| f.version.0).max().unwrap_or(0) + 1;
+    let width = files.iter().map(|f| f.width).max().unwrap_or(3);
+    (Version(next), width)
+}
+
+/// Files sharing a number, each group with the next free number.
+pub fn find_duplicates(files: &[NumberedFile]) -> Vec<(Version, Vec<PathBuf>)> {
+    let mut by_version: BTreeMap<Version, Vec<PathBuf>> = BTreeMap::new();
+    for file in files {
+        by_version
+            .entry(file.version)
+            .or_default()
+            .push(file.path.clone());
+    }
+    by_version
+        .into_iter()
+        .filter(|(_, paths)| paths.len() > 1)
+        .collect()
+}
+
+/// Loads and checks every migration and rollback. All problems or none.
+pub fn load(dirs: &SourceDirs) -> Result<Vec<Migration>, Vec<FileProblem>> {
+    let (ups, mut problems) = scan(&dirs.migrations);
+    let (downs, down_problems) = scan(&dirs.rollbacks);
+    problems.extend(down_problems);
+
+    let (next_free, _) = next_number(&ups);
+    for (version, paths) in find_duplicates(&ups) {
+        problems.push(FileProblem::DuplicateVersion {
+            version,
+            paths,
+            next_free,
+        });
+    }
+    for (version, paths) in find_duplicates(&downs) {
+        problems.push(FileProblem::DuplicateRollback { version, paths });
+    }
+
+    let ups_by_version: BTreeMap<Version, &NumberedFile> =
+        ups.iter().map(|f| (f.version, f)).collect();
+    let mut downs_by_version: BTreeMap<Version, &NumberedFile> = BTreeMap::new();
+    for down in &downs {
+        match ups_by_version.get(&down.version) {
+            Some(up) if up.name == down.name => {
+                downs_by_version.insert(down.version, down);
+            }
+            Some(up) => problems.push(FileProblem::OrphanRollback {
+                path: down.path.clone(),
+                migration_with_same_number: Some(up.path.clone()),
+            }),
+            None => problems.push(FileProblem::OrphanRollback {
+                path: down.path.clone(),
+                migration_with_same_number: None,
+            }),
+        }
+    }
+
+    let mut migrations = Vec::new();
+    for up in ups_by_version.values() {
+        let up_script = read_script(&up.path);
+        let down_script = downs_by_version
+            .get(&up.version)
+            .map(|down| read_script(&down.path));
+        match (up_script, down_script.transpose()) {
+            (Ok(up_script), Ok(down)) => migrations.push(Migration {
+                version: up.version,
+                name: up.name.clone(),
+                up: up_script,
+                down,
+            }),
+            (up_result, down_result) => {
+                problems.extend(up_result.err());
+                problems.extend(down_result.err());
+            }
+        }
+    }
+
+    if problems.is_empty() {
+        Ok(migrations)
+    } else {
+        Err(problems)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn project(files: &[(&str, &[u8])]) -> (tempfile::TempDir, SourceDirs) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let full = dir.path().join(path);
+            fs::create_dir_all(full.parent().unwrap()).unwrap();
+            fs::write(full, content).unwrap();
+        }
+        let dirs = SourceDirs {
+            migrations: dir.path().join("migrations"),
+            rollbacks: dir.path().join("rollbacks"),
+        };
+        (dir, dirs)
+    }
+
+    fn name(s: &str) -> Result<Option<NumberedFile>, FileProblem> {
+        parse_file_name(Path::new(s))
+    }
+
+    #[test]
+    fn names_any_width_are_the_same_version() {
+        let a = name("001_init.sql").unwrap().unwrap();
+        let b = name("1_init.sql").unwrap().unwrap();
+        assert_eq!(a.version, b.version);
+        assert_eq!((a.width, b.width), (3, 1));
+        assert_eq!(a.name, "init");
+    }
+
+    #[test]
+    fn bad_names_are_refused_with_a_reason() {
+        for (file, reason) in [
+            ("init.sql", "no `_`"),
+            ("abc_init.sql", "does not start with a number"),
+            ("000_init.sql", "positive"),
+            ("001_.sql", "no name"),
+            ("001_add users.sql", "letters, digits"),
+            ("001_x.up.sql", "letters, digits"),
+            ("99999999999999999999_x.sql", "too large"),
+        ] {
+            match name(file) {
+                Err(FileProblem::BadName { reason: r, .. }) => {
+                    assert!(r.contains(reason), "{file}: {r}")
+                }
+                other => panic!("{file}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn non_sql_and_hidden_files_are_ignored() {
+        assert_eq!(name("README.md").unwrap(), None);
+        assert_eq!(name(".001_x.sql").unwrap(), None);
+    }
+
+    #[test]
+    fn directives_come_from_leading_comments_only() {
+        assert_eq!(
+            read_directives("-- dbward:no-transaction\ncreate index concurrently i on t(a);"),
+            Ok(TransactionMode::NoTransaction)
+        );
+        assert_eq!(
+            read_directives("-- adds an index\n\n--   dbward:no-transaction\nselect 1;"),
+            Ok(TransactionMode::NoTransaction)
+        );
+        assert_eq!(
+            read_directives("select 1;\n-- dbward:no-transaction\n"),
+            Ok(TransactionMode::Transaction)
+        );
+        assert_eq!(
+            read_directives("-- note\n-- dbward:no-transactoin\n"),
+            Err((2, "no-transactoin".to_string()))
+        );
+    }
+
+    #[test]
+    fn loads_pairs_in_order() {
+        let (_dir, dirs) = project(&[
+            ("migrations/002_b.sql", b"create table b (id int);"),
+            ("migrations/1_a.sql", b"create table a (id int);"),
+            ("rollbacks/001_a.sql", b"drop table a;"),
+        ]);
+        let migrations = load(&dirs).unwrap();
+        assert_eq!(
+            migrations.iter().map(|m| m.version.0).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        assert!(migrations[0].is_reversible());
+        assert!(!migrations[1].is_reversible());
+    }
+
+    #[test]
+    fn missing_folders_are_an_empty_project() {
+        let (_dir, dirs) = project(&[]);
+        assert!(load(&dirs).unwrap().is_empty());
+    }
+
+    #[test]
+    fn duplicates_name_every_file_and_the_next_free_number() {
+        let (_dir, dirs) = project(&[
+            ("migrations/001_a.sql", b"select 1;"),
+            ("migrations/1_b.sql", b"select 1;"),
+            ("migrations/004_add_favorites.sql", b"select 1;"),
+            ("migrations/004_create_templates.sql", b"select 1;"),
+            ("migrations/008_stripe.sql", b"select 1;"),
+        ]);
+        let problems = load(&dirs).unwrap_err();
+        let duplicates: Vec<_> = problems
+            .iter()
+            .filter_map(|p| match p {
+                FileProblem::DuplicateVersion {
+                    version,
+                    paths,
+                    next_free,
+                } => Some((version.0, paths.len(), next_free.0)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(duplicates, vec![(1, 2, 9), (4, 2, 9)]);
+        let text = problems[1].to_string();
+        assert!(
+            text.contains("004_add_favorites.sql") && text.contains("004_create_templates.sql")
+        );
+        assert!(text.contains("next free number is 9"), "{text}");
+    }
+
+    #[test]
+    fn orphan_rollbacks_are_refused() {
+        let (_dir, dirs) = project(&[
+            ("migrations/001_a.sql", b"select 1;"),
+            ("rollbacks/001_b.sql", b"select 1;"),
+            ("rollbacks/002_c.sql", b"select 1;"),
+        ]);
+        let problems = load(&dirs).unwrap_err();
+        assert!(matches!(
+            &problems[0],
+            FileProblem::OrphanRollback { migration_with_same_number: Some(p), .. } if p.ends_with("001_a.sql")
+        ));
+        assert!(matches!(
+            &problems[1],
+            FileProblem::OrphanRollback {
+                migration_with_same_number: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let (_dir, dirs) = project(&[("migrations/001_a.sql", b"select 1;\nselect '\xff';")]);
+        assert!(matches!(
+            load(&dirs).unwrap_err()[0],
+            FileProblem::NotUtf8 { line: 2, .. }
+        ));
+    }
+
+    #[test]
+    fn transaction_control_is_refused_unless_no_transaction() {
+        let (_dir, dirs) = project(&[("migrations/001_a.sql", b"select 1;\nCOMMIT;\n")]);
+        assert!(matches!(
+            &load(&dirs).unwrap_err()[0],
+            FileProblem::TransactionControl { line: 2, column: 1, keyword, .. } if keyword == "COMMIT"
+        ));
+    }
+
+    #[test]
+    fn empty_files_load_but_say_so() {
+        let (_dir, dirs) = project(&[
+            ("migrations/001_a.sql", b""),
+            ("migrations/002_b.sql", b"-- todo\n"),
+        ]);
+        let migrations = load(&dirs).unwrap();
+        assert!(migrations.iter().all(|m| !m.up.has_statements));
+    }
+
+    #[test]
+    fn next_number_follows_existing_width() {
+        let (_dir, dirs) = project(&[("migrations/0007_a.sql", b"select 1;")]);
+        let (files, _) = scan(&dirs.migrations);
+        assert_eq!(next_number(&files), (Version(8), 4));
+        assert_eq!(next_number(&[]), (Version(1), 3));
+    }
+
+    #[test]
+    fn crlf_and_bom_do_not_change_the_checksum() {
+        let (_dir, dirs) = project(&[
+            ("migrations/001_a.sql", b"select 1;\nselect 2;\n"),
+            (
+                "migrations/002_a.sql",
+                b"\xef\xbb\xbfselect 1;\r\nselect 2;\r\n",
+            ),
+        ]);
+        let migrations = load(&dirs).unwrap();
+        assert_eq!(migrations[0].up.checksum, migrations[1].up.checksum);
+    }
+}

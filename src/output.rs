@@ -1,0 +1,241 @@
+//! The only module that prints: comfy-table for people, one JSON document for machines.
+//! Notes and progress go to stderr, so stdout stays the result.
+
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, Color, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::cli::Format;
+use crate::error::{Error, LockHolder};
+use crate::migrate::plan::State;
+use crate::report::*;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub format: Format,
+    pub quiet: bool,
+}
+
+impl Output {
+    pub fn new(format: Format, quiet: bool) -> Output {
+        Output { format, quiet }
+    }
+
+    /// Something a person may want to know while it happens (stderr; never in JSON).
+    pub fn note(&self, message: &str) {
+        if !self.quiet && self.format == Format::Table {
+            eprintln!("{message}");
+        }
+    }
+
+    pub fn waiting_for_lock(&self, holder: &LockHolder) {
+        // Always said, even with --quiet: a silent hang is the worst kind.
+        if self.format == Format::Table {
+            eprintln!("waiting for the migration lock, held by {holder}");
+        } else {
+            eprintln!(
+                "{}",
+                serde_json::json!({"event": "waiting_for_lock", "holder": holder})
+            );
+        }
+    }
+
+    pub fn step(&self, step: &StepRow) {
+        let verb = match step.outcome {
+            StepOutcome::Applied => "applied",
+            StepOutcome::RolledBack => "rolled back",
+            StepOutcome::WouldRun => return,
+            StepOutcome::AlreadyDone => "already done by another runner:",
+        };
+        let ms = step
+            .execution_ms
+            .map_or_else(String::new, |ms| format!(" ({ms} ms)"));
+        self.note(&format!("{verb} {}{ms}", step.file));
+    }
+
+    fn json<T: Serialize>(&self, value: &T) {
+        match serde_json::to_string_pretty(value) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("cannot write JSON: {e}"),
+        }
+    }
+
+    fn emit<T: Serialize>(&self, report: &T, table: impl FnOnce() -> String) {
+        match self.format {
+            Format::Json => self.json(report),
+            Format::Table => {
+                let text = table();
+                if !text.is_empty() {
+                    println!("{text}");
+                }
+            }
+        }
+    }
+
+    pub fn status(&self, report: &StatusReport) {
+        self.emit(report, || {
+            if report.migrations.is_empty() {
+                return "no migrations yet: `dbward new NAME` writes the first one".into();
+            }
+            let mut table = table(&["version", "name", "state", "applied at", "took", "rollback"]);
+            for row in &report.migrations {
+                let state = Cell::new(row.state.to_string()).fg(match row.state {
+                    State::Applied => Color::Green,
+                    State::Pending => Color::Yellow,
+                    _ => Color::Red,
+                });
+                table.add_row(vec![
+                    Cell::new(row.version),
+                    Cell::new(&row.name),
+                    state,
+                    Cell::new(row.applied_at.as_deref().unwrap_or("")),
+                    Cell::new(
+                        row.execution_ms
+                            .map_or_else(String::new, |ms| format!("{ms} ms")),
+                    ),
+                    Cell::new(if row.reversible { "yes" } else { "none" }),
+                ]);
+            }
+            format!(
+                "{table}\n{}: {} migration(s), {} pending",
+                report.database,
+                report.migrations.len(),
+                report.pending
+            )
+        });
+    }
+
+    pub fn run(&self, report: &RunReport) {
+        self.emit(report, || {
+            if report.steps.is_empty() {
+                return format!("{}: nothing to do", report.database);
+            }
+            if report.dry_run {
+                let mut table = table(&["version", "direction", "file"]);
+                for step in &report.steps {
+                    table.add_row(vec![
+                        Cell::new(step.version),
+                        Cell::new(format!("{:?}", step.direction).to_lowercase()),
+                        Cell::new(&step.file),
+                    ]);
+                }
+                return format!(
+                    "dry run on {}: {} step(s) would run, nothing was changed\n{table}",
+                    report.database,
+                    report.steps.len()
+                );
+            }
+            if report.command == "redo" {
+                return format!(
+                    "{}: redid migration {}",
+                    report.database, report.steps[0].version
+                );
+            }
+            let done = report
+                .steps
+                .iter()
+                .filter(|s| s.outcome != StepOutcome::AlreadyDone)
+                .count();
+            let total: i64 = report.steps.iter().filter_map(|s| s.execution_ms).sum();
+            format!(
+                "{}: {} {done} migration(s) in {total} ms{}",
+                report.database,
+                if report.command == "down" {
+                    "rolled back"
+                } else {
+                    "ran"
+                },
+                if report.single_transaction {
+                    " (one transaction)"
+                } else {
+                    ""
+                }
+            )
+        });
+    }
+
+    pub fn validate(&self, report: &ValidateReport) {
+        self.emit(report, || {
+            format!(
+                "{}: files and history agree ({} applied, {} pending)",
+                report.database, report.applied, report.pending
+            )
+        });
+    }
+
+    pub fn repair(&self, report: &RepairReport) {
+        self.emit(report, || {
+            if report.changes.is_empty() {
+                return format!("{}: nothing to repair", report.database);
+            }
+            let mut table = table(&["version", "name", "action", "detail"]);
+            for row in &report.changes {
+                table.add_row(vec![
+                    Cell::new(row.version),
+                    Cell::new(&row.name),
+                    Cell::new(match row.action {
+                        RepairAction::ChecksumAccepted => "checksum accepted",
+                        RepairAction::FailedCleared => "failed run cleared",
+                    }),
+                    Cell::new(&row.detail),
+                ]);
+            }
+            let verdict = if report.dry_run {
+                "dry run: nothing was changed"
+            } else {
+                "recorded in schema_events"
+            };
+            format!("{table}\n{verdict}")
+        });
+    }
+
+    pub fn baseline(&self, report: &BaselineReport) {
+        self.emit(report, || {
+            format!(
+                "{}: baselined at {} ({} migration(s) recorded as applied)",
+                report.database,
+                report.baseline,
+                report.recorded.len()
+            )
+        });
+    }
+
+    pub fn new_migration(&self, report: &NewReport) {
+        self.emit(report, || {
+            format!("created {}\ncreated {}", report.migration, report.rollback)
+        });
+    }
+
+    pub fn local(&self, report: &LocalReport) {
+        self.emit(report, || {
+            if report.action == "url" {
+                return report.url.clone().unwrap_or_default();
+            }
+            report.message.clone()
+        });
+    }
+
+    /// The error, once: to stderr for people, as the JSON document for machines.
+    pub fn error(&self, error: &Error) {
+        match self.format {
+            Format::Table => eprintln!("error: {error}"),
+            Format::Json => self.json(&serde_json::json!({
+                "error": {
+                    "kind": error.kind(),
+                    "message": error.to_string(),
+                    "exit_code": error.exit_code() as i32,
+                    "detail": error.detail(),
+                }
+            })),
+        }
+    }
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    table
+}

@@ -1,0 +1,121 @@
+//! What commands found or did, as plain data: `output` renders it for people or machines.
+
+use serde::Serialize;
+
+use crate::error::Direction;
+use crate::migrate::model::{TransactionMode, Version};
+use crate::migrate::plan::State;
+
+#[derive(Debug, Serialize)]
+pub struct StatusReport {
+    pub database: String,
+    pub schema: String,
+    pub migrations: Vec<StatusRow>,
+    pub pending: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StatusRow {
+    pub version: Version,
+    pub name: String,
+    pub state: State,
+    pub file: Option<String>,
+    pub reversible: bool,
+    pub mode: Option<TransactionMode>,
+    pub applied_at: Option<String>,
+    pub applied_by: Option<String>,
+    pub execution_ms: Option<i64>,
+}
+
+/// What became of one planned step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepOutcome {
+    Applied,
+    RolledBack,
+    /// `--dry-run`: it would run.
+    WouldRun,
+    /// Another runner did it first, while this one waited for the lock.
+    AlreadyDone,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepRow {
+    pub version: Version,
+    pub name: String,
+    pub direction: Direction,
+    pub file: String,
+    pub outcome: StepOutcome,
+    pub execution_ms: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RunReport {
+    pub command: &'static str,
+    pub database: String,
+    pub dry_run: bool,
+    pub single_transaction: bool,
+    pub steps: Vec<StepRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ValidateReport {
+    pub database: String,
+    pub applied: usize,
+    pub pending: usize,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RepairAction {
+    ChecksumAccepted,
+    FailedCleared,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepairRow {
+    pub version: Version,
+    pub name: String,
+    pub action: RepairAction,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepairReport {
+    pub database: String,
+    pub dry_run: bool,
+    pub changes: Vec<RepairRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BaselineReport {
+    pub database: String,
+    pub baseline: Version,
+    pub recorded: Vec<Version>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NewReport {
+    pub version: Version,
+    pub migration: String,
+    pub rollback: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LocalStateName {
+    NotCreated,
+    Stopped,
+    Running,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LocalReport {
+    pub action: &'static str,
+    pub state: LocalStateName,
+    pub folder: String,
+    /// Without a password: the local cluster trusts loopback connections.
+    pub url: Option<String>,
+    /// What this call changed, in words.
+    pub message: String,
+}
