@@ -1,0 +1,23 @@
+-- Reverses 008_stripe_integration.
+DROP POLICY IF EXISTS "Service role can manage" ON public.payment_failures;
+DROP POLICY IF EXISTS "Users can view own" ON public.payment_failures;
+DROP POLICY IF EXISTS "Service role can manage" ON public.payments;
+DROP POLICY IF EXISTS "Users can view own" ON public.payments;
+DROP POLICY IF EXISTS "Service role can manage" ON public.stripe_subscriptions;
+DROP POLICY IF EXISTS "Users can view own" ON public.stripe_subscriptions;
+DROP POLICY IF EXISTS "Service role can manage" ON public.stripe_customers;
+DROP POLICY IF EXISTS "Users can view own" ON public.stripe_customers;
+DROP POLICY IF EXISTS "Service role can manage" ON public.users;
+DROP POLICY IF EXISTS "Users can update own" ON public.users;
+DROP POLICY IF EXISTS "Users can view own" ON public.users;
+DROP FUNCTION IF EXISTS public.get_subscription_status(text);
+DROP TRIGGER IF EXISTS sync_user_tier_on_subscription_change ON public.stripe_subscriptions;
+DROP FUNCTION IF EXISTS public.sync_user_tier_from_subscription();
+DROP TRIGGER IF EXISTS update_stripe_subscriptions_updated_at ON public.stripe_subscriptions;
+DROP TRIGGER IF EXISTS update_stripe_customers_updated_at ON public.stripe_customers;
+DROP TRIGGER IF EXISTS update_users_updated_at ON public.users;
+DROP TABLE IF EXISTS public.payment_failures;
+DROP TABLE IF EXISTS public.payments;
+DROP TABLE IF EXISTS public.stripe_subscriptions;
+DROP TABLE IF EXISTS public.stripe_customers;
+DROP TABLE IF EXISTS public.users;
