@@ -117,7 +117,7 @@ impl<'a> Runner<'a> {
         }
         match migration.up.mode {
             TransactionMode::Transaction => {
-                apply::run_script(&mut tx, &migration.up, version, Direction::Up).map_err(|f| {
+                apply::run(&mut tx, &migration.up, version, Direction::Up).map_err(|(_, f)| {
                     apply::failed(
                         f,
                         format!(
@@ -143,7 +143,7 @@ impl<'a> Runner<'a> {
                     .record(&mut tx, migration, Outcome::Failed, 0)?;
                 tx.commit()
                     .map_err(Error::db(format!("recording migration {version}")))?;
-                apply::run_statements(&mut self.client, &migration.up, version, Direction::Up)
+                apply::run(&mut self.client, &migration.up, version, Direction::Up)
                     .map_err(|(done, f)| {
                         apply::failed(
                             f,
@@ -189,7 +189,7 @@ impl<'a> Runner<'a> {
         }
         match rollback.mode {
             TransactionMode::Transaction => {
-                apply::run_script(&mut tx, rollback, version, Direction::Down).map_err(|f| {
+                apply::run(&mut tx, rollback, version, Direction::Down).map_err(|(_, f)| {
                     apply::failed(
                         f,
                         format!("the rollback of migration {version} was undone: migration {version} stays applied"),
@@ -204,7 +204,7 @@ impl<'a> Runner<'a> {
                     .set_outcome(&mut tx, version, Outcome::Failed, 0)?;
                 tx.commit()
                     .map_err(Error::db(format!("recording the rollback of {version}")))?;
-                apply::run_statements(&mut self.client, rollback, version, Direction::Down)
+                apply::run(&mut self.client, rollback, version, Direction::Down)
                     .map_err(|(done, f)| {
                         apply::failed(
                             f,
@@ -369,8 +369,8 @@ fn up_in_one_transaction(
     let mut rows = Vec::new();
     for migration in steps {
         let step_started = Instant::now();
-        apply::run_script(&mut tx, &migration.up, migration.version, Direction::Up).map_err(
-            |f| {
+        apply::run(&mut tx, &migration.up, migration.version, Direction::Up).map_err(
+            |(_, f)| {
                 apply::failed(
                     f,
                     "--single-transaction: the whole run was rolled back, nothing was applied"

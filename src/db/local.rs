@@ -185,7 +185,11 @@ impl LocalCluster {
     /// The project's cluster, `.dbward/` beside `dbward.toml`.
     pub fn for_project(project_dir: &Path) -> LocalCluster {
         // Absolute, because pg_ctl runs the server from another working directory.
-        let project_dir = std::path::absolute(project_dir).unwrap_or_else(|_| project_dir.into());
+        let project_dir = if project_dir.as_os_str().is_empty() {
+            std::env::current_dir().unwrap_or_default()
+        } else {
+            std::path::absolute(project_dir).unwrap_or_else(|_| project_dir.into())
+        };
         LocalCluster {
             root: project_dir.join(".dbward"),
             durability: Durability::Safe,

@@ -1,0 +1,206 @@
+//! Shared by the integration tests: one real PostgreSQL cluster per test binary (made with
+//! dbward's own local-cluster code), one fresh database per test, and a way to run the real
+//! `dbward` binary in a scratch project. No mocks; no skipping when the server is missing.
+#![allow(dead_code)]
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use dbward::db::connect::Target;
+use dbward::db::local::{Durability, LocalCluster};
+
+pub struct Cluster {
+    pub root: PathBuf,
+    pub port: u16,
+}
+
+static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+
+/// The cluster of this test binary, started on first use and stopped when the binary exits.
+pub fn cluster() -> &'static Cluster {
+    CLUSTER.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!(
+            "dbward-test-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&root).unwrap();
+        // The server may run as another user (we may be root): let it through.
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let local = LocalCluster::in_folder(root.join("cluster"), Durability::Throwaway);
+        let (target, _) = local
+            .ensure_running()
+            .unwrap_or_else(|e| panic!("the tests need PostgreSQL and could not start it: {e}"));
+        let port: u16 = target
+            .describe()
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next()?.parse().ok())
+            .unwrap();
+        // A watchdog stops the server and removes its files once this process is gone,
+        // however it ends.
+        let pid_file = root.join("cluster/data/postmaster.pid");
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "while kill -0 {me} 2>/dev/null; do sleep 1; done; \
+                 kill -QUIT $(head -1 '{pid}') 2>/dev/null; sleep 2; rm -rf '{root}'",
+                me = std::process::id(),
+                pid = pid_file.display(),
+                root = root.display()
+            ))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Cluster { root, port }
+    })
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh, empty database on the test cluster.
+pub struct TestDb {
+    pub name: String,
+    pub port: u16,
+}
+
+impl TestDb {
+    pub fn new() -> TestDb {
+        let cluster = cluster();
+        let name = format!(
+            "t{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut admin = Target::local(cluster.port, "postgres").connect().unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .unwrap();
+        TestDb {
+            name,
+            port: cluster.port,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{}", self.port, self.name)
+    }
+
+    pub fn client(&self) -> postgres::Client {
+        Target::local(self.port, &self.name).connect().unwrap()
+    }
+
+    /// The first column of the first row, as text (NULL as "").
+    pub fn scalar(&self, sql: &str) -> String {
+        let mut client = self.client();
+        let rows = client.simple_query(sql).unwrap();
+        rows.iter()
+            .find_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => {
+                    Some(row.get(0).unwrap_or("").to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn table_exists(&self, name: &str) -> bool {
+        self.scalar(&format!("SELECT to_regclass('{name}') IS NOT NULL")) == "t"
+    }
+}
+
+/// A scratch project folder.
+pub struct Project {
+    pub dir: tempfile::TempDir,
+}
+
+/// What a run of the binary gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
+    }
+}
+
+impl Project {
+    pub fn new() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        Project { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, relative: &str, content: impl AsRef<[u8]>) -> &Project {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    /// A migration with its rollback.
+    pub fn migration(&self, file: &str, up: &str, down: &str) -> &Project {
+        self.write(&format!("migrations/{file}"), up);
+        self.write(&format!("rollbacks/{file}"), down)
+    }
+
+    pub fn remove(&self, relative: &str) {
+        std::fs::remove_file(self.dir.path().join(relative)).unwrap();
+    }
+
+    /// `dbward` in this project, with a clean environment (no DATABASE_URL or PG* leaking in).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dbward"));
+        command.current_dir(self.dir.path()).args(args);
+        for (key, _) in std::env::vars() {
+            if key.starts_with("PG") || key == "DATABASE_URL" || key.starts_with("DBWARD_") {
+                command.env_remove(key);
+            }
+        }
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command(args).output().unwrap())
+    }
+
+    /// `dbward` against a test database.
+    pub fn dbward(&self, db: &TestDb, args: &[&str]) -> Run {
+        Run::from(
+            self.command(args)
+                .env("DATABASE_URL", db.url())
+                .output()
+                .unwrap(),
+        )
+    }
+}
+
+/// Asserts a run's exit code, showing everything it said when it is not.
+#[track_caller]
+pub fn assert_code(run: &Run, code: i32) {
+    assert_eq!(run.code, code, "unexpected exit code: {run:#?}");
+}
