@@ -1,0 +1,200 @@
+//! Many runners at once, a runner that waits, a runner killed with SIGKILL, and a server
+//! that drops the connection half-way.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use dbward::db::lock::LockKey;
+use support::{Project, TestDb, assert_code};
+
+/// Ten migrations, each logging itself, so a double application would show.
+fn logging_project() -> Project {
+    let project = Project::new();
+    project.migration(
+        "001_log.sql",
+        "create table applied_log (version int not null);\ninsert into applied_log values (1);",
+        "drop table applied_log;",
+    );
+    for v in 2..=10 {
+        project.migration(
+            &format!("{v:03}_t{v}.sql"),
+            &format!("create table t{v} (id int);\ninsert into applied_log values ({v});\nselect pg_sleep(0.02);"),
+            &format!("drop table t{v};"),
+        );
+    }
+    project
+}
+
+#[test]
+fn eight_runners_at_once_apply_every_migration_exactly_once() {
+    let db = TestDb::new();
+    let project = logging_project();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            project
+                .command(&["up", "--format", "json"])
+                .env("DATABASE_URL", db.url())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut applied_by_runners = 0;
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        applied_by_runners += doc["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["outcome"] == "applied")
+            .count();
+    }
+    assert_eq!(
+        applied_by_runners, 10,
+        "each migration applied by exactly one runner"
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+        "10/10"
+    );
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM dbward.schema_history"),
+        "10"
+    );
+}
+
+#[test]
+fn a_waiting_runner_says_who_holds_the_lock_and_gives_up() {
+    let db = TestDb::new();
+    let project = logging_project();
+    assert_code(&project.dbward(&db, &["up", "--to", "1"]), 0);
+
+    let mut holder = db.client();
+    holder
+        .batch_execute("SET application_name = 'deploy-42'; BEGIN")
+        .unwrap();
+    holder
+        .query(
+            "SELECT pg_advisory_xact_lock($1)",
+            &[&LockKey::migrations("dbward").0],
+        )
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+
+    let started = Instant::now();
+    let run = project.dbward(&db, &["up", "--wait-for-lock", "1s"]);
+    assert_code(&run, 1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        run.stderr.contains(&format!(
+            "waiting for the migration lock, held by pid {pid} (deploy-42"
+        )),
+        "{run:?}"
+    );
+    assert!(run.stderr.contains("gave up after 1s"), "{run:?}");
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "1");
+
+    holder.batch_execute("COMMIT").unwrap();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM dbward.schema_history"),
+        "10"
+    );
+}
+
+fn wait_for_query(db: &TestDb, fragment: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let seen = db.scalar(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%{fragment}%' AND pid <> pg_backend_pid()"
+        ));
+        if seen != "0" {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("the migration never started");
+}
+
+fn slow_project() -> Project {
+    let project = Project::new();
+    project.migration("001_a.sql", "create table a (id int);", "drop table a;");
+    project.migration(
+        "002_slow.sql",
+        "create table slow (id int);\ninsert into slow values (1);\nselect pg_sleep(1.5) /* slow-marker */;",
+        "drop table slow;",
+    );
+    project.migration("003_c.sql", "create table c (id int);", "drop table c;");
+    project
+}
+
+#[test]
+fn kill_9_in_the_middle_leaves_the_database_before_or_after_and_up_recovers() {
+    let db = TestDb::new();
+    let project = slow_project();
+    let mut child = project
+        .command(&["up"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_query(&db, "slow-marker");
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+
+    // The orphaned backend finishes its statement, finds its client gone and rolls back.
+    let history = db.scalar(
+        "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history",
+    );
+    assert_eq!(
+        history, "1",
+        "only the migration before the killed one is recorded"
+    );
+    let next = project.dbward(&db, &["up"]);
+    assert_code(&next, 0);
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM slow"),
+        "1",
+        "applied exactly once"
+    );
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "3");
+}
+
+#[test]
+fn a_dropped_connection_mid_migration_leaves_no_trace() {
+    let db = TestDb::new();
+    let project = slow_project();
+    let child = project
+        .command(&["up"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_query(&db, "slow-marker");
+    db.scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%slow-marker%' AND pid <> pg_backend_pid()");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("migrations/002_slow.sql"), "{stderr}");
+    assert!(stderr.contains("57P01"), "{stderr}");
+    assert!(!db.table_exists("slow"));
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "1");
+
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "3");
+}

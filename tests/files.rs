@@ -1,0 +1,154 @@
+//! Problems in the files are refused with exit 2 before any connection is made: these runs
+//! point at a port where nothing listens, so reaching the database would be exit 1.
+
+mod support;
+
+use support::{Project, Run, assert_code};
+
+const NOWHERE: &str = "postgres://postgres:not-a-real-password@127.0.0.1:9/none";
+
+fn refused(project: &Project, args: &[&str]) -> Run {
+    let run = project_run(project, args);
+    assert_code(&run, 2);
+    assert!(!run.stderr.contains("not-a-real-password"), "{run:?}");
+    run
+}
+
+fn project_run(project: &Project, args: &[&str]) -> Run {
+    let output = project
+        .command(args)
+        .env("DATABASE_URL", NOWHERE)
+        .output()
+        .unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn the_blog_ai_duplicate_004_is_refused_naming_both_files() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/blog_ai_duplicate_004");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dbward"))
+        .args(["-C"])
+        .arg(&fixture)
+        .args(["up"])
+        .env("DATABASE_URL", NOWHERE)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("duplicate migration number 4"), "{stderr}");
+    assert!(
+        stderr.contains("004_add_favorites.sql") && stderr.contains("004_create_templates.sql"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the next free number is 9"), "{stderr}");
+}
+
+#[test]
+fn duplicates_of_any_width_are_refused_for_every_command() {
+    let project = Project::new();
+    project.write("migrations/001_a.sql", "select 1;");
+    project.write("migrations/1_b.sql", "select 1;");
+    for command in [&["up"][..], &["status"], &["validate"], &["down"]] {
+        let run = refused(&project, command);
+        assert!(
+            run.stderr.contains("001_a.sql") && run.stderr.contains("1_b.sql"),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains("next free number is 2"), "{run:?}");
+    }
+    let json = refused(&project, &["up", "--format", "json"]);
+    assert_eq!(json.json()["error"]["kind"], "files");
+    assert_eq!(
+        json.json()["error"]["detail"][0]["problem"],
+        "duplicate_version"
+    );
+}
+
+#[test]
+fn each_bad_file_gets_its_own_error() {
+    let project = Project::new();
+    project.write("migrations/001_ok.sql", "select 1;");
+    project.write("migrations/two_bad.sql", "select 1;");
+    project.write("migrations/003_latin1.sql", b"select 'caf\xe9';".as_slice());
+    project.write("rollbacks/004_orphan.sql", "select 1;");
+    project.write("rollbacks/001_other_name.sql", "select 1;");
+    project.write(
+        "migrations/005_directive.sql",
+        "-- dbward:no-transacton\nselect 1;",
+    );
+    project.write(
+        "migrations/006_commit.sql",
+        "create table x (id int);\ncommit;\n",
+    );
+    let run = refused(&project, &["up"]);
+    for expected in [
+        "two_bad.sql: does not start with a number",
+        "003_latin1.sql:1: is not UTF-8",
+        "004_orphan.sql: rollback matches no migration",
+        "001_other_name.sql: rollback name does not match its migration",
+        "005_directive.sql:1: unknown directive `-- dbward:no-transacton`",
+        "006_commit.sql:2:1: COMMIT would end dbward's transaction",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "missing {expected:?} in {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn bad_configuration_is_refused() {
+    let project = Project::new();
+    project.write("dbward.toml", "shema = \"x\"\n");
+    let run = refused(&project, &["status"]);
+    assert!(
+        run.stderr.contains("dbward.toml") && run.stderr.contains("shema"),
+        "{run:?}"
+    );
+
+    let project = Project::new();
+    project.write("dbward.toml", "wait_for_lock = \"soon\"\n");
+    let run = refused(&project, &["status"]);
+    assert!(run.stderr.contains("wait_for_lock"), "{run:?}");
+}
+
+#[test]
+fn bad_invocations_exit_2_and_help_has_examples() {
+    let project = Project::new();
+    assert_code(&project.run(&["up", "--to", "abc"]), 2);
+    assert_code(&project.run(&["frobnicate"]), 2);
+    assert_code(&project.run(&["down", "--steps", "1", "--to", "0"]), 2);
+    for command in [
+        "new", "status", "up", "down", "redo", "validate", "repair", "baseline",
+    ] {
+        let help = project.run(&[command, "--help"]);
+        assert_code(&help, 0);
+        assert!(
+            help.stdout.contains("Example"),
+            "{command} --help has no example: {}",
+            help.stdout
+        );
+    }
+}
+
+#[test]
+fn a_connection_failure_is_exit_1_and_never_shows_the_password() {
+    let project = Project::new();
+    project.write("migrations/001_a.sql", "select 1;");
+    let run = project_run(&project, &["status"]);
+    assert_code(&run, 1);
+    assert!(
+        run.stderr
+            .contains("cannot connect to postgres@127.0.0.1:9/none"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("not-a-real-password"), "{run:?}");
+    let json = project_run(&project, &["status", "--format", "json"]);
+    assert!(!json.stdout.contains("not-a-real-password"), "{json:?}");
+}
