@@ -148,7 +148,16 @@ pub fn describe_pg(error: &postgres::Error) -> String {
             }
             text
         }
-        None => error.to_string(),
+        None => {
+            // The driver's top line ("error performing TLS handshake") hides the reason.
+            let mut text = error.to_string();
+            let mut source = std::error::Error::source(error);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            text
+        }
     }
 }
 

@@ -70,7 +70,10 @@ impl Binaries {
                 return Ok(Binaries { dir: real });
             }
         }
-        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        // Tests point this elsewhere to see the "not found" path on a machine that has them.
+        let search_root = std::env::var_os("DBWARD_PG_SEARCH_ROOT")
+            .map_or_else(|| PathBuf::from("/usr/lib/postgresql"), PathBuf::from);
+        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(search_root)
             .into_iter()
             .flatten()
             .filter_map(|e| e.ok())

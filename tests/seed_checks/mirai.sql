@@ -81,6 +81,10 @@ BEGIN
     'expected free tier limit of 100 messages per day';
   ASSERT (SELECT daily_limit FROM public.tier_limits WHERE subscription_tier = 'free' AND limit_type = 'conversations') = 10,
     'expected free tier limit of 10 conversations per day';
+
+  -- the document's quick-start feedback query
+  SELECT count(*) INTO v FROM public.user_feedback WHERE created_at > now() - interval '7 days';
+  ASSERT v = 2, format('expected 2 feedback entries from the last 7 days, got %s', v);
 END $$;
 
 ------------------------------------------------------------------------------
@@ -203,6 +207,23 @@ BEGIN
   EXCEPTION WHEN insufficient_privilege THEN v_failed := true;
   END;
   ASSERT v_failed, 'expected anon to have no EXECUTE on check_rate_limit';
+  ASSERT NOT public.is_self_or_service('11111111-1111-4111-8111-111111111111'),
+    'expected is_self_or_service to be false for anon';
+END $$;
+RESET ROLE;
+SET LOCAL request.jwt.claims = '{"role": "service_role"}';
+SET LOCAL ROLE service_role;
+DO $$
+BEGIN
+  ASSERT public.is_self_or_service('22222222-2222-4222-8222-222222222222'),
+    'expected is_self_or_service to be true for service_role';
+  ASSERT public.check_rate_limit('22222222-2222-4222-8222-222222222222', 'messages') = true,
+    'expected service_role to check ben''s limit (allowed)';
+  ASSERT (SELECT count FROM public.rate_limits
+          WHERE user_id = '22222222-2222-4222-8222-222222222222' AND limit_type = 'messages') = 1,
+    'expected service_role to see ben''s reset counter at 1';
+  ASSERT (SELECT subscription_tier FROM public.get_user_stats('22222222-2222-4222-8222-222222222222')) = 'pro',
+    'expected service_role to read ben''s stats (pro)';
 END $$;
 RESET ROLE;
 ROLLBACK TO SAVEPOINT s_rate_api;
@@ -677,7 +698,7 @@ BEGIN
   ASSERT (SELECT count(*) FROM public.notifications) = 7, 'expected 7 notifications left (9 - 2 read over 7 days ago)';
   ASSERT NOT EXISTS (SELECT 1 FROM public.notifications
                      WHERE id IN ('0b000000-0000-4000-8000-000000000001', '0b000000-0000-4000-8000-000000000004')),
-    'expected the notifications read 10 and 8 days ago deleted';
+    'expected the notifications read 10 and 7.5 days ago deleted';
   ASSERT (SELECT count(*) FROM public.notifications
           WHERE id IN ('0b000000-0000-4000-8000-000000000002', '0b000000-0000-4000-8000-000000000003',
                        '0b000000-0000-4000-8000-000000000005')) = 3,

@@ -1,0 +1,203 @@
+//! Where the connection comes from (flag, DATABASE_URL, PG* variables, dbward.toml) and TLS
+//! through rustls for every sslmode, against a server with a certificate made here.
+
+mod support;
+
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use support::{Project, Run, TestDb, assert_code};
+
+fn tls_project() -> Project {
+    let project = Project::new();
+    project.migration(
+        "001_seen.sql",
+        "create table seen as select ssl from pg_stat_ssl where pid = pg_backend_pid();",
+        "drop table seen;",
+    );
+    project
+}
+
+fn run_with(project: &Project, envs: &[(&str, String)], args: &[&str]) -> Run {
+    let mut command = project.command(args);
+    for (key, value) in envs {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn libpq_environment_variables_name_the_server() {
+    let db = TestDb::new();
+    let project = tls_project();
+    let env = [
+        ("PGHOST", "127.0.0.1".to_string()),
+        ("PGPORT", db.port.to_string()),
+        ("PGUSER", "postgres".to_string()),
+        ("PGDATABASE", db.name.clone()),
+        ("PGSSLMODE", "disable".to_string()),
+    ];
+    let run = run_with(&project, &env, &["up"]);
+    assert_code(&run, 0);
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "f");
+}
+
+#[test]
+fn the_flag_wins_over_the_environment_which_wins_over_the_file() {
+    let db = TestDb::new();
+    let project = tls_project();
+    project.write(
+        "dbward.toml",
+        "database_url = \"postgres://postgres@127.0.0.1:9/from_file\"\n",
+    );
+    let from_file = project.run(&["status"]);
+    assert_code(&from_file, 1);
+    assert!(from_file.stderr.contains("/from_file"), "{from_file:?}");
+
+    let env = [("DATABASE_URL", db.url())];
+    assert_code(&run_with(&project, &env, &["status"]), 0);
+
+    let bad_env = [(
+        "DATABASE_URL",
+        "postgres://postgres@127.0.0.1:9/from_env".to_string(),
+    )];
+    let flag = db.url();
+    assert_code(
+        &run_with(&project, &bad_env, &["--database-url", &flag, "status"]),
+        0,
+    );
+}
+
+/// Certificates for the test server: a CA, and a server certificate for `localhost` only.
+struct Certs {
+    ca: PathBuf,
+}
+
+static CERTS: OnceLock<Certs> = OnceLock::new();
+
+fn tls_server() -> &'static Certs {
+    CERTS.get_or_init(|| {
+        let cluster = support::cluster();
+        let dir = cluster.root.join("tls");
+        std::fs::create_dir_all(&dir).unwrap();
+        let sh = |script: &str| {
+            let status = Command::new("sh")
+                .arg("-c")
+                .arg(script)
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        };
+        sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=dbward test CA' \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+        sh("openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost'");
+        sh("printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth\\n' > ext.cnf && \
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf");
+        // The server reads its key as its own user, with nobody else allowed.
+        let data = cluster.root.join("cluster/data");
+        let owner = std::fs::metadata(&data).unwrap();
+        for file in ["server.pem", "server.key"] {
+            let target = data.join(file);
+            std::fs::copy(dir.join(file), &target).unwrap();
+            nix::unistd::chown(
+                &target,
+                Some(nix::unistd::Uid::from_raw(owner.uid())),
+                Some(nix::unistd::Gid::from_raw(owner.gid())),
+            )
+            .unwrap();
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let mut admin = dbward::db::connect::Target::local(cluster.port, "postgres")
+            .connect()
+            .unwrap();
+        for statement in [
+            "ALTER SYSTEM SET ssl = on",
+            "ALTER SYSTEM SET ssl_cert_file = 'server.pem'",
+            "ALTER SYSTEM SET ssl_key_file = 'server.key'",
+            "SELECT pg_reload_conf()",
+        ] {
+            admin.batch_execute(statement).unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        Certs { ca: dir.join("ca.pem") }
+    })
+}
+
+fn url(db: &TestDb, host: &str, params: &str) -> String {
+    format!(
+        "postgres://postgres@{host}:{}/{}?{params}",
+        db.port, db.name
+    )
+}
+
+#[test]
+fn sslmode_require_encrypts() {
+    tls_server();
+    let db = TestDb::new();
+    let project = tls_project();
+    let url = url(&db, "127.0.0.1", "sslmode=require");
+    assert_code(&project.run(&["--database-url", &url, "up"]), 0);
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "t");
+}
+
+#[test]
+fn sslmode_verify_full_checks_the_chain_and_the_name() {
+    let certs = tls_server();
+    let ca = certs.ca.display().to_string();
+    let db = TestDb::new();
+    let project = tls_project();
+
+    // Right CA, right name.
+    let good = url(
+        &db,
+        "localhost",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    );
+    assert_code(&project.run(&["--database-url", &good, "up"]), 0);
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "t");
+
+    // Right CA, wrong name: verify-full refuses, verify-ca accepts.
+    let wrong_name = url(
+        &db,
+        "127.0.0.1",
+        &format!("sslmode=verify-full&sslrootcert={ca}"),
+    );
+    let refused = project.run(&["--database-url", &wrong_name, "status"]);
+    assert_code(&refused, 1);
+    assert!(refused.stderr.contains("cannot connect"), "{refused:?}");
+    let chain_only = url(
+        &db,
+        "127.0.0.1",
+        &format!("sslmode=verify-ca&sslrootcert={ca}"),
+    );
+    assert_code(&project.run(&["--database-url", &chain_only, "status"]), 0);
+
+    // The public roots do not know our CA.
+    let unknown = url(&db, "localhost", "sslmode=verify-full");
+    let refused = project.run(&["--database-url", &unknown, "status"]);
+    assert_code(&refused, 1);
+    assert!(
+        refused.stderr.to_lowercase().contains("certificate"),
+        "{refused:?}"
+    );
+
+    // PGSSLMODE and PGSSLROOTCERT do the same.
+    let env = [
+        (
+            "DATABASE_URL",
+            format!("postgres://postgres@localhost:{}/{}", db.port, db.name),
+        ),
+        ("PGSSLMODE", "verify-full".to_string()),
+        ("PGSSLROOTCERT", ca.clone()),
+    ];
+    assert_code(&run_with(&project, &env, &["status"]), 0);
+}
