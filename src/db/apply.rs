@@ -21,7 +21,7 @@ pub fn run(
     // The parser may not know some new syntax: then the server gets the file whole.
     let ranges: Vec<std::ops::Range<usize>> = match statements::split(&script.sql) {
         Ok(parts) if !parts.is_empty() => parts.into_iter().map(|s| s.range).collect(),
-        _ => vec![0..script.sql.len()],
+        _ => std::iter::once(0..script.sql.len()).collect(),
     };
     for (done, range) in ranges.into_iter().enumerate() {
         client
