@@ -43,8 +43,9 @@ pub fn cluster() -> &'static Cluster {
             .and_then(|(_, rest)| rest.split('/').next()?.parse().ok())
             .unwrap();
         // A watchdog stops the server and removes its files once this process is gone,
-        // however it ends.
+        // however it ends. It outlives us on purpose, so it is never waited for.
         let pid_file = root.join("cluster/data/postmaster.pid");
+        #[allow(clippy::zombie_processes)]
         Command::new("sh")
             .arg("-c")
             .arg(format!(
