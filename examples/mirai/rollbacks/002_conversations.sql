@@ -1,0 +1,2 @@
+-- Reverse of 002_conversations.
+DROP TABLE IF EXISTS public.conversations;

@@ -1,0 +1,4 @@
+-- Reverse of 009_performance_indexes.
+DROP INDEX IF EXISTS public.idx_chat_messages_user_created;
+DROP INDEX IF EXISTS public.idx_chat_messages_conversation_recent;
+DROP INDEX IF EXISTS public.idx_conversations_user_recent;

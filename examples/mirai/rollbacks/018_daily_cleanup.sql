@@ -1,0 +1,2 @@
+-- Reverse of 018_daily_cleanup.
+DROP FUNCTION IF EXISTS public.daily_cleanup();
