@@ -348,7 +348,6 @@ fn up_in_one_transaction(
     target: Option<Version>,
     allow: Allow,
 ) -> Result<Vec<StepRow>> {
-    let started = Instant::now();
     let mut tx = runner
         .client
         .transaction()
@@ -367,6 +366,7 @@ fn up_in_one_transaction(
         )));
     }
     let mut rows = Vec::new();
+    let mut done = Vec::new();
     for migration in steps {
         let step_started = Instant::now();
         apply::run(&mut tx, &migration.up, migration.version, Direction::Up).map_err(
@@ -379,9 +379,7 @@ fn up_in_one_transaction(
             },
         )?;
         let ms = elapsed_ms(step_started);
-        runner
-            .history
-            .record(&mut tx, migration, Outcome::Succeeded, ms)?;
+        done.push((migration, ms));
         rows.push(step(
             migration,
             Direction::Up,
@@ -389,8 +387,12 @@ fn up_in_one_transaction(
             Some(ms),
         ));
     }
+    if !done.is_empty() {
+        runner
+            .history
+            .record_many(&mut tx, &done, Outcome::Succeeded)?;
+    }
     tx.commit().map_err(Error::db("committing the run"))?;
-    let _ = started;
     Ok(rows)
 }
 

@@ -171,24 +171,45 @@ impl History {
         outcome: Outcome,
         execution_ms: i64,
     ) -> Result<()> {
-        let rollback = migration.down.as_ref().map(|d| d.checksum.to_hex());
+        self.record_many(client, &[(migration, execution_ms)], outcome)
+    }
+
+    /// Records several migrations in one statement (one round trip for a whole
+    /// `--single-transaction` run).
+    pub fn record_many(
+        &self,
+        client: &mut impl GenericClient,
+        migrations: &[(&Migration, i64)],
+        outcome: Outcome,
+    ) -> Result<()> {
+        let versions: Vec<i64> = migrations.iter().map(|(m, _)| m.version.as_i64()).collect();
+        let names: Vec<&str> = migrations.iter().map(|(m, _)| m.name.as_str()).collect();
+        let checksums: Vec<String> = migrations
+            .iter()
+            .map(|(m, _)| m.up.checksum.to_hex())
+            .collect();
+        let rollbacks: Vec<Option<String>> = migrations
+            .iter()
+            .map(|(m, _)| m.down.as_ref().map(|d| d.checksum.to_hex()))
+            .collect();
+        let timings: Vec<i64> = migrations.iter().map(|(_, ms)| *ms).collect();
         client
             .query_typed(
                 &format!(
                     "INSERT INTO {} (version, name, checksum, rollback_checksum, execution_ms, success)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                     SELECT v, n, c, r, ms, $6 FROM unnest($1, $2, $3, $4, $5) AS u(v, n, c, r, ms)",
                     self.table()
                 ),
                 &[
-                    (&migration.version.as_i64(), Type::INT8),
-                    (&migration.name, Type::TEXT),
-                    (&migration.up.checksum.to_hex(), Type::TEXT),
-                    (&rollback, Type::TEXT),
-                    (&execution_ms, Type::INT8),
+                    (&versions, Type::INT8_ARRAY),
+                    (&names, Type::TEXT_ARRAY),
+                    (&checksums, Type::TEXT_ARRAY),
+                    (&rollbacks, Type::TEXT_ARRAY),
+                    (&timings, Type::INT8_ARRAY),
                     (&(outcome == Outcome::Succeeded), Type::BOOL),
                 ],
             )
-            .map_err(Error::db(format!("recording migration {}", migration.version)))?;
+            .map_err(Error::db("recording applied migrations"))?;
         Ok(())
     }
 

@@ -3,8 +3,8 @@
 
 use std::ops::Range;
 
+use squawk_syntax::SourceFile;
 use squawk_syntax::ast::{AstNode, Stmt};
-use squawk_syntax::{SourceFile, SyntaxKind};
 
 /// One top-level statement: its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,18 +26,49 @@ pub struct TransactionControl {
     pub keyword: String,
 }
 
+/// What one pass of the lexer says about a script (fast: no parse tree).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scan {
+    has_statements: bool,
+    /// A word outside strings and comments that could start transaction control.
+    mentions_transaction_keyword: bool,
+}
+
+fn scan(sql: &str) -> Scan {
+    use squawk_lexer::TokenKind;
+    let mut result = Scan {
+        has_statements: false,
+        mentions_transaction_keyword: false,
+    };
+    let mut offset = 0usize;
+    for token in squawk_lexer::tokenize(sql) {
+        let text = &sql[offset..offset + token.len as usize];
+        offset += token.len as usize;
+        match token.kind {
+            TokenKind::Whitespace
+            | TokenKind::LineComment
+            | TokenKind::BlockComment { .. }
+            | TokenKind::Semi => {}
+            TokenKind::Ident => {
+                result.has_statements = true;
+                if [
+                    "begin", "commit", "rollback", "end", "abort", "prepare", "start",
+                ]
+                .iter()
+                .any(|k| text.eq_ignore_ascii_case(k))
+                {
+                    result.mentions_transaction_keyword = true;
+                }
+            }
+            _ => result.has_statements = true,
+        }
+    }
+    result
+}
+
 /// True when the text holds anything but white space and comments.
 pub fn has_statements(sql: &str) -> bool {
-    squawk_syntax::SourceFile::parse(sql)
-        .syntax_node()
-        .descendants_with_tokens()
-        .filter_map(|element| element.into_token())
-        .any(|token| {
-            !matches!(
-                token.kind(),
-                SyntaxKind::WHITESPACE | SyntaxKind::COMMENT | SyntaxKind::SEMICOLON
-            )
-        })
+    scan(sql).has_statements
 }
 
 /// Splits a script into its top-level statements, as PostgreSQL's grammar reads it (so
@@ -65,6 +96,10 @@ pub fn split(sql: &str) -> Result<Vec<Statement>, SyntaxProblem> {
 /// The first BEGIN, COMMIT, ROLLBACK or PREPARE TRANSACTION in a script, if any. dbward runs
 /// each migration inside its own transaction, so one of these would commit half a migration.
 pub fn find_transaction_control(sql: &str) -> Option<TransactionControl> {
+    // Parsing is slow next to lexing: only parse when a keyword shows up outside strings.
+    if !scan(sql).mentions_transaction_keyword {
+        return None;
+    }
     SourceFile::parse(sql).tree().stmts().find_map(|stmt| {
         let keyword = match &stmt {
             Stmt::Begin(_) => "BEGIN",
@@ -169,7 +204,7 @@ mod tests {
     fn line_and_column_count_characters() {
         let text = "select 1;\nselect 'é', x;";
         let offset = text.find('x').unwrap();
-        assert_eq!(line_column(text, offset), (2, 14));
+        assert_eq!(line_column(text, offset), (2, 13));
         assert_eq!(line_text(text, offset), "select 'é', x;");
         assert_eq!(line_column(text, 0), (1, 1));
     }
