@@ -200,6 +200,31 @@ impl Output {
         });
     }
 
+    pub fn seed(&self, report: &SeedReport) {
+        self.emit(report, || {
+            let inserted: i64 = report.tables.iter().map(|t| t.inserted).sum();
+            let summary = format!(
+                "{}: {} fixture(s) in {} ms, {inserted} row(s) inserted",
+                report.database,
+                report.fixtures.len(),
+                report.execution_ms
+            );
+            if report.tables.is_empty() {
+                return format!("{summary}; the data was already there");
+            }
+            let mut table = table(&["table", "inserted", "updated", "deleted"]);
+            for t in &report.tables {
+                table.add_row(vec![
+                    Cell::new(&t.table),
+                    Cell::new(t.inserted),
+                    Cell::new(t.updated),
+                    Cell::new(t.deleted),
+                ]);
+            }
+            format!("{table}\n{summary}")
+        });
+    }
+
     pub fn new_migration(&self, report: &NewReport) {
         self.emit(report, || {
             format!("created {}\ncreated {}", report.migration, report.rollback)
@@ -232,10 +257,17 @@ impl Output {
 }
 
 fn table(header: &[&str]) -> Table {
+    use std::io::IsTerminal;
     let mut table = Table::new();
+    // Fitting columns to the terminal is only worth its cost where there is one.
+    let arrangement = if std::io::stdout().is_terminal() {
+        ContentArrangement::Dynamic
+    } else {
+        ContentArrangement::Disabled
+    };
     table
         .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_content_arrangement(arrangement)
         .set_header(header.to_vec());
     table
 }

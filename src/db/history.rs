@@ -1,6 +1,7 @@
 //! dbward's own tables. This is the only code that names them.
 
 use postgres::GenericClient;
+use postgres::error::SqlState;
 use postgres::types::Type;
 
 use crate::error::{Error, Result};
@@ -108,23 +109,29 @@ impl History {
         Ok(row.get(0))
     }
 
-    /// Every row, oldest version first. An absent table is an empty history.
+    /// Every row, oldest version first. An absent table is an empty history. Outside a
+    /// transaction only: a missing table is detected by the error, saving a round trip.
     pub fn load(&self, client: &mut impl GenericClient) -> Result<Vec<Applied>> {
-        if !self.exists(client)? {
-            return Ok(Vec::new());
-        }
-        let rows = client
-            .query_typed(
-                &format!(
-                    "SELECT version, name, checksum, rollback_checksum,
-                            to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                            applied_by, execution_ms, success
-                     FROM {} ORDER BY version",
-                    self.table()
-                ),
-                &[],
-            )
-            .map_err(Error::db("reading the migration history"))?;
+        let result = client.query_typed(
+            &format!(
+                "SELECT version, name, checksum, rollback_checksum,
+                        to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                        applied_by, execution_ms, success
+                 FROM {} ORDER BY version",
+                self.table()
+            ),
+            &[],
+        );
+        let rows = match result {
+            Ok(rows) => rows,
+            Err(e)
+                if e.code() == Some(&SqlState::UNDEFINED_TABLE)
+                    || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(Error::db("reading the migration history")(e)),
+        };
         Ok(rows
             .iter()
             .map(|row| Applied {

@@ -305,6 +305,27 @@ pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
     })
 }
 
+/// [`read_script`] for many files, spread over the machine's cores, results in order.
+pub fn read_scripts(paths: &[&Path]) -> Vec<Result<Script, FileProblem>> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if workers < 2 || paths.len() < 64 {
+        return paths.iter().map(|p| read_script(p)).collect();
+    }
+    let chunk = paths.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = paths
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(|p| read_script(p)).collect::<Vec<_>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("reading scripts does not panic"))
+            .collect()
+    })
+}
+
 /// Reads the `-- dbward:` directives from the leading comment lines. On an unknown one,
 /// returns its line and text.
 pub fn read_directives(sql: &str) -> Result<TransactionMode, (usize, String)> {
@@ -387,12 +408,21 @@ pub fn load(dirs: &SourceDirs) -> Result<Vec<Migration>, Vec<FileProblem>> {
         }
     }
 
+    // Reading, checksumming and lexing a thousand files is most of `status`: use every core.
+    let paths: Vec<&Path> = ups_by_version
+        .values()
+        .map(|up| up.path.as_path())
+        .chain(downs_by_version.values().map(|down| down.path.as_path()))
+        .collect();
+    let mut scripts: BTreeMap<&Path, Result<Script, FileProblem>> =
+        paths.iter().copied().zip(read_scripts(&paths)).collect();
+
     let mut migrations = Vec::new();
     for up in ups_by_version.values() {
-        let up_script = read_script(&up.path);
+        let up_script = scripts.remove(up.path.as_path()).expect("read above");
         let down_script = downs_by_version
             .get(&up.version)
-            .map(|down| read_script(&down.path));
+            .map(|down| scripts.remove(down.path.as_path()).expect("read above"));
         match (up_script, down_script.transpose()) {
             (Ok(up_script), Ok(down)) => migrations.push(Migration {
                 version: up.version,
