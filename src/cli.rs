@@ -42,6 +42,9 @@ pub struct ConnectionArgs {
     /// verify-ca or verify-full
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Use the database of `[environments.NAME]` in dbward.toml
+    #[arg(long, global = true, env = "DBWARD_ENV", value_name = "NAME")]
+    pub env: Option<String>,
     /// How long to wait for another runner's migration lock before giving up [default: 60s]
     #[arg(
         long,
@@ -169,7 +172,22 @@ pub enum Command {
         /// The newest migration the database already has
         version: u64,
     },
+    /// Load the fixtures (fixtures/NNN_name.sql) in order, in one transaction
+    #[command(
+        after_help = "Examples:\n  dbward seed\n  dbward seed --only demo_users\n  dbward --env staging seed --allow-protected"
+    )]
+    Seed {
+        /// Only these fixtures: a name (demo_users), a file stem (002_demo_users) or a number
+        #[arg(long, value_name = "NAME")]
+        only: Vec<String>,
+        /// Seed an environment marked `protected = true` in dbward.toml anyway
+        #[arg(long)]
+        allow_protected: bool,
+    },
     /// Manage dbward's own local PostgreSQL under .dbward/
+    #[command(
+        after_help = "Examples:\n  dbward local start\n  psql \"$(dbward local url)\"\n  dbward local destroy"
+    )]
     Local {
         #[command(subcommand)]
         action: LocalAction,

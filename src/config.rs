@@ -1,6 +1,7 @@
 //! dbward.toml + environment + flags -> [`Settings`]. Flags win, then the environment, then
 //! the file; every key has a default.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,6 +26,28 @@ pub struct FileConfig {
     pub fixtures_dir: Option<PathBuf>,
     pub wait_for_lock: Option<String>,
     pub compat: Option<Compat>,
+    /// Named databases (`--env NAME`), e.g. staging and production.
+    #[serde(default)]
+    pub environments: BTreeMap<String, EnvironmentConfig>,
+}
+
+/// `[environments.NAME]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentConfig {
+    pub database_url: Option<String>,
+    /// The name of an environment variable holding the URL, so no password sits in the file.
+    pub database_url_env: Option<String>,
+    /// Refuses destructive conveniences such as `dbward seed` unless `--allow-protected`.
+    #[serde(default)]
+    pub protected: bool,
+}
+
+/// The environment chosen with `--env`.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub protected: bool,
 }
 
 /// Which platform's conventions migrations expect.
@@ -56,6 +79,7 @@ pub struct Settings {
     pub wait_for_lock: Duration,
     pub compat: Compat,
     pub database: DatabaseChoice,
+    pub environment: Option<Environment>,
     pub pg_env: PgEnv,
     pub format: Format,
     pub quiet: bool,
@@ -92,10 +116,45 @@ impl Settings {
                 "wait_for_lock `{wait}` is not a duration like 30s or 2m: {e}"
             ))
         })?;
-        let database = match (&global.connection.database_url, &file.database_url) {
-            (Some(url), _) if !url.is_empty() => DatabaseChoice::Url(url.clone()),
+        let (environment, environment_url) = match &global.connection.env {
+            Some(name) => {
+                let Some(chosen) = file.environments.get(name) else {
+                    let known: Vec<&str> = file.environments.keys().map(String::as_str).collect();
+                    return Err(Error::Usage(format!(
+                        "no environment `{name}` in {CONFIG_FILE}; it has: {}",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    )));
+                };
+                let url = match (&chosen.database_url, &chosen.database_url_env) {
+                    (_, Some(var)) => Some(std::env::var(var).map_err(|_| {
+                        Error::Usage(format!(
+                            "environment `{name}` reads its URL from ${var}, which is not set"
+                        ))
+                    })?),
+                    (Some(url), None) => Some(url.clone()),
+                    (None, None) => None,
+                };
+                let environment = Environment {
+                    name: name.clone(),
+                    protected: chosen.protected,
+                };
+                (Some(environment), url)
+            }
+            None => (None, None),
+        };
+        let database = match (
+            &global.connection.database_url,
+            environment_url,
+            &file.database_url,
+        ) {
+            (Some(url), _, _) if !url.is_empty() => DatabaseChoice::Url(url.clone()),
             _ if pg_env.names_a_server() => DatabaseChoice::Environment,
-            (_, Some(url)) => DatabaseChoice::Url(url.clone()),
+            (_, Some(url), _) => DatabaseChoice::Url(url),
+            (_, None, Some(url)) => DatabaseChoice::Url(url.clone()),
             _ => DatabaseChoice::Local,
         };
         Ok(Settings {
@@ -108,6 +167,7 @@ impl Settings {
             wait_for_lock,
             compat: file.compat.unwrap_or_default(),
             database,
+            environment,
             pg_env,
             format: global.output.format,
             quiet: global.output.quiet,
@@ -165,6 +225,17 @@ mod tests {
     fn unknown_keys_are_refused_by_name() {
         let err = parse_file("shema = \"x\"").unwrap_err();
         assert!(err.contains("shema"), "{err}");
+    }
+
+    #[test]
+    fn environments_are_read() {
+        let file = parse_file(
+            "[environments.production]\ndatabase_url_env = \"PROD_URL\"\nprotected = true\n\n[environments.dev]\ndatabase_url = \"postgres://localhost/dev\"\n",
+        )
+        .unwrap();
+        assert!(file.environments["production"].protected);
+        assert!(!file.environments["dev"].protected);
+        assert!(parse_file("[environments.x]\nprotect = true").is_err());
     }
 
     #[test]

@@ -202,6 +202,8 @@ fn lock_timeout(waited: &Duration, holder: &Option<LockHolder>) -> String {
 pub enum Direction {
     Up,
     Down,
+    /// A fixture of `dbward seed`.
+    Seed,
 }
 
 /// A script PostgreSQL refused, placed in its file.

@@ -119,3 +119,11 @@ pub struct LocalReport {
     /// What this call changed, in words.
     pub message: String,
 }
+
+#[derive(Debug, Serialize)]
+pub struct SeedReport {
+    pub database: String,
+    pub fixtures: Vec<String>,
+    pub tables: Vec<crate::db::stats::TableChanges>,
+    pub execution_ms: i64,
+}

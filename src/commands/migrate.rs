@@ -18,7 +18,11 @@ use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
 use crate::report::*;
 
 /// Takes the migration lock inside `client`'s transaction, saying who holds it while waiting.
-fn take_lock(ctx: &Context, key: LockKey, client: &mut impl GenericClient) -> Result<()> {
+pub(super) fn take_lock(
+    ctx: &Context,
+    key: LockKey,
+    client: &mut impl GenericClient,
+) -> Result<()> {
     let out = ctx.out;
     lock::acquire_xact(client, key, ctx.settings.wait_for_lock, &mut |holder| {
         out.waiting_for_lock(holder)
@@ -236,8 +240,8 @@ fn step(
     execution_ms: Option<i64>,
 ) -> StepRow {
     let script = match direction {
-        Direction::Up => &migration.up,
         Direction::Down => migration.down.as_ref().unwrap_or(&migration.up),
+        Direction::Up | Direction::Seed => &migration.up,
     };
     StepRow {
         version: migration.version,

@@ -4,6 +4,7 @@
 mod local;
 mod migrate;
 mod new;
+mod seed;
 
 use postgres::Client;
 
@@ -73,6 +74,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate { allow } => migrate::validate(&ctx, allow.into()),
         Command::Repair { dry_run } => migrate::repair(&ctx, dry_run),
         Command::Baseline { version } => migrate::baseline(&ctx, version),
+        Command::Seed {
+            only,
+            allow_protected,
+        } => seed::run(&ctx, &only, allow_protected),
         Command::Local { action } => local::run(&ctx, action),
     }
 }

@@ -6,3 +6,4 @@ pub mod history;
 pub mod local;
 pub mod lock;
 pub mod shim;
+pub mod stats;

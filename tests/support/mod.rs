@@ -205,3 +205,58 @@ impl Project {
 pub fn assert_code(run: &Run, code: i32) {
     assert_eq!(run.code, code, "unexpected exit code: {run:#?}");
 }
+
+/// Every object a migration could leave behind, one line each, sorted: schemas, relations,
+/// functions, types, policies, triggers, extensions, event triggers.
+pub const CATALOG_SNAPSHOT: &str = "
+select 'schema:' || nspname from pg_namespace
+ where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', 'public')
+   and nspname not like 'pg_temp%' and nspname not like 'pg_toast_temp%'
+union all select 'rel:' || n.nspname || '.' || c.relname || ':' || c.relkind::text
+ from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and n.nspname not like 'pg_%temp%'
+union all select 'fn:' || n.nspname || '.' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')'
+ from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+ where n.nspname not in ('pg_catalog', 'information_schema')
+union all select 'type:' || n.nspname || '.' || t.typname
+ from pg_type t join pg_namespace n on n.oid = t.typnamespace
+ where t.typtype in ('e', 'd', 'r', 'm') and n.nspname not in ('pg_catalog', 'information_schema')
+union all select 'policy:' || polname || ' on ' || polrelid::regclass::text from pg_policy
+union all select 'trigger:' || tgname || ' on ' || tgrelid::regclass::text from pg_trigger where not tgisinternal
+union all select 'ext:' || extname from pg_extension
+union all select 'evt:' || evtname from pg_event_trigger
+order by 1";
+
+impl TestDb {
+    /// One line per row of a query's first column.
+    pub fn lines(&self, sql: &str) -> Vec<String> {
+        let mut client = self.client();
+        client
+            .simple_query(sql)
+            .unwrap()
+            .iter()
+            .filter_map(|m| match m {
+                postgres::SimpleQueryMessage::Row(row) => {
+                    Some(row.get(0).unwrap_or("").to_string())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn catalog(&self) -> Vec<String> {
+        self.lines(CATALOG_SNAPSHOT)
+    }
+
+    /// `schema.table=count` for every user table outside dbward's own schema.
+    pub fn row_counts(&self) -> Vec<String> {
+        let tables = self.lines(
+            "select format('%I.%I', schemaname, relname) from pg_stat_user_tables
+             where schemaname <> 'dbward' order by 1",
+        );
+        tables
+            .iter()
+            .map(|t| format!("{t}={}", self.scalar(&format!("select count(*) from {t}"))))
+            .collect()
+    }
+}

@@ -1,0 +1,61 @@
+//! `dbward seed`: every fixture, in order, in one transaction; rows changed per table.
+
+use std::time::Instant;
+
+use super::Context;
+use super::migrate::take_lock;
+use crate::db::apply;
+use crate::db::lock::LockKey;
+use crate::db::stats;
+use crate::error::{Direction, Error, Result};
+use crate::report::SeedReport;
+use crate::seed;
+
+pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> {
+    if let Some(environment) = &ctx.settings.environment
+        && environment.protected
+        && !allow_protected
+    {
+        return Err(Error::Usage(format!(
+            "environment `{}` is marked protected in dbward.toml: fixtures are demo data; pass --allow-protected to seed it anyway",
+            environment.name
+        )));
+    }
+    let fixtures = seed::load(&ctx.settings.fixtures_dir).map_err(Error::Files)?;
+    let chosen = seed::select(&fixtures, only).map_err(Error::Usage)?;
+    if let Some(empty) = chosen.iter().find(|f| !f.script.has_statements) {
+        return Err(Error::Usage(format!(
+            "{}: fixture holds no SQL; write it, or remove the file",
+            empty.script.path.display()
+        )));
+    }
+    let (mut client, target) = ctx.connect()?;
+    let started = Instant::now();
+    let mut tx = client
+        .transaction()
+        .map_err(Error::db("starting a transaction"))?;
+    // Seeding while a migration runs would see half a schema: wait for the same lock.
+    take_lock(ctx, LockKey::migrations(&ctx.settings.schema), &mut tx)?;
+    for fixture in &chosen {
+        apply::run(&mut tx, &fixture.script, fixture.version, Direction::Seed).map_err(
+            |(_, failure)| {
+                apply::failed(
+                    failure,
+                    "the seed was rolled back: no fixture was applied".to_string(),
+                )
+            },
+        )?;
+    }
+    let tables = stats::changes_in_transaction(&mut tx)?;
+    tx.commit().map_err(Error::db("committing the fixtures"))?;
+    ctx.out.seed(&SeedReport {
+        database: target.describe(),
+        fixtures: chosen
+            .iter()
+            .map(|f| f.script.path.display().to_string())
+            .collect(),
+        tables,
+        execution_ms: started.elapsed().as_millis() as i64,
+    });
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! `dbward seed` and `compat = "supabase"` on a real PostgreSQL.
+
+mod support;
+
+use support::{Project, TestDb, assert_code};
+
+fn project_with_fixtures() -> Project {
+    let project = Project::new();
+    project.migration(
+        "001_people.sql",
+        "create table people (id int primary key, name text not null);\ncreate table pets (id int primary key, owner int references people);",
+        "drop table pets;\ndrop table people;",
+    );
+    project.write(
+        "fixtures/001_people.sql",
+        "insert into people values (1, 'ada'), (2, 'bob') on conflict (id) do nothing;",
+    );
+    project.write(
+        "fixtures/002_pets.sql",
+        "insert into pets values (10, 1) on conflict (id) do nothing;",
+    );
+    project
+}
+
+#[test]
+fn seed_applies_fixtures_in_order_and_reports_rows_per_table() {
+    let db = TestDb::new();
+    let project = project_with_fixtures();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    let seed = project.dbward(&db, &["seed", "--format", "json"]);
+    assert_code(&seed, 0);
+    let doc = seed.json();
+    assert_eq!(doc["tables"][0]["table"], "public.people");
+    assert_eq!(doc["tables"][0]["inserted"], 2);
+    assert_eq!(doc["tables"][1]["table"], "public.pets");
+    assert_eq!(doc["tables"][1]["inserted"], 1);
+
+    let again = project.dbward(&db, &["seed"]);
+    assert_code(&again, 0);
+    assert!(again.stdout.contains("0 row(s) inserted"), "{again:?}");
+    assert_eq!(db.scalar("select count(*) from people"), "2");
+}
+
+#[test]
+fn a_failing_fixture_rolls_back_every_fixture() {
+    let db = TestDb::new();
+    let project = project_with_fixtures();
+    project.write(
+        "fixtures/003_broken.sql",
+        "insert into pets values (11, 1);\ninsert into pets values (12, 99);\n",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    let seed = project.dbward(&db, &["seed"]);
+    assert_code(&seed, 1);
+    assert!(
+        seed.stderr
+            .contains("fixtures/003_broken.sql:2:1: error 23503"),
+        "{seed:?}"
+    );
+    assert!(seed.stderr.contains("no fixture was applied"), "{seed:?}");
+    assert_eq!(db.scalar("select count(*) from people"), "0");
+}
+
+#[test]
+fn only_names_the_fixtures_to_apply() {
+    let db = TestDb::new();
+    let project = project_with_fixtures();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_code(&project.dbward(&db, &["seed", "--only", "people"]), 0);
+    assert_eq!(db.scalar("select count(*) from people"), "2");
+    assert_eq!(db.scalar("select count(*) from pets"), "0");
+    let unknown = project.dbward(&db, &["seed", "--only", "cats"]);
+    assert_code(&unknown, 2);
+    assert!(
+        unknown.stderr.contains("001_people.sql, 002_pets.sql"),
+        "{unknown:?}"
+    );
+}
+
+#[test]
+fn protected_environments_refuse_to_be_seeded_unless_allowed() {
+    let db = TestDb::new();
+    let project = project_with_fixtures();
+    project.write(
+        "dbward.toml",
+        "[environments.production]\ndatabase_url_env = \"PROD_URL\"\nprotected = true\n",
+    );
+    let run = |args: &[&str]| {
+        let output = project
+            .command(args)
+            .env("PROD_URL", db.url())
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    assert_eq!(run(&["--env", "production", "up"]).0, Some(0));
+    let (code, stderr) = run(&["--env", "production", "seed"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("protected") && stderr.contains("--allow-protected"),
+        "{stderr}"
+    );
+    assert_eq!(db.scalar("select count(*) from people"), "0");
+    assert_eq!(
+        run(&["--env", "production", "seed", "--allow-protected"]).0,
+        Some(0)
+    );
+    assert_eq!(db.scalar("select count(*) from people"), "2");
+
+    let (code, stderr) = run(&["--env", "staging", "status"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("no environment `staging`") && stderr.contains("production"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_supabase_shim_is_made_where_auth_is_missing_and_behaves_like_supabase() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_notes.sql",
+        "create table notes (id int primary key, owner uuid not null default auth.uid(), body text);\n\
+         alter table notes enable row level security;\n\
+         create policy own_notes on notes for all to authenticated\n  using (owner = (select auth.uid())) with check (owner = (select auth.uid()));",
+        "drop table notes;",
+    );
+    let up = project.dbward(&db, &["up"]);
+    assert_code(&up, 0);
+    assert!(
+        up.stderr
+            .contains("created the Supabase compatibility shim"),
+        "{up:?}"
+    );
+    assert_eq!(
+        db.scalar("select string_agg(rolname || ':' || rolbypassrls, ',' order by rolname) from pg_roles where rolname in ('anon', 'authenticated', 'service_role')"),
+        "anon:false,authenticated:false,service_role:true"
+    );
+    let claims = r#"{"sub":"6f1c1f5e-0000-4000-8000-000000000001","role":"authenticated","email":"ada@example.com"}"#;
+    assert_eq!(
+        db.scalar(&format!(
+            "select set_config('request.jwt.claims', '{claims}', false) is not null and auth.uid()::text = '6f1c1f5e-0000-4000-8000-000000000001' and auth.role() = 'authenticated' and auth.email() = 'ada@example.com' and auth.jwt() ->> 'sub' = auth.uid()::text"
+        )),
+        "t"
+    );
+    // RLS works as on Supabase: each user sees only their rows.
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "insert into notes (id, owner) values (1, '6f1c1f5e-0000-4000-8000-000000000001'), (2, '6f1c1f5e-0000-4000-8000-000000000002');",
+        )
+        .unwrap();
+    let visible = client
+        .simple_query(&format!(
+            "begin; set local role authenticated; select set_config('request.jwt.claims', '{claims}', true); select count(*) from notes; rollback;"
+        ))
+        .unwrap();
+    let counts: Vec<String> = visible
+        .iter()
+        .filter_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or("").to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(counts.last().map(String::as_str), Some("1"));
+
+    // Never rolled back: down to zero leaves the shim.
+    assert_code(&project.dbward(&db, &["down", "--to", "0"]), 0);
+    assert!(db.table_exists("auth.users"));
+}
+
+#[test]
+fn an_existing_auth_schema_is_left_alone() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute("create schema auth; create function auth.uid() returns uuid language sql as $$ select null::uuid $$;")
+        .unwrap();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration("001_t.sql", "create table t (id int);", "drop table t;");
+    let up = project.dbward(&db, &["up"]);
+    assert_code(&up, 0);
+    assert!(!up.stderr.contains("shim"), "{up:?}");
+    assert!(
+        !db.table_exists("auth.users"),
+        "the shim must not touch an existing auth schema"
+    );
+}
