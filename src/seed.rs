@@ -27,7 +27,9 @@ pub fn load(dir: &Path) -> Result<Vec<Fixture>, Vec<FileProblem>> {
     }
     let mut fixtures = Vec::new();
     for file in files {
-        match source::read_script(&file.path) {
+        match source::read_script(&file.path)
+            .and_then(|script| source::check_script(&script).map_or(Ok(script), Err))
+        {
             Ok(script) => fixtures.push(Fixture {
                 version: file.version,
                 name: file.name,

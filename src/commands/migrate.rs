@@ -258,7 +258,7 @@ fn count(entries: &[Entry<'_>], wanted: &[State]) -> usize {
 }
 
 pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
-    let migrations = ctx.migrations()?;
+    let migrations = ctx.migrations_for_status()?;
     let mut runner = Runner::connect(ctx)?;
     let applied = runner.applied()?;
     let entries = plan::status(&migrations, &applied);
@@ -448,7 +448,7 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
         .into_iter()
         .next()
         .map_or(Ok(()), |d| Err(Error::from(vec![d])))?;
-    if !migration.up.has_statements {
+    if !migration.up.has_statements() {
         return Err(plan::PlanError::Empty {
             version: migration.version,
             path: migration.up.path.clone(),

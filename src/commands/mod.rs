@@ -52,7 +52,12 @@ impl Context {
 
     /// The project's migrations, or every problem with the files (before any connection).
     pub fn migrations(&self) -> Result<Vec<Migration>> {
-        source::load(&self.settings.dirs).map_err(Error::Files)
+        source::load(&self.settings.dirs, source::Depth::Full).map_err(Error::Files)
+    }
+
+    /// Only what `status` shows: no rollback read, nothing lexed.
+    pub fn migrations_for_status(&self) -> Result<Vec<Migration>> {
+        source::load(&self.settings.dirs, source::Depth::Status).map_err(Error::Files)
     }
 }
 

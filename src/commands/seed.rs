@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> 
     }
     let fixtures = seed::load(&ctx.settings.fixtures_dir).map_err(Error::Files)?;
     let chosen = seed::select(&fixtures, only).map_err(Error::Usage)?;
-    if let Some(empty) = chosen.iter().find(|f| !f.script.has_statements) {
+    if let Some(empty) = chosen.iter().find(|f| !f.script.has_statements()) {
         return Err(Error::Usage(format!(
             "{}: fixture holds no SQL; write it, or remove the file",
             empty.script.path.display()

@@ -31,8 +31,12 @@ pub struct Checksum(pub [u8; 32]);
 
 impl Checksum {
     pub fn of(text: &str) -> Checksum {
-        let normalised = normalise(text);
-        Checksum(Sha256::digest(normalised.as_bytes()).into())
+        Checksum::of_normalised(&normalise(text))
+    }
+
+    /// For text already passed through [`normalise`].
+    pub fn of_normalised(text: &str) -> Checksum {
+        Checksum(Sha256::digest(text.as_bytes()).into())
     }
 
     pub fn to_hex(self) -> String {
@@ -68,11 +72,14 @@ impl Serialize for Checksum {
     }
 }
 
-/// Drops a leading byte-order mark and turns CRLF into LF.
-pub fn normalise(text: &str) -> String {
-    text.strip_prefix('\u{feff}')
-        .unwrap_or(text)
-        .replace("\r\n", "\n")
+/// Drops a leading byte-order mark and turns CRLF into LF (copying only when it must).
+pub fn normalise(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains("\r\n") {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// How a script must be run, from its leading `-- dbward:` directives.
@@ -94,11 +101,28 @@ pub struct Script {
     pub sql: String,
     pub checksum: Checksum,
     pub mode: TransactionMode,
-    /// False when the file holds nothing but white space and comments.
-    pub has_statements: bool,
+    /// Lexed on first use: `status` never needs it.
+    statements_present: std::sync::OnceLock<bool>,
 }
 
 impl Script {
+    pub fn new(path: PathBuf, sql: String, checksum: Checksum, mode: TransactionMode) -> Script {
+        Script {
+            path,
+            sql,
+            checksum,
+            mode,
+            statements_present: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// False when the file holds nothing but white space and comments.
+    pub fn has_statements(&self) -> bool {
+        *self
+            .statements_present
+            .get_or_init(|| super::statements::has_statements(&self.sql))
+    }
+
     pub fn file_name(&self) -> String {
         self.path
             .file_name()
@@ -113,12 +137,15 @@ pub struct Migration {
     pub version: Version,
     pub name: String,
     pub up: Script,
+    /// The rollback file, when there is one.
+    pub rollback_path: Option<PathBuf>,
+    /// The rollback itself; not read when the files were loaded only to show `status`.
     pub down: Option<Script>,
 }
 
 impl Migration {
     pub fn is_reversible(&self) -> bool {
-        self.down.is_some()
+        self.rollback_path.is_some()
     }
 }
 

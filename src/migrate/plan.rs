@@ -269,7 +269,7 @@ pub fn plan_up<'a>(
             continue;
         }
         let migration = entry.local.expect("pending entries come from files");
-        if !migration.up.has_statements {
+        if !migration.up.has_statements() {
             return Err(PlanError::Empty {
                 version: migration.version,
                 path: migration.up.path.clone(),
@@ -327,7 +327,7 @@ pub fn plan_down<'a>(
                 path: migration.up.path.clone(),
             });
         };
-        if !down.has_statements {
+        if !down.has_statements() {
             return Err(PlanError::Empty {
                 version: migration.version,
                 path: down.path.clone(),
@@ -344,13 +344,12 @@ mod tests {
     use crate::migrate::model::{Script, TransactionMode};
 
     fn script(path: &str, sql: &str) -> Script {
-        Script {
-            path: PathBuf::from(path),
-            sql: sql.to_string(),
-            checksum: Checksum::of(sql),
-            mode: TransactionMode::Transaction,
-            has_statements: !sql.trim().is_empty(),
-        }
+        Script::new(
+            PathBuf::from(path),
+            sql.to_string(),
+            Checksum::of(sql),
+            TransactionMode::Transaction,
+        )
     }
 
     fn migration(version: u64, reversible: bool) -> Migration {
@@ -359,6 +358,8 @@ mod tests {
             version: Version(version),
             name: format!("m{version}"),
             up: script(&format!("migrations/{version:03}_m{version}.sql"), &sql),
+            rollback_path: reversible
+                .then(|| PathBuf::from(format!("rollbacks/{version:03}_m{version}.sql"))),
             down: reversible.then(|| {
                 script(
                     &format!("rollbacks/{version:03}_m{version}.sql"),

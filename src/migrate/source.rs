@@ -244,8 +244,8 @@ pub fn scan(dir: &Path) -> (Vec<NumberedFile>, Vec<FileProblem>) {
     (files, problems)
 }
 
-/// Reads one script: UTF-8, normalised, checksummed, directives parsed, and checked for
-/// transaction control or (for no-transaction scripts) a text the parser cannot split.
+/// Reads one script: UTF-8, normalised, checksummed, directives parsed. [`check_script`]
+/// looks deeper.
 pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
     let bytes = std::fs::read(path).map_err(|e| FileProblem::Unreadable {
         path: path.to_path_buf(),
@@ -264,52 +264,68 @@ pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
             byte_offset: offset,
         }
     })?;
-    let checksum = Checksum::of(&text);
-    let sql = super::model::normalise(&text);
+    let sql = super::model::normalise(&text).into_owned();
+    let checksum = Checksum::of_normalised(&sql);
     let mode =
         read_directives(&sql).map_err(|(line, directive)| FileProblem::UnknownDirective {
             path: path.to_path_buf(),
             line,
             directive,
         })?;
-    match mode {
-        TransactionMode::Transaction => {
-            if let Some(control) = statements::find_transaction_control(&sql) {
-                let (line, column) = statements::line_column(&sql, control.offset);
-                return Err(FileProblem::TransactionControl {
-                    path: path.to_path_buf(),
-                    line,
-                    column,
-                    keyword: control.keyword,
-                });
-            }
-        }
-        TransactionMode::NoTransaction => {
-            if let Err(problem) = statements::split(&sql) {
-                let (line, column) = statements::line_column(&sql, problem.offset);
-                return Err(FileProblem::Unsplittable {
-                    path: path.to_path_buf(),
-                    line,
-                    column,
-                    message: problem.message,
-                });
-            }
-        }
-    }
-    Ok(Script {
-        path: path.to_path_buf(),
-        has_statements: statements::has_statements(&sql),
-        sql,
-        checksum,
-        mode,
-    })
+    Ok(Script::new(path.to_path_buf(), sql, checksum, mode))
 }
 
-/// [`read_script`] for many files, spread over the machine's cores, results in order.
-pub fn read_scripts(paths: &[&Path]) -> Vec<Result<Script, FileProblem>> {
+/// What the text of a script must not hold: transaction control in a transactional script,
+/// or (without a transaction) a text the parser cannot split into statements.
+pub fn check_script(script: &Script) -> Option<FileProblem> {
+    let path = script.path.clone();
+    match script.mode {
+        TransactionMode::Transaction => {
+            let control = statements::find_transaction_control(&script.sql)?;
+            let (line, column) = statements::line_column(&script.sql, control.offset);
+            Some(FileProblem::TransactionControl {
+                path,
+                line,
+                column,
+                keyword: control.keyword,
+            })
+        }
+        TransactionMode::NoTransaction => {
+            let problem = statements::split(&script.sql).err()?;
+            let (line, column) = statements::line_column(&script.sql, problem.offset);
+            Some(FileProblem::Unsplittable {
+                path,
+                line,
+                column,
+                message: problem.message,
+            })
+        }
+    }
+}
+
+/// How much of the files a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything read and checked: for commands that run SQL.
+    Full,
+    /// Only what `status` shows: migrations read and checksummed, rollbacks only listed, no
+    /// lexing or parsing.
+    Status,
+}
+
+/// [`read_script`] (and at [`Depth::Full`] [`check_script`]) for many files, spread over
+/// the machine's cores, results in order.
+pub fn read_scripts(paths: &[&Path], depth: Depth) -> Vec<Result<Script, FileProblem>> {
+    let read = |path: &Path| {
+        let script = read_script(path)?;
+        match depth {
+            Depth::Full => check_script(&script).map_or(Ok(script), Err),
+            Depth::Status => Ok(script),
+        }
+    };
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     if workers < 2 || paths.len() < 64 {
-        return paths.iter().map(|p| read_script(p)).collect();
+        return paths.iter().map(|p| read(p)).collect();
     }
     let chunk = paths.len().div_ceil(workers);
     std::thread::scope(|scope| {
@@ -372,7 +388,7 @@ pub fn find_duplicates(files: &[NumberedFile]) -> Vec<(Version, Vec<PathBuf>)> {
 }
 
 /// Loads and checks every migration and rollback. All problems or none.
-pub fn load(dirs: &SourceDirs) -> Result<Vec<Migration>, Vec<FileProblem>> {
+pub fn load(dirs: &SourceDirs, depth: Depth) -> Result<Vec<Migration>, Vec<FileProblem>> {
     let (ups, mut problems) = scan(&dirs.migrations);
     let (downs, down_problems) = scan(&dirs.rollbacks);
     problems.extend(down_problems);
@@ -409,25 +425,39 @@ pub fn load(dirs: &SourceDirs) -> Result<Vec<Migration>, Vec<FileProblem>> {
     }
 
     // Reading, checksumming and lexing a thousand files is most of `status`: use every core.
+    let rollbacks_to_read = match depth {
+        Depth::Full => downs_by_version.len(),
+        Depth::Status => 0,
+    };
     let paths: Vec<&Path> = ups_by_version
         .values()
         .map(|up| up.path.as_path())
-        .chain(downs_by_version.values().map(|down| down.path.as_path()))
+        .chain(
+            downs_by_version
+                .values()
+                .take(rollbacks_to_read)
+                .map(|down| down.path.as_path()),
+        )
         .collect();
-    let mut scripts: BTreeMap<&Path, Result<Script, FileProblem>> =
-        paths.iter().copied().zip(read_scripts(&paths)).collect();
+    // Results come back in the order of `paths`: ups by version, then the rollbacks read.
+    let mut results = read_scripts(&paths, depth).into_iter();
+    let mut up_scripts: Vec<Result<Script, FileProblem>> =
+        results.by_ref().take(ups_by_version.len()).collect();
+    let mut down_scripts: BTreeMap<Version, Result<Script, FileProblem>> =
+        downs_by_version.keys().copied().zip(results).collect();
+    up_scripts.reverse();
 
     let mut migrations = Vec::new();
     for up in ups_by_version.values() {
-        let up_script = scripts.remove(up.path.as_path()).expect("read above");
-        let down_script = downs_by_version
-            .get(&up.version)
-            .map(|down| scripts.remove(down.path.as_path()).expect("read above"));
+        let up_script = up_scripts.pop().expect("one result per migration");
+        let rollback_path = downs_by_version.get(&up.version).map(|d| d.path.clone());
+        let down_script = down_scripts.remove(&up.version);
         match (up_script, down_script.transpose()) {
             (Ok(up_script), Ok(down)) => migrations.push(Migration {
                 version: up.version,
                 name: up.name.clone(),
                 up: up_script,
+                rollback_path,
                 down,
             }),
             (up_result, down_result) => {
@@ -529,7 +559,7 @@ mod tests {
             ("migrations/1_a.sql", b"create table a (id int);"),
             ("rollbacks/001_a.sql", b"drop table a;"),
         ]);
-        let migrations = load(&dirs).unwrap();
+        let migrations = load(&dirs, Depth::Full).unwrap();
         assert_eq!(
             migrations.iter().map(|m| m.version.0).collect::<Vec<_>>(),
             vec![1, 2]
@@ -541,7 +571,7 @@ mod tests {
     #[test]
     fn missing_folders_are_an_empty_project() {
         let (_dir, dirs) = project(&[]);
-        assert!(load(&dirs).unwrap().is_empty());
+        assert!(load(&dirs, Depth::Full).unwrap().is_empty());
     }
 
     #[test]
@@ -553,7 +583,7 @@ mod tests {
             ("migrations/004_create_templates.sql", b"select 1;"),
             ("migrations/008_stripe.sql", b"select 1;"),
         ]);
-        let problems = load(&dirs).unwrap_err();
+        let problems = load(&dirs, Depth::Full).unwrap_err();
         let duplicates: Vec<_> = problems
             .iter()
             .filter_map(|p| match p {
@@ -580,7 +610,7 @@ mod tests {
             ("rollbacks/001_b.sql", b"select 1;"),
             ("rollbacks/002_c.sql", b"select 1;"),
         ]);
-        let problems = load(&dirs).unwrap_err();
+        let problems = load(&dirs, Depth::Full).unwrap_err();
         assert!(matches!(
             &problems[0],
             FileProblem::OrphanRollback { migration_with_same_number: Some(p), .. } if p.ends_with("001_a.sql")
@@ -598,7 +628,7 @@ mod tests {
     fn non_utf8_names_the_line() {
         let (_dir, dirs) = project(&[("migrations/001_a.sql", b"select 1;\nselect '\xff';")]);
         assert!(matches!(
-            load(&dirs).unwrap_err()[0],
+            load(&dirs, Depth::Full).unwrap_err()[0],
             FileProblem::NotUtf8 { line: 2, .. }
         ));
     }
@@ -607,7 +637,7 @@ mod tests {
     fn transaction_control_is_refused_unless_no_transaction() {
         let (_dir, dirs) = project(&[("migrations/001_a.sql", b"select 1;\nCOMMIT;\n")]);
         assert!(matches!(
-            &load(&dirs).unwrap_err()[0],
+            &load(&dirs, Depth::Full).unwrap_err()[0],
             FileProblem::TransactionControl { line: 2, column: 1, keyword, .. } if keyword == "COMMIT"
         ));
     }
@@ -618,8 +648,8 @@ mod tests {
             ("migrations/001_a.sql", b""),
             ("migrations/002_b.sql", b"-- todo\n"),
         ]);
-        let migrations = load(&dirs).unwrap();
-        assert!(migrations.iter().all(|m| !m.up.has_statements));
+        let migrations = load(&dirs, Depth::Full).unwrap();
+        assert!(migrations.iter().all(|m| !m.up.has_statements()));
     }
 
     #[test]
@@ -639,7 +669,7 @@ mod tests {
                 b"\xef\xbb\xbfselect 1;\r\nselect 2;\r\n",
             ),
         ]);
-        let migrations = load(&dirs).unwrap();
+        let migrations = load(&dirs, Depth::Full).unwrap();
         assert_eq!(migrations[0].up.checksum, migrations[1].up.checksum);
     }
 }
