@@ -80,6 +80,13 @@ pub enum Format {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Info,
+    Warning,
+    Error,
+}
+
 #[derive(Debug, Args, Default)]
 pub struct AllowArgs {
     /// Go on although an applied migration's file changed since
@@ -183,6 +190,23 @@ pub enum Command {
         /// Seed an environment marked `protected = true` in dbward.toml anyway
         #[arg(long)]
         allow_protected: bool,
+    },
+    /// Check tables and Row Level Security: the spec, the classic RLS mistakes, and (with
+    /// --probe) whether one user can reach another's rows
+    #[command(
+        after_help = "Examples:\n  dbward verify\n  dbward verify --probe --fail-on warning\n  dbward verify --write-spec   # dbward.spec.toml from this database"
+    )]
+    Verify {
+        /// Impersonate users found in the data (as PostgREST does) and count the rows of
+        /// others they can select, update or delete; all rolled back
+        #[arg(long)]
+        probe: bool,
+        /// Exit 3 when a finding at or above this severity is not accepted
+        #[arg(long, value_enum, default_value_t = FailOn::Error)]
+        fail_on: FailOn,
+        /// Write the spec file from this database instead of checking
+        #[arg(long)]
+        write_spec: bool,
     },
     /// Manage dbward's own local PostgreSQL under .dbward/
     #[command(

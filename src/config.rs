@@ -29,6 +29,45 @@ pub struct FileConfig {
     /// Named databases (`--env NAME`), e.g. staging and production.
     #[serde(default)]
     pub environments: BTreeMap<String, EnvironmentConfig>,
+    #[serde(default)]
+    pub verify: VerifyConfig,
+}
+
+/// `[verify]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyConfig {
+    /// The schemas verified (the ones the API exposes).
+    #[serde(default = "default_schemas")]
+    pub schemas: Vec<String>,
+    /// The expected-state file, relative to the project.
+    #[serde(default = "default_spec")]
+    pub spec: PathBuf,
+    /// `schema.table` -> owner column, where it cannot be found on its own.
+    #[serde(default)]
+    pub owners: BTreeMap<String, String>,
+    /// Findings accepted on purpose, each with its reason.
+    #[serde(default)]
+    pub accept: Vec<crate::verify::Acceptance>,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        VerifyConfig {
+            schemas: default_schemas(),
+            spec: default_spec(),
+            owners: BTreeMap::new(),
+            accept: Vec::new(),
+        }
+    }
+}
+
+fn default_schemas() -> Vec<String> {
+    vec!["public".to_string()]
+}
+
+fn default_spec() -> PathBuf {
+    PathBuf::from("dbward.spec.toml")
 }
 
 /// `[environments.NAME]`.
@@ -83,6 +122,7 @@ pub struct Settings {
     pub pg_env: PgEnv,
     pub format: Format,
     pub quiet: bool,
+    pub verify: VerifyConfig,
 }
 
 impl Settings {
@@ -171,6 +211,10 @@ impl Settings {
             pg_env,
             format: global.output.format,
             quiet: global.output.quiet,
+            verify: VerifyConfig {
+                spec: project_dir.join(&file.verify.spec),
+                ..file.verify.clone()
+            },
             project_dir,
         })
     }

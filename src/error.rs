@@ -32,6 +32,9 @@ pub enum Error {
     /// `status --exit-code` found pending migrations.
     #[error("{0} pending migration(s)")]
     Pending(usize),
+    /// `verify` found problems at or above `--fail-on`.
+    #[error("{0} finding(s) at or above --fail-on")]
+    Findings(usize),
     #[error("cannot connect to {target}: {message}")]
     Connect { target: String, message: String },
     #[error("{context}: {}", describe_pg(.source))]
@@ -64,7 +67,9 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) | Error::Config { .. } | Error::Files(_) => ExitCode::BadInput,
-            Error::Plan(PlanError::Diverged(_)) | Error::Pending(_) => ExitCode::ProblemsFound,
+            Error::Plan(PlanError::Diverged(_)) | Error::Pending(_) | Error::Findings(_) => {
+                ExitCode::ProblemsFound
+            }
             Error::Plan(_) => ExitCode::BadInput,
             Error::Connect { .. }
             | Error::Database { .. }
@@ -73,6 +78,11 @@ impl Error {
             | Error::Local(_)
             | Error::Io { .. } => ExitCode::Failed,
         }
+    }
+
+    /// True when the command's own report already says it all (the JSON document is out).
+    pub fn already_reported(&self) -> bool {
+        matches!(self, Error::Pending(_) | Error::Findings(_))
     }
 
     /// A short machine-readable name for `--format json`.
@@ -84,6 +94,7 @@ impl Error {
             Error::Plan(PlanError::Diverged(_)) => "diverged",
             Error::Plan(_) => "plan",
             Error::Pending(_) => "pending",
+            Error::Findings(_) => "findings",
             Error::Connect { .. } => "connect",
             Error::Database { .. } => "database",
             Error::MigrationFailed(_) => "migration_failed",

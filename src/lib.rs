@@ -10,3 +10,4 @@ pub mod migrate;
 pub mod output;
 pub mod report;
 pub mod seed;
+pub mod verify;

@@ -9,6 +9,7 @@ use crate::cli::Format;
 use crate::error::{Error, LockHolder};
 use crate::migrate::plan::State;
 use crate::report::*;
+use crate::verify::finding::Severity;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -225,6 +226,69 @@ impl Output {
         });
     }
 
+    pub fn verify(&self, report: &VerifyReport) {
+        self.emit(report, || {
+            let mut text = String::new();
+            for severity in [Severity::Error, Severity::Warning, Severity::Info] {
+                let group: Vec<_> = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == severity)
+                    .collect();
+                if group.is_empty() {
+                    continue;
+                }
+                let mut table = table(&["check", "object", "problem", "fix"]);
+                for f in group.iter() {
+                    let problem = match &f.accepted {
+                        Some(reason) => format!("{} [accepted: {reason}]", f.message),
+                        None => f.message.clone(),
+                    };
+                    table.add_row(vec![
+                        Cell::new(f.check),
+                        Cell::new(&f.object),
+                        Cell::new(problem),
+                        Cell::new(&f.fix),
+                    ]);
+                }
+                text.push_str(&format!("{} {severity}(s)\n{table}\n", group.len()));
+            }
+            let probed = report.probes.iter().filter(|p| p.skipped.is_none()).count();
+            let open = report
+                .findings
+                .iter()
+                .filter(|f| f.accepted.is_none())
+                .count();
+            text.push_str(&format!(
+                "{}: {} table(s) in {}, {} finding(s), {} accepted{}{}",
+                report.database,
+                report.tables,
+                report.schemas.join(", "),
+                open,
+                report.findings.len() - open,
+                report
+                    .spec
+                    .as_ref()
+                    .map_or_else(String::new, |s| format!(", spec {s}")),
+                if report.probes.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {probed} probe(s) run")
+                }
+            ));
+            text
+        });
+    }
+
+    pub fn write_spec(&self, report: &WriteSpecReport) {
+        self.emit(report, || {
+            format!(
+                "wrote {} from {} ({} table(s))",
+                report.path, report.database, report.tables
+            )
+        });
+    }
+
     pub fn new_migration(&self, report: &NewReport) {
         self.emit(report, || {
             format!("created {}\ncreated {}", report.migration, report.rollback)
@@ -242,6 +306,9 @@ impl Output {
 
     /// The error, once: to stderr for people, as the JSON document for machines.
     pub fn error(&self, error: &Error) {
+        if self.format == Format::Json && error.already_reported() {
+            return;
+        }
         match self.format {
             Format::Table => eprintln!("error: {error}"),
             Format::Json => self.json(&serde_json::json!({

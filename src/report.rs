@@ -127,3 +127,22 @@ pub struct SeedReport {
     pub tables: Vec<crate::db::stats::TableChanges>,
     pub execution_ms: i64,
 }
+
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub database: String,
+    pub schemas: Vec<String>,
+    pub tables: usize,
+    pub spec: Option<String>,
+    pub findings: Vec<crate::verify::finding::Finding>,
+    pub probes: Vec<crate::verify::probe::ProbeResult>,
+    pub fail_on: crate::verify::finding::Severity,
+    pub failed: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WriteSpecReport {
+    pub database: String,
+    pub path: String,
+    pub tables: usize,
+}

@@ -5,6 +5,7 @@ mod local;
 mod migrate;
 mod new;
 mod seed;
+mod verify;
 
 use postgres::Client;
 
@@ -83,6 +84,11 @@ pub fn run(cli: Cli) -> Result<()> {
             only,
             allow_protected,
         } => seed::run(&ctx, &only, allow_protected),
+        Command::Verify {
+            probe,
+            fail_on,
+            write_spec,
+        } => verify::run(&ctx, probe, fail_on, write_spec),
         Command::Local { action } => local::run(&ctx, action),
     }
 }

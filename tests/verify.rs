@@ -1,0 +1,301 @@
+//! `dbward verify` against a real PostgreSQL: every lint on a minimal schema that triggers it
+//! and one that does not, the spec, acceptances, the probes, and the seed systems.
+
+mod support;
+
+use support::{Project, TestDb, assert_code};
+
+/// A Supabase-style project whose one migration is `sql`, applied to a fresh database.
+fn migrated(sql: &str) -> (TestDb, Project) {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration("001_schema.sql", sql, "select 1;");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    (db, project)
+}
+
+fn findings(db: &TestDb, project: &Project, args: &[&str]) -> (i32, Vec<serde_json::Value>) {
+    let mut all = vec!["verify", "--format", "json", "--fail-on", "info"];
+    all.extend_from_slice(args);
+    let run = project.dbward(db, &all);
+    assert!(run.code == 0 || run.code == 3, "{run:?}");
+    let doc = run.json();
+    (run.code, doc["findings"].as_array().unwrap().clone())
+}
+
+fn has(findings: &[serde_json::Value], check: &str) -> bool {
+    findings.iter().any(|f| f["check"] == check)
+}
+
+const OWNED: &str = "create table t (id int primary key, user_id uuid, user_hash text);\nalter table t enable row level security;\n";
+
+#[test]
+fn every_lint_fires_on_its_mistake_and_not_on_the_fix() {
+    let own = "user_id = (select auth.uid())";
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "rls_disabled_exposed",
+            "create table t (id int primary key);".into(),
+            "create table t (id int primary key);\nalter table t enable row level security;".into(),
+        ),
+        (
+            "policy_with_rls_disabled",
+            "create table t (id int primary key);\ncreate policy p on t for select to authenticated using (true);".into(),
+            "create table t (id int primary key);\nalter table t enable row level security;\ncreate policy p on t for select to authenticated using (true);".into(),
+        ),
+        (
+            "rls_enabled_no_policy",
+            OWNED.to_string(),
+            format!("{OWNED}create policy p on t for select to authenticated using ({own});"),
+        ),
+        (
+            "per_row_auth_call",
+            format!("{OWNED}create policy p on t for select to authenticated using (user_id = auth.uid());"),
+            format!("{OWNED}create policy p on t for select to authenticated using ({own});"),
+        ),
+        (
+            "insecure_write_policy",
+            format!("{OWNED}create policy p on t for update to authenticated using (true) with check (true);"),
+            format!("{OWNED}create policy p on t for update to authenticated using ({own}) with check ({own});"),
+        ),
+        (
+            "auth_is_null_or",
+            format!("{OWNED}create policy p on t for select using (auth.uid() is null or user_id = auth.uid());"),
+            format!("{OWNED}create policy p on t for select using ({own});"),
+        ),
+        (
+            "ownership_not_checked",
+            format!("{OWNED}create policy p on t for select to anon, authenticated using (user_id is not null);"),
+            format!("{OWNED}create policy p on t for select to anon, authenticated using ({own});"),
+        ),
+        (
+            "multiple_permissive_policies",
+            format!("{OWNED}create policy a on t for select to authenticated using ({own});\ncreate policy b on t for select to authenticated using (id < 10);"),
+            format!("{OWNED}create policy a on t for select to authenticated using ({own} or id < 10);"),
+        ),
+        (
+            "user_metadata_in_policy",
+            format!("{OWNED}create policy p on t for select to authenticated using ((select auth.jwt()) -> 'user_metadata' ->> 'role' = 'admin');"),
+            format!("{OWNED}create policy p on t for select to authenticated using ((select auth.jwt()) -> 'app_metadata' ->> 'role' = 'admin');"),
+        ),
+        (
+            "security_definer_view",
+            format!("{OWNED}create view v as select id from t;"),
+            format!("{OWNED}create view v with (security_invoker = true) as select id from t;"),
+        ),
+        (
+            "security_definer_search_path",
+            "create function f() returns int language sql security definer as 'select 1';".into(),
+            "create function f() returns int language sql security definer set search_path = '' as 'select 1';".into(),
+        ),
+        (
+            "unindexed_foreign_key",
+            "create table a (id int primary key);\ncreate table b (id int primary key, a_id int references a);".into(),
+            "create table a (id int primary key);\ncreate table b (id int primary key, a_id int references a);\ncreate index on b (a_id);".into(),
+        ),
+        (
+            "no_primary_key",
+            "create table t (id int);".into(),
+            "create table t (id int primary key);".into(),
+        ),
+    ];
+    for (check, bad, good) in cases {
+        let (db, project) = migrated(&bad);
+        let (code, found) = findings(&db, &project, &[]);
+        assert!(
+            has(&found, check),
+            "{check} did not fire on:\n{bad}\n{found:#?}"
+        );
+        assert_eq!(code, 3, "{check}: a finding at or above --fail-on exits 3");
+        let (db, project) = migrated(&good);
+        let (_, found) = findings(&db, &project, &[]);
+        assert!(
+            !has(&found, check),
+            "{check} fired on the fix:\n{good}\n{found:#?}"
+        );
+    }
+}
+
+#[test]
+fn fail_on_sets_the_threshold_and_accepted_findings_show_but_pass() {
+    let (db, project) = migrated(
+        "create table a (id int primary key);\ncreate table b (id int primary key, a_id int references a);\nalter table a enable row level security;\nalter table b enable row level security;\ncreate policy p on a for select to anon using (true);\ncreate policy p on b for select to anon using (true);",
+    );
+    // Only an info finding (the unindexed foreign key): fine at the default threshold.
+    assert_code(&project.dbward(&db, &["verify"]), 0);
+    assert_code(&project.dbward(&db, &["verify", "--fail-on", "info"]), 3);
+
+    project.write(
+        "dbward.toml",
+        "compat = \"supabase\"\n\n[[verify.accept]]\ncheck = \"unindexed_foreign_key\"\nobject = 'public.b constraint \"b_a_id_fkey\"'\nreason = \"b has ten rows\"\n",
+    );
+    let run = project.dbward(&db, &["verify", "--fail-on", "info", "--format", "json"]);
+    assert_code(&run, 0);
+    let doc = run.json();
+    assert_eq!(doc["findings"][0]["accepted"], "b has ten rows");
+    let table = project.dbward(&db, &["verify", "--fail-on", "info"]);
+    assert!(
+        table.stdout.contains("[accepted: b has ten rows]"),
+        "{table:?}"
+    );
+}
+
+#[test]
+fn the_spec_is_written_from_a_database_and_names_each_difference() {
+    let (db, project) = migrated(&format!(
+        "{OWNED}create index t_user on t (user_id);\ncreate policy own on t for select to authenticated using (user_id = (select auth.uid()));"
+    ));
+    assert_code(&project.dbward(&db, &["verify", "--write-spec"]), 0);
+    let spec = std::fs::read_to_string(project.path().join("dbward.spec.toml")).unwrap();
+    assert!(spec.contains("[tables.\"public.t\"]"), "{spec}");
+    assert_code(&project.dbward(&db, &["verify"]), 0);
+
+    // Edits in a dashboard: a column, a policy and an index changed by hand.
+    db.client()
+        .batch_execute(
+            "alter table t alter column user_hash type varchar(64);
+             drop policy own on t; create policy own on t for select to authenticated using (true);
+             drop index t_user;",
+        )
+        .unwrap();
+    let run = project.dbward(&db, &["verify", "--format", "json"]);
+    assert_code(&run, 3);
+    let objects: Vec<String> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "spec")
+        .map(|f| f["object"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        objects.contains(&"public.t.user_hash".to_string()),
+        "{objects:?}"
+    );
+    assert!(
+        objects.contains(&"public.t policy \"own\"".to_string()),
+        "{objects:?}"
+    );
+    assert!(
+        objects.contains(&"public.t index \"t_user\"".to_string()),
+        "{objects:?}"
+    );
+}
+
+#[test]
+fn probes_find_leaks_and_change_nothing() {
+    let (db, project) = migrated(&format!(
+        "{OWNED}create policy read_all on t for select to anon, authenticated using (true);
+         create policy delete_any on t for delete to authenticated using (user_id is not null);
+         create table private (id int primary key, user_id uuid);
+         alter table private enable row level security;
+         create policy own on private for all to authenticated using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));"
+    ));
+    db.client()
+        .batch_execute(
+            "insert into t values (1, 'a0000000-0000-4000-8000-000000000001'), (2, 'a0000000-0000-4000-8000-000000000002'), (3, 'a0000000-0000-4000-8000-000000000002');
+             insert into private values (1, 'a0000000-0000-4000-8000-000000000001'), (2, 'a0000000-0000-4000-8000-000000000002');",
+        )
+        .unwrap();
+    let run = project.dbward(&db, &["verify", "--probe", "--format", "json"]);
+    assert_code(&run, 3);
+    let doc = run.json();
+    let leaks: Vec<String> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "probe_leak")
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["object"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        leaks
+            .iter()
+            .any(|l| l.starts_with("public.t (anon select) as anon, 3 row(s)")),
+        "{leaks:?}"
+    );
+    assert!(
+        leaks.iter().any(|l| l.starts_with("public.t (authenticated delete) as authenticated user a0000000-0000-4000-8000-000000000001, 2 row(s) of other owners can be deleted")),
+        "{leaks:?}"
+    );
+    assert!(
+        !leaks.iter().any(|l| l.starts_with("public.private")),
+        "{leaks:?}"
+    );
+    // The probed deletes were rolled back.
+    assert_eq!(db.scalar("select count(*) from t"), "3");
+    assert_eq!(db.scalar("select count(*) from private"), "2");
+}
+
+#[test]
+fn blog_ai_shows_the_documented_gaps_before_the_fix_and_is_clean_after() {
+    let db = TestDb::new();
+    let runner = Project::new();
+    let repo = env!("CARGO_MANIFEST_DIR");
+    let dbward = |args: &[&str]| {
+        let mut all = vec!["-C", repo];
+        all.extend_from_slice(args);
+        runner.dbward(&db, &all)
+    };
+    assert_code(&dbward(&["up", "--to", "12"]), 0);
+    assert_code(&dbward(&["seed"]), 0);
+    let before = dbward(&["verify", "--probe", "--format", "json"]);
+    assert_code(&before, 3);
+    let found: Vec<String> = before.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["check"].as_str().unwrap(),
+                f["object"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for gap in [
+        "ownership_not_checked public.generated_content policy \"Users can read own content\"",
+        "ownership_not_checked public.templates policy \"Users can update own\"",
+        "ownership_not_checked public.templates policy \"Users can delete own\"",
+        "probe_leak public.generated_content (anon select)",
+    ] {
+        assert!(found.iter().any(|f| f == gap), "missing {gap}: {found:#?}");
+    }
+
+    assert_code(&dbward(&["up"]), 0);
+    let after = dbward(&["verify", "--probe", "--format", "json"]);
+    assert_code(&after, 0);
+    let open: Vec<String> = after.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["accepted"].is_null() && f["severity"] != "info")
+        .map(|f| f.to_string())
+        .collect();
+    assert!(open.is_empty(), "{open:#?}");
+}
+
+#[test]
+fn the_other_seed_systems_verify_clean_with_probes() {
+    for system in ["mirai", "mindroom", "subtle", "dalsiai"] {
+        let db = TestDb::new();
+        let runner = Project::new();
+        let dir = format!("{}/examples/{system}", env!("CARGO_MANIFEST_DIR"));
+        let dbward = |args: &[&str]| {
+            let mut all = vec!["-C", dir.as_str()];
+            all.extend_from_slice(args);
+            runner.dbward(&db, &all)
+        };
+        assert_code(&dbward(&["up"]), 0);
+        assert_code(&dbward(&["seed"]), 0);
+        let run = dbward(&["verify", "--probe", "--format", "json"]);
+        assert_eq!(run.code, 0, "{system}: {}", run.stdout);
+        let probes = run.json()["probes"].as_array().unwrap().len();
+        assert!(probes > 0, "{system}: no probe ran");
+    }
+}
