@@ -208,6 +208,14 @@ pub enum Command {
         #[arg(long)]
         write_spec: bool,
     },
+    /// Maintenance jobs declared in dbward.toml, for cron: list, run, history
+    #[command(
+        after_help = "Examples:\n  dbward job list\n  dbward job run --schedule daily   # from cron\n  dbward job run usage_retention --dry-run\n  dbward job history usage_retention"
+    )]
+    Job {
+        #[command(subcommand)]
+        action: JobAction,
+    },
     /// Manage dbward's own local PostgreSQL under .dbward/
     #[command(
         after_help = "Examples:\n  dbward local start\n  psql \"$(dbward local url)\"\n  dbward local destroy"
@@ -215,6 +223,37 @@ pub enum Command {
     Local {
         #[command(subcommand)]
         action: LocalAction,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum JobAction {
+    /// The declared jobs, their kind and schedule
+    List,
+    /// Run jobs by name or by schedule tag; each holds its own lock, a second run skips
+    #[command(
+        after_help = "Examples:\n  dbward job run --schedule daily\n  dbward job run reset_quotas usage_retention -v\n  dbward job run usage_retention --dry-run"
+    )]
+    Run {
+        /// Jobs to run, by name
+        names: Vec<String>,
+        /// Run every job with this schedule tag (hourly, daily, weekly, ...)
+        #[arg(long, value_name = "TAG")]
+        schedule: Option<String>,
+        /// Count what would change and change nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Print a summary on success too (by default success is quiet)
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Past runs, newest first
+    History {
+        /// Only this job's runs
+        name: Option<String>,
+        /// How many runs to show
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
     },
 }
 

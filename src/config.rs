@@ -31,6 +31,9 @@ pub struct FileConfig {
     pub environments: BTreeMap<String, EnvironmentConfig>,
     #[serde(default)]
     pub verify: VerifyConfig,
+    /// Maintenance jobs, by name.
+    #[serde(default)]
+    pub jobs: BTreeMap<String, crate::jobs::JobConfig>,
 }
 
 /// `[verify]`.
@@ -123,6 +126,7 @@ pub struct Settings {
     pub format: Format,
     pub quiet: bool,
     pub verify: VerifyConfig,
+    pub jobs: BTreeMap<String, crate::jobs::JobConfig>,
 }
 
 impl Settings {
@@ -215,6 +219,7 @@ impl Settings {
                 spec: project_dir.join(&file.verify.spec),
                 ..file.verify.clone()
             },
+            jobs: file.jobs.clone(),
             project_dir,
         })
     }

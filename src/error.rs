@@ -32,6 +32,9 @@ pub enum Error {
     /// `status --exit-code` found pending migrations.
     #[error("{0} pending migration(s)")]
     Pending(usize),
+    /// Some jobs of a `job run` failed (the others ran).
+    #[error("{} job(s) failed: {}", .0.len(), .0.join(", "))]
+    JobsFailed(Vec<String>),
     /// `verify` found problems at or above `--fail-on`.
     #[error("{0} finding(s) at or above --fail-on")]
     Findings(usize),
@@ -74,6 +77,7 @@ impl Error {
             Error::Connect { .. }
             | Error::Database { .. }
             | Error::MigrationFailed(_)
+            | Error::JobsFailed(_)
             | Error::LockTimeout { .. }
             | Error::Local(_)
             | Error::Io { .. } => ExitCode::Failed,
@@ -82,7 +86,10 @@ impl Error {
 
     /// True when the command's own report already says it all (the JSON document is out).
     pub fn already_reported(&self) -> bool {
-        matches!(self, Error::Pending(_) | Error::Findings(_))
+        matches!(
+            self,
+            Error::Pending(_) | Error::Findings(_) | Error::JobsFailed(_)
+        )
     }
 
     /// A short machine-readable name for `--format json`.
@@ -95,6 +102,7 @@ impl Error {
             Error::Plan(_) => "plan",
             Error::Pending(_) => "pending",
             Error::Findings(_) => "findings",
+            Error::JobsFailed(_) => "jobs_failed",
             Error::Connect { .. } => "connect",
             Error::Database { .. } => "database",
             Error::MigrationFailed(_) => "migration_failed",

@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod jobs;
 pub mod migrate;
 pub mod output;
 pub mod report;

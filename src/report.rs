@@ -146,3 +146,40 @@ pub struct WriteSpecReport {
     pub path: String,
     pub tables: usize,
 }
+
+#[derive(Debug, Serialize)]
+pub struct JobListRow {
+    pub name: String,
+    pub kind: &'static str,
+    pub schedule: String,
+    pub description: String,
+}
+
+/// What became of one job in a `job run`.
+#[derive(Debug, Serialize)]
+pub struct JobResult {
+    pub job: String,
+    pub kind: &'static str,
+    pub status: crate::db::history::RunStatus,
+    pub rows_affected: Option<i64>,
+    pub summary: String,
+    pub detail: serde_json::Value,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+    /// The health report's tables, for people.
+    #[serde(skip)]
+    pub sections: Vec<crate::jobs::report::Section>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobRunReport {
+    pub database: String,
+    pub dry_run: bool,
+    pub jobs: Vec<JobResult>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JobHistoryReport {
+    pub database: String,
+    pub runs: Vec<crate::db::history::JobRun>,
+}

@@ -1,6 +1,7 @@
 //! Each command: load what it needs, call the pure and database layers, hand a report to
 //! `output`. Errors go back to `main`.
 
+mod job;
 mod local;
 mod migrate;
 mod new;
@@ -89,6 +90,7 @@ pub fn run(cli: Cli) -> Result<()> {
             fail_on,
             write_spec,
         } => verify::run(&ctx, probe, fail_on, write_spec),
+        Command::Job { action } => job::run(&ctx, action),
         Command::Local { action } => local::run(&ctx, action),
     }
 }

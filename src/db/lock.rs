@@ -70,6 +70,22 @@ pub fn acquire_xact(
     }
 }
 
+/// Tries the session-scoped lock a job holds across its many short transactions. False when
+/// another session holds it.
+pub fn try_session(client: &mut impl GenericClient, key: LockKey) -> Result<bool> {
+    let row = client
+        .query_typed_one("SELECT pg_try_advisory_lock($1)", &[(&key.0, Type::INT8)])
+        .map_err(Error::db("taking a job lock"))?;
+    Ok(row.get(0))
+}
+
+pub fn release_session(client: &mut impl GenericClient, key: LockKey) -> Result<()> {
+    client
+        .query_typed_one("SELECT pg_advisory_unlock($1)", &[(&key.0, Type::INT8)])
+        .map_err(Error::db("releasing a job lock"))?;
+    Ok(())
+}
+
 /// The session holding an advisory lock, if it can be seen.
 pub fn holder(client: &mut impl GenericClient, key: LockKey) -> Result<Option<LockHolder>> {
     let (high, low) = key.halves();

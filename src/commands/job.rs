@@ -1,0 +1,244 @@
+//! `dbward job list|run|history`: what operators call from cron.
+
+use std::time::Instant;
+
+use postgres::Client;
+
+use super::Context;
+use super::migrate::take_lock;
+use crate::cli::JobAction;
+use crate::db::history::{History, RunStatus};
+use crate::db::lock::{self, LockKey};
+use crate::error::{Error, Result};
+use crate::jobs::{self, JobConfig, JobOutcome};
+use crate::report::{JobHistoryReport, JobListRow, JobResult, JobRunReport};
+
+pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
+    match action {
+        JobAction::List => {
+            let rows = ctx
+                .settings
+                .jobs
+                .iter()
+                .map(|(name, job)| JobListRow {
+                    name: name.clone(),
+                    kind: job.kind(),
+                    schedule: job.schedule().to_string(),
+                    description: job.describe(),
+                })
+                .collect::<Vec<_>>();
+            ctx.out.job_list(&rows);
+            Ok(())
+        }
+        JobAction::Run {
+            names,
+            schedule,
+            dry_run,
+            verbose,
+        } => run_jobs(ctx, &names, schedule.as_deref(), dry_run, verbose),
+        JobAction::History { name, limit } => {
+            let (mut client, target) = ctx.connect()?;
+            let history = History::new(&ctx.settings.schema);
+            let runs = history.job_history(&mut client, name.as_deref(), limit.max(1))?;
+            ctx.out.job_history(&JobHistoryReport {
+                database: target.describe(),
+                runs,
+            });
+            Ok(())
+        }
+    }
+}
+
+fn run_jobs(
+    ctx: &Context,
+    names: &[String],
+    schedule: Option<&str>,
+    dry_run: bool,
+    verbose: bool,
+) -> Result<()> {
+    let chosen = jobs::select(&ctx.settings.jobs, names, schedule).map_err(Error::Usage)?;
+    let (mut client, target) = ctx.connect()?;
+    let history = History::new(&ctx.settings.schema);
+    if !dry_run {
+        ensure_job_runs(ctx, &mut client, &history)?;
+    }
+    let host = nix::unistd::gethostname()
+        .map(|h| h.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut results = Vec::new();
+    for (name, job) in chosen {
+        // A failing job does not stop the others: its error is its result.
+        let result =
+            run_one(ctx, &mut client, &history, name, job, dry_run, &host).unwrap_or_else(|e| {
+                JobResult {
+                    job: name.to_string(),
+                    kind: job.kind(),
+                    status: RunStatus::Failed,
+                    rows_affected: None,
+                    summary: String::new(),
+                    detail: serde_json::Value::Null,
+                    error: Some(e.to_string()),
+                    duration_ms: 0,
+                    sections: Vec::new(),
+                }
+            });
+        ctx.out.job_done(&result, verbose);
+        results.push(result);
+        if client.is_closed() {
+            // The server went away: the next jobs get a fresh connection.
+            client = ctx.connect()?.0;
+        }
+    }
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|r| r.status == RunStatus::Failed)
+        .map(|r| r.job.clone())
+        .collect();
+    ctx.out.job_run(
+        &JobRunReport {
+            database: target.describe(),
+            dry_run,
+            jobs: results,
+        },
+        verbose,
+    );
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::JobsFailed(failed))
+    }
+}
+
+/// `job_runs` is made once; concurrent first runs serialise on the migration lock.
+fn ensure_job_runs(ctx: &Context, client: &mut Client, history: &History) -> Result<()> {
+    let mut tx = client
+        .transaction()
+        .map_err(Error::db("starting a transaction"))?;
+    take_lock(ctx, LockKey::migrations(&ctx.settings.schema), &mut tx)?;
+    history.ensure_job_runs(&mut tx)?;
+    tx.commit().map_err(Error::db("creating job_runs"))
+}
+
+fn run_one(
+    ctx: &Context,
+    client: &mut Client,
+    history: &History,
+    name: &str,
+    job: &JobConfig,
+    dry_run: bool,
+    host: &str,
+) -> Result<JobResult> {
+    let started = Instant::now();
+    let key = LockKey::new("job", &format!("{}:{name}", ctx.settings.schema));
+    if !lock::try_session(client, key)? {
+        let holder = lock::holder(client, key)?;
+        let since = history.running_since(client, name)?;
+        let who = match (&holder, &since) {
+            (Some(h), Some(since)) => format!("pid {}, since {since}", h.pid),
+            (Some(h), None) => format!("pid {}, since {}", h.pid, h.since),
+            _ => "another session".to_string(),
+        };
+        let message = format!("skipped: already running ({who})");
+        if !dry_run {
+            history.start_run(client, name, RunStatus::Skipped, host, Some(&message))?;
+        }
+        return Ok(JobResult {
+            job: name.to_string(),
+            kind: job.kind(),
+            status: RunStatus::Skipped,
+            rows_affected: None,
+            summary: message,
+            detail: serde_json::Value::Null,
+            error: None,
+            duration_ms: started.elapsed().as_millis() as i64,
+            sections: Vec::new(),
+        });
+    }
+    let run_id = if dry_run {
+        None
+    } else {
+        history.close_abandoned_runs(client, name)?;
+        Some(history.start_run(client, name, RunStatus::Running, host, None)?)
+    };
+    let mut sections = Vec::new();
+    let outcome: Result<JobOutcome> = match job {
+        JobConfig::Sql(j) => jobs::sql::run(client, j, dry_run),
+        JobConfig::Retention(j) => {
+            let bar = std::cell::RefCell::new(None);
+            let outcome = jobs::retention::run(
+                client,
+                j,
+                dry_run,
+                &mut |due| *bar.borrow_mut() = ctx.out.progress_bar(name, due),
+                &mut |n| {
+                    if let Some(bar) = bar.borrow().as_ref() {
+                        bar.inc(n);
+                    }
+                },
+            );
+            if let Some(bar) = bar.borrow().as_ref() {
+                bar.finish_and_clear();
+            }
+            outcome
+        }
+        JobConfig::Vacuum(j) => jobs::vacuum::run(client, j, dry_run),
+        JobConfig::Report(j) => jobs::report::run(client, j).map(|(outcome, s)| {
+            sections = s;
+            outcome
+        }),
+    };
+    let duration_ms = started.elapsed().as_millis() as i64;
+    let result = match outcome {
+        Ok(outcome) => {
+            if let Some(id) = run_id {
+                history.finish_run(
+                    client,
+                    id,
+                    RunStatus::Succeeded,
+                    outcome.rows_affected,
+                    Some(&outcome.detail.to_string()),
+                )?;
+            }
+            JobResult {
+                job: name.to_string(),
+                kind: job.kind(),
+                status: RunStatus::Succeeded,
+                rows_affected: outcome.rows_affected,
+                summary: outcome.summary,
+                detail: outcome.detail,
+                error: None,
+                duration_ms,
+                sections,
+            }
+        }
+        Err(error) => {
+            if let Some(id) = run_id
+                && !client.is_closed()
+            {
+                // Best effort: the run's own error is what matters.
+                let _ = history.finish_run(
+                    client,
+                    id,
+                    RunStatus::Failed,
+                    None,
+                    Some(&error.to_string()),
+                );
+            }
+            JobResult {
+                job: name.to_string(),
+                kind: job.kind(),
+                status: RunStatus::Failed,
+                rows_affected: None,
+                summary: String::new(),
+                detail: serde_json::Value::Null,
+                error: Some(error.to_string()),
+                duration_ms,
+                sections,
+            }
+        }
+    };
+    if !client.is_closed() {
+        lock::release_session(client, key)?;
+    }
+    Ok(result)
+}

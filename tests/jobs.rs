@@ -1,0 +1,298 @@
+//! `dbward job`: retention in short batches, the per-job lock, kill -9 half-way, dry runs,
+//! failures that do not stop the other jobs, and each seed system's own jobs.
+
+mod support;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use dbward::db::lock::LockKey;
+use support::{Project, TestDb, assert_code};
+
+/// `events` with `expired` rows older than 30 days and `fresh` newer ones, and a trigger that
+/// logs which transaction deleted each row.
+fn events(db: &TestDb, expired: i64, fresh: i64) {
+    db.client()
+        .batch_execute(&format!(
+            "create table events (id bigint generated always as identity primary key, created_at timestamptz not null, payload text);
+             create index on events (created_at);
+             create table events_archive (id bigint, created_at timestamptz, payload text);
+             create table deleted_by_tx (txid bigint not null);
+             create function log_delete() returns trigger language plpgsql as $$
+               begin insert into deleted_by_tx values (txid_current()); return old; end $$;
+             create trigger log_delete after delete on events for each row execute function log_delete();
+             insert into events (created_at, payload) select now() - interval '40 days' - g * interval '1 minute', 'old' from generate_series(1, {expired}) g;
+             insert into events (created_at, payload) select now() - g * interval '1 minute', 'new' from generate_series(1, {fresh}) g;"
+        ))
+        .unwrap();
+}
+
+fn project(jobs: &str) -> Project {
+    let project = Project::new();
+    project.write("dbward.toml", jobs);
+    project
+}
+
+const RETENTION: &str = "[jobs.events_retention]\nkind = \"retention\"\nschedule = \"daily\"\ntable = \"public.events\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\nbatch_size = 300\npause = \"1ms\"\n";
+
+#[test]
+fn retention_deletes_exactly_the_expired_rows_one_short_transaction_per_batch() {
+    let db = TestDb::new();
+    events(&db, 2500, 500);
+    let project = project(RETENTION);
+    let run = project.dbward(&db, &["job", "run", "events_retention", "--format", "json"]);
+    assert_code(&run, 0);
+    let doc = run.json();
+    assert_eq!(doc["jobs"][0]["status"], "succeeded");
+    assert_eq!(doc["jobs"][0]["rows_affected"], 2500);
+    assert_eq!(doc["jobs"][0]["detail"]["batches"], 9);
+
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        "0"
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'new'"),
+        "500"
+    );
+    // Each batch its own transaction, none holding more than one batch.
+    assert_eq!(
+        db.scalar("select count(distinct txid) from deleted_by_tx"),
+        "9"
+    );
+    assert_eq!(
+        db.scalar("select max(n) from (select count(*) n from deleted_by_tx group by txid) s"),
+        "300"
+    );
+    assert_eq!(
+        db.scalar("select status || ':' || rows_affected from dbward.job_runs where job = 'events_retention'"),
+        "succeeded:2500"
+    );
+}
+
+#[test]
+fn retention_can_archive_instead_of_deleting() {
+    let db = TestDb::new();
+    events(&db, 700, 10);
+    let project = project(&format!(
+        "{RETENTION}archive_table = \"public.events_archive\"\n"
+    ));
+    assert_code(&project.dbward(&db, &["job", "run", "events_retention"]), 0);
+    assert_eq!(
+        db.scalar("select count(*) from events_archive where payload = 'old'"),
+        "700"
+    );
+    assert_eq!(db.scalar("select count(*) from events"), "10");
+}
+
+#[test]
+fn dry_run_counts_and_changes_nothing() {
+    let db = TestDb::new();
+    events(&db, 120, 30);
+    let project = project(RETENTION);
+    let run = project.dbward(
+        &db,
+        &[
+            "job",
+            "run",
+            "--schedule",
+            "daily",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_code(&run, 0);
+    assert_eq!(run.json()["jobs"][0]["rows_affected"], 120);
+    assert_eq!(db.scalar("select count(*) from events"), "150");
+    assert!(
+        !db.table_exists("dbward.job_runs"),
+        "a dry run records nothing"
+    );
+}
+
+#[test]
+fn a_second_run_of_the_same_job_is_skipped_and_exits_0() {
+    let db = TestDb::new();
+    events(&db, 50, 0);
+    let project = project(RETENTION);
+    let mut holder = db.client();
+    holder
+        .query(
+            "select pg_advisory_lock($1)",
+            &[&LockKey::new("job", "dbward:events_retention").0],
+        )
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("select pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let run = project.dbward(&db, &["job", "run", "events_retention"]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains(&format!(
+            "events_retention: skipped: already running (pid {pid}, since "
+        )),
+        "{run:?}"
+    );
+    assert_eq!(db.scalar("select count(*) from events"), "50");
+    assert_eq!(db.scalar("select status from dbward.job_runs"), "skipped");
+    drop(holder);
+    assert_code(&project.dbward(&db, &["job", "run", "events_retention"]), 0);
+    assert_eq!(db.scalar("select count(*) from events"), "0");
+}
+
+#[test]
+fn kill_9_half_way_keeps_the_committed_batches_and_the_next_run_finishes() {
+    let db = TestDb::new();
+    events(&db, 2000, 100);
+    let project = project(
+        &RETENTION
+            .replace("batch_size = 300", "batch_size = 100")
+            .replace("pause = \"1ms\"", "pause = \"150ms\""),
+    );
+    let mut child = project
+        .command(&["job", "run", "events_retention"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while db
+        .scalar("select count(*) from deleted_by_tx")
+        .parse::<i64>()
+        .unwrap()
+        < 300
+    {
+        assert!(Instant::now() < deadline, "the job never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let deleted: i64 = db
+        .scalar("select count(*) from deleted_by_tx")
+        .parse()
+        .unwrap();
+    assert!(deleted < 2000, "the kill came too late to test anything");
+    assert_eq!(
+        deleted % 100,
+        0,
+        "only whole batches are committed: {deleted}"
+    );
+    assert_eq!(db.scalar("select status from dbward.job_runs"), "running");
+
+    assert_code(&project.dbward(&db, &["job", "run", "events_retention"]), 0);
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        "0"
+    );
+    assert_eq!(db.scalar("select count(*) from events"), "100");
+    assert_eq!(
+        db.scalar("select string_agg(status, ',' order by id) from dbward.job_runs"),
+        "failed,succeeded",
+        "the killed run is closed as abandoned"
+    );
+    assert!(
+        db.scalar("select detail from dbward.job_runs order by id limit 1")
+            .starts_with("abandoned")
+    );
+}
+
+#[test]
+fn a_failing_job_fails_the_call_loudly_and_the_others_still_run() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute("create table counter (n int); insert into counter values (0); create function bump() returns int language sql as 'update counter set n = n + 1 returning n';")
+        .unwrap();
+    let project = project(
+        "[jobs.a_broken]\nkind = \"sql\"\nsql = \"select * from no_such_table\"\n\n\
+         [jobs.b_bump]\nkind = \"sql\"\nsql = \"select bump()\"\n\n\
+         [jobs.c_slow]\nkind = \"sql\"\nsql = \"select pg_sleep(5)\"\nstatement_timeout = \"200ms\"\n",
+    );
+    let run = project.dbward(&db, &["job", "run", "--schedule", "daily"]);
+    assert_code(&run, 1);
+    assert!(
+        run.stderr.contains("job a_broken failed") && run.stderr.contains("42P01"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("job c_slow failed") && run.stderr.contains("57014"),
+        "{run:?}"
+    );
+    assert_eq!(db.scalar("select n from counter"), "1");
+    assert_eq!(
+        db.scalar("select string_agg(job || ':' || status || ':' || coalesce(rows_affected::text, '-'), ',' order by job) from dbward.job_runs"),
+        "a_broken:failed:-,b_bump:succeeded:1,c_slow:failed:-"
+    );
+    let history = project.dbward(&db, &["job", "history", "b_bump", "--format", "json"]);
+    assert_code(&history, 0);
+    assert_eq!(history.json()["runs"][0]["status"], "succeeded");
+}
+
+#[test]
+fn success_is_quiet_unless_asked_and_json_is_one_document() {
+    let db = TestDb::new();
+    let project = project("[jobs.noop]\nkind = \"sql\"\nsql = \"select 1\"\n");
+    let quiet = project.dbward(&db, &["job", "run", "noop"]);
+    assert_code(&quiet, 0);
+    assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""));
+    let verbose = project.dbward(&db, &["job", "run", "noop", "-v"]);
+    assert!(verbose.stdout.contains("noop: returned 1"), "{verbose:?}");
+    let json = project.dbward(&db, &["job", "run", "noop", "--format", "json"]);
+    assert_eq!(json.json()["jobs"][0]["status"], "succeeded");
+    let unknown = project.dbward(&db, &["job", "run", "nope"]);
+    assert_code(&unknown, 2);
+    assert!(unknown.stderr.contains("the jobs are: noop"), "{unknown:?}");
+}
+
+#[test]
+fn vacuum_and_report_jobs_run() {
+    let db = TestDb::new();
+    events(&db, 100, 100);
+    db.client()
+        .batch_execute("delete from events where payload = 'old'")
+        .unwrap();
+    let project = project(
+        "[jobs.vacuum]\nkind = \"vacuum\"\nschedule = \"weekly\"\ntables = [\"public.events\"]\n\n\
+         [jobs.health]\nkind = \"report\"\nschedule = \"weekly\"\n",
+    );
+    let run = project.dbward(
+        &db,
+        &["job", "run", "--schedule", "weekly", "--format", "json"],
+    );
+    assert_code(&run, 0);
+    let doc = run.json();
+    let titles: Vec<String> = doc["jobs"][0]["detail"]["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["title"].as_str().unwrap().to_string())
+        .collect();
+    for title in [
+        "largest tables",
+        "unused indexes",
+        "cache hit ratio",
+        "connections by state",
+        "long-running queries",
+        "dead tuples and vacuum",
+    ] {
+        assert!(
+            titles.iter().any(|t| t == title),
+            "{title} missing: {titles:?}"
+        );
+    }
+    assert_eq!(doc["jobs"][1]["job"], "vacuum");
+    assert_eq!(doc["jobs"][1]["status"], "succeeded");
+    let text = project.dbward(&db, &["job", "run", "health"]);
+    assert!(text.stdout.contains("largest tables"), "{text:?}");
+    let vacuum_only = project.dbward(&db, &["job", "run", "vacuum", "-v"]);
+    assert_code(&vacuum_only, 0);
+    assert!(
+        vacuum_only
+            .stdout
+            .contains("vacuum: vacuumed and analysed public.events"),
+        "{vacuum_only:?}"
+    );
+}
