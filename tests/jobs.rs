@@ -296,3 +296,42 @@ fn vacuum_and_report_jobs_run() {
         "{vacuum_only:?}"
     );
 }
+
+#[test]
+fn each_seed_system_runs_its_own_jobs_on_its_fixture_data() {
+    for system in [
+        ".",
+        "examples/mirai",
+        "examples/mindroom",
+        "examples/subtle",
+        "examples/dalsiai",
+    ] {
+        let db = TestDb::new();
+        let runner = Project::new();
+        let dir = format!("{}/{system}", env!("CARGO_MANIFEST_DIR"));
+        let dbward = |args: &[&str]| {
+            let mut all = vec!["-C", dir.as_str()];
+            all.extend_from_slice(args);
+            runner.dbward(&db, &all)
+        };
+        assert_code(&dbward(&["up"]), 0);
+        assert_code(&dbward(&["seed"]), 0);
+        let list = dbward(&["job", "list", "--format", "json"]);
+        assert_code(&list, 0);
+        let schedules: std::collections::BTreeSet<String> = list
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["schedule"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!schedules.is_empty(), "{system} declares no job");
+        for schedule in schedules {
+            let run = dbward(&["job", "run", "--schedule", &schedule, "--format", "json"]);
+            assert_eq!(run.code, 0, "{system} {schedule}: {}", run.stdout);
+            for job in run.json()["jobs"].as_array().unwrap() {
+                assert_eq!(job["status"], "succeeded", "{system}: {job}");
+            }
+        }
+    }
+}

@@ -82,7 +82,8 @@ fn run_jobs(
                     sections: Vec::new(),
                 }
             });
-        ctx.out.job_done(&result, verbose);
+        // A dry run exists to show what would change: it always says so.
+        ctx.out.job_done(&result, verbose || dry_run);
         results.push(result);
         if client.is_closed() {
             // The server went away: the next jobs get a fresh connection.

@@ -45,7 +45,7 @@ impl JobConfig {
     /// What it does, in a line.
     pub fn describe(&self) -> String {
         match self {
-            JobConfig::Sql(j) => j.sql.clone(),
+            JobConfig::Sql(j) => j.sql.split_whitespace().collect::<Vec<_>>().join(" "),
             JobConfig::Retention(j) => format!(
                 "{} rows of {} older than {} by {}{}, {} per batch",
                 if j.archive_table.is_some() {

@@ -128,8 +128,11 @@ pub fn run(
     expected(due as u64);
     let mut removed = 0i64;
     let mut batches = 0u64;
+    let mut longest = Duration::ZERO;
     loop {
+        let started = std::time::Instant::now();
         let n = run_batch(client, job, &plan, removed)?;
+        longest = longest.max(started.elapsed());
         removed += n;
         if n > 0 {
             batches += 1;
@@ -156,6 +159,7 @@ pub fn run(
             "removed": removed,
             "mode": verb,
             "batches": batches,
+            "longest_batch_ms": longest.as_millis() as u64,
             "archive_table": job.archive_table,
         }),
     })
