@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Retention of EXPIRED rows out of TOTAL: a dbward retention job (short batches) against
+# one plain DELETE of the same rows. It reports the total time and the longest single
+# transaction of each, in one run on one fresh cluster.
+# Usage: bench/retention.sh [TOTAL] [EXPIRED] [BATCH]   (defaults: 2000000 1000000 5000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+total=${1:-2000000}
+expired=${2:-1000000}
+batch=${3:-5000}
+
+cargo build --release --quiet
+dbward=$PWD/target/release/dbward
+work=$(mktemp -d /tmp/dbward-bench-retention.XXXXXX)
+chmod 755 "$work"
+trap '"$dbward" -C "$work/cluster" local destroy >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+mkdir -p "$work/cluster" "$work/project"
+"$dbward" -C "$work/cluster" local start >/dev/null
+url=$("$dbward" -C "$work/cluster" local url)
+psql -X -q "$url" -c "CREATE DATABASE bench_retention"
+db=${url%/postgres}/bench_retention
+
+fill() {
+  psql -X -q "$db" <<SQL
+DROP TABLE IF EXISTS events;
+CREATE TABLE events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, created_at timestamptz NOT NULL, payload text);
+INSERT INTO events (created_at, payload)
+  SELECT CASE WHEN g <= $expired THEN now() - interval '400 days' ELSE now() - interval '1 day' END, md5(g::text)
+  FROM generate_series(1, $total) g;
+CREATE INDEX events_created_at ON events (created_at);
+VACUUM ANALYZE events;
+CHECKPOINT;
+SQL
+}
+
+cat > "$work/project/dbward.toml" <<TOML
+[jobs.events_retention]
+kind = "retention"
+table = "public.events"
+column = "created_at"
+older_than = "1 year"
+batch_size = $batch
+pause = "0ms"
+TOML
+
+fill
+start=$(date +%s%3N)
+json=$(DATABASE_URL=$db "$dbward" -C "$work/project" job run events_retention --format json)
+dbward_ms=$(( $(date +%s%3N) - start ))
+longest=$(python3 -c "import json,sys; d=json.loads(sys.argv[1])['jobs'][0]; print(d['detail']['longest_batch_ms'], d['detail']['batches'], d['rows_affected'])" "$json")
+read -r dbward_longest batches removed <<<"$longest"
+
+fill
+start=$(date +%s%3N)
+psql -X -q "$db" -c "DELETE FROM events WHERE created_at < now() - interval '1 year'"
+delete_ms=$(( $(date +%s%3N) - start ))
+
+echo "| $expired expired of $total rows | total time | longest transaction | transactions |"
+echo "|---|---|---|---|"
+echo "| one plain \`DELETE\` | ${delete_ms} ms | ${delete_ms} ms | 1 |"
+echo "| \`dbward job run\` (retention, batches of $batch) | ${dbward_ms} ms | ${dbward_longest} ms | $batches ($removed rows) |"
