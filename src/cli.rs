@@ -191,6 +191,15 @@ pub enum Command {
         #[arg(long)]
         allow_protected: bool,
     },
+    /// Check the files and lint the migrations with squawk; needs no database
+    #[command(
+        after_help = "Examples:\n  dbward check\n  dbward check --since 12   # 001-012 already ran in production\n  # per statement: -- squawk-ignore require-concurrent-index-creation"
+    )]
+    Check {
+        /// Lint only migrations numbered above N
+        #[arg(long, value_name = "N")]
+        since: Option<u64>,
+    },
     /// Check tables and Row Level Security: the spec, the classic RLS mistakes, and (with
     /// --probe) whether one user can reach another's rows
     #[command(

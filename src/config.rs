@@ -34,6 +34,9 @@ pub struct FileConfig {
     /// Maintenance jobs, by name.
     #[serde(default)]
     pub jobs: BTreeMap<String, crate::jobs::JobConfig>,
+    /// What `dbward check` lints.
+    #[serde(default)]
+    pub check: crate::migrate::lint::LintConfig,
 }
 
 /// `[verify]`.
@@ -127,6 +130,7 @@ pub struct Settings {
     pub quiet: bool,
     pub verify: VerifyConfig,
     pub jobs: BTreeMap<String, crate::jobs::JobConfig>,
+    pub check: crate::migrate::lint::LintConfig,
 }
 
 impl Settings {
@@ -220,6 +224,7 @@ impl Settings {
                 ..file.verify.clone()
             },
             jobs: file.jobs.clone(),
+            check: file.check.clone(),
             project_dir,
         })
     }

@@ -35,6 +35,9 @@ pub enum Error {
     /// Some jobs of a `job run` failed (the others ran).
     #[error("{} job(s) failed: {}", .0.len(), .0.join(", "))]
     JobsFailed(Vec<String>),
+    /// `check` found rule violations in the migrations.
+    #[error("{0} lint finding(s) in the migrations")]
+    Lint(usize),
     /// `verify` found problems at or above `--fail-on`.
     #[error("{0} finding(s) at or above --fail-on")]
     Findings(usize),
@@ -70,9 +73,10 @@ impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Error::Usage(_) | Error::Config { .. } | Error::Files(_) => ExitCode::BadInput,
-            Error::Plan(PlanError::Diverged(_)) | Error::Pending(_) | Error::Findings(_) => {
-                ExitCode::ProblemsFound
-            }
+            Error::Plan(PlanError::Diverged(_))
+            | Error::Pending(_)
+            | Error::Findings(_)
+            | Error::Lint(_) => ExitCode::ProblemsFound,
             Error::Plan(_) => ExitCode::BadInput,
             Error::Connect { .. }
             | Error::Database { .. }
@@ -88,7 +92,7 @@ impl Error {
     pub fn already_reported(&self) -> bool {
         matches!(
             self,
-            Error::Pending(_) | Error::Findings(_) | Error::JobsFailed(_)
+            Error::Pending(_) | Error::Findings(_) | Error::JobsFailed(_) | Error::Lint(_)
         )
     }
 
@@ -102,6 +106,7 @@ impl Error {
             Error::Plan(_) => "plan",
             Error::Pending(_) => "pending",
             Error::Findings(_) => "findings",
+            Error::Lint(_) => "lint",
             Error::JobsFailed(_) => "jobs_failed",
             Error::Connect { .. } => "connect",
             Error::Database { .. } => "database",

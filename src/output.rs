@@ -414,6 +414,30 @@ impl Output {
         });
     }
 
+    pub fn check(&self, report: &CheckReport) {
+        self.emit(report, || {
+            let mut text = String::new();
+            for finding in &report.findings {
+                text.push_str(&format!("error: {finding}\n"));
+            }
+            for path in &report.irreversible {
+                text.push_str(&format!(
+                    "warning: {path} has no rollback: `down` stops before it\n"
+                ));
+            }
+            let scope = report
+                .since
+                .map_or_else(String::new, |s| format!(" (linted: above {s})"));
+            text.push_str(&format!(
+                "{} migration(s){scope}: {} lint finding(s), {} without rollback",
+                report.migrations,
+                report.findings.len(),
+                report.irreversible.len()
+            ));
+            text
+        });
+    }
+
     pub fn new_migration(&self, report: &NewReport) {
         self.emit(report, || {
             format!("created {}\ncreated {}", report.migration, report.rollback)

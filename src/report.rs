@@ -183,3 +183,12 @@ pub struct JobHistoryReport {
     pub database: String,
     pub runs: Vec<crate::db::history::JobRun>,
 }
+
+#[derive(Debug, Serialize)]
+pub struct CheckReport {
+    pub migrations: usize,
+    pub since: Option<Version>,
+    pub findings: Vec<crate::migrate::lint::LintFinding>,
+    /// Migrations without a rollback: `down` cannot cross them.
+    pub irreversible: Vec<String>,
+}

@@ -1,6 +1,7 @@
 //! Each command: load what it needs, call the pure and database layers, hand a report to
 //! `output`. Errors go back to `main`.
 
+mod check;
 mod job;
 mod local;
 mod migrate;
@@ -91,6 +92,7 @@ pub fn run(cli: Cli) -> Result<()> {
             write_spec,
         } => verify::run(&ctx, probe, fail_on, write_spec),
         Command::Job { action } => job::run(&ctx, action),
+        Command::Check { since } => check::run(&ctx, since),
         Command::Local { action } => local::run(&ctx, action),
     }
 }

@@ -1,5 +1,6 @@
 //! The pure side of migrating: files in, plans out. Nothing here talks to a database.
 
+pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod source;

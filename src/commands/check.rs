@@ -1,0 +1,39 @@
+//! `dbward check`: the files and squawk's rules, no database needed.
+
+use super::Context;
+use crate::error::{Error, Result};
+use crate::migrate::lint;
+use crate::migrate::model::Version;
+use crate::report::CheckReport;
+
+/// Reads and lints the project. File problems are an error (exit 2), as everywhere.
+pub(super) fn inspect(ctx: &Context, since: Option<u64>) -> Result<CheckReport> {
+    let migrations = ctx.migrations()?;
+    let since = since.or(ctx.settings.check.since).map(Version);
+    let findings =
+        lint::lint(&migrations, &ctx.settings.check, since).map_err(|message| Error::Config {
+            path: ctx.settings.project_dir.join(crate::config::CONFIG_FILE),
+            message,
+        })?;
+    let irreversible = migrations
+        .iter()
+        .filter(|m| !m.is_reversible())
+        .map(|m| m.up.path.display().to_string())
+        .collect();
+    Ok(CheckReport {
+        migrations: migrations.len(),
+        since,
+        findings,
+        irreversible,
+    })
+}
+
+pub fn run(ctx: &Context, since: Option<u64>) -> Result<()> {
+    let report = inspect(ctx, since)?;
+    ctx.out.check(&report);
+    if report.findings.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Lint(report.findings.len()))
+    }
+}

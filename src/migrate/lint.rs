@@ -1,0 +1,195 @@
+//! squawk-linter's rules over the migrations' SQL text: each violation placed at
+//! `file:line:column`, with its rule and how to fix it. Pure: no database.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use squawk_linter::{Linter, Rule};
+use squawk_syntax::SourceFile;
+
+use super::model::{Migration, TransactionMode, Version};
+use super::statements::line_column;
+
+/// `[check]` in dbward.toml: which squawk rules run, and from which migration on.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LintConfig {
+    /// Rules to add to the defaults, by name (`require-timeout-settings`).
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Rules to leave out, by name (`prefer-bigint-over-int`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Lint only migrations numbered above this one (those before ran in production long ago).
+    pub since: Option<u64>,
+}
+
+/// squawk's own defaults, less the two that every dbward migration would break: dbward runs
+/// each file in a short transaction of its own, and timeouts belong to the runner.
+const LEFT_OUT_BY_DEFAULT: [Rule; 2] = [Rule::RequireLockTimeout, Rule::RequireStatementTimeout];
+
+/// One rule broken in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LintFinding {
+    pub version: Version,
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub rule: String,
+    pub message: String,
+    pub fix: Option<String>,
+}
+
+impl std::fmt::Display for LintFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.rule,
+            self.message
+        )?;
+        if let Some(fix) = &self.fix {
+            write!(f, " ({fix})")?;
+        }
+        Ok(())
+    }
+}
+
+fn rules(names: &[String]) -> Result<Vec<Rule>, String> {
+    names
+        .iter()
+        .map(|name| {
+            Rule::try_from(name.as_str()).map_err(|_| {
+                format!("[check] names `{name}`, which is not a squawk rule (see https://squawkhq.com/docs/rules)")
+            })
+        })
+        .collect()
+}
+
+/// Lints the migrations numbered above `since` (those already applied elsewhere stay out).
+pub fn lint(
+    migrations: &[Migration],
+    config: &LintConfig,
+    since: Option<Version>,
+) -> Result<Vec<LintFinding>, String> {
+    let include = rules(&config.include)?;
+    let mut exclude = rules(&config.exclude)?;
+    exclude.extend(LEFT_OUT_BY_DEFAULT.iter().filter(|r| !include.contains(r)));
+    let mut findings = Vec::new();
+    for migration in migrations
+        .iter()
+        .filter(|m| since.is_none_or(|s| m.version > s))
+    {
+        let script = &migration.up;
+        let mut linter = Linter::with_rules(&include, &exclude);
+        // dbward wraps every file but no-transaction ones in a transaction of its own.
+        linter.settings.assume_in_transaction = script.mode == TransactionMode::Transaction;
+        let parse = SourceFile::parse(&script.sql);
+        for violation in linter.lint(&parse, &script.sql) {
+            let (line, column) =
+                line_column(&script.sql, usize::from(violation.text_range.start()));
+            findings.push(LintFinding {
+                version: migration.version,
+                path: script.path.clone(),
+                line,
+                column,
+                rule: violation.code.to_string(),
+                message: violation.message,
+                fix: violation.help,
+            });
+        }
+    }
+    Ok(findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::migrate::model::{Checksum, Script};
+
+    fn migration(version: u64, sql: &str) -> Migration {
+        Migration {
+            version: Version(version),
+            name: format!("m{version}"),
+            up: Script::new(
+                PathBuf::from(format!("migrations/{version:03}_m{version}.sql")),
+                sql.to_string(),
+                Checksum::of(sql),
+                crate::migrate::source::read_directives(sql).unwrap(),
+            ),
+            rollback_path: None,
+            down: None,
+        }
+    }
+
+    #[test]
+    fn violations_are_placed_in_their_file() {
+        let m = migration(
+            2,
+            "-- add an index\nselect 1;\ncreate index users_email on users (email);\n",
+        );
+        let findings = lint(&[m], &LintConfig::default(), None).unwrap();
+        let index = findings
+            .iter()
+            .find(|f| f.rule == "require-concurrent-index-creation")
+            .unwrap_or_else(|| panic!("{findings:?}"));
+        assert_eq!((index.line, index.column), (3, 1));
+        assert!(
+            index
+                .to_string()
+                .starts_with("migrations/002_m2.sql:3:1: require-concurrent-index-creation")
+        );
+    }
+
+    #[test]
+    fn ignore_comments_and_exclusions_are_honoured() {
+        let sql = "-- squawk-ignore require-concurrent-index-creation\ncreate index users_email on users (email);\n";
+        let findings = lint(&[migration(1, sql)], &LintConfig::default(), None).unwrap();
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f.rule == "require-concurrent-index-creation"),
+            "{findings:?}"
+        );
+
+        let config = LintConfig {
+            exclude: vec!["require-concurrent-index-creation".into()],
+            ..LintConfig::default()
+        };
+        let findings = lint(&[migration(1, "create index i on t (a);")], &config, None).unwrap();
+        assert!(
+            !findings
+                .iter()
+                .any(|f| f.rule == "require-concurrent-index-creation")
+        );
+    }
+
+    #[test]
+    fn since_leaves_applied_migrations_out() {
+        let ms = vec![
+            migration(1, "create index i on t (a);"),
+            migration(2, "select 1;"),
+        ];
+        assert!(
+            lint(&ms, &LintConfig::default(), Some(Version(1)))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn unknown_rule_names_are_refused() {
+        let config = LintConfig {
+            exclude: vec!["no-such-rule".into()],
+            ..LintConfig::default()
+        };
+        assert!(
+            lint(&[], &config, None)
+                .unwrap_err()
+                .contains("no-such-rule")
+        );
+    }
+}
