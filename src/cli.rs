@@ -200,6 +200,21 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         since: Option<u64>,
     },
+    /// Everything a pull request needs on a throw-away database: check, up, seed, verify
+    /// with probes, down to zero (nothing left), up again (the same catalog)
+    #[command(
+        after_help = "Examples:\n  dbward ci\n  dbward ci --junit target/dbward-ci.xml --format json\n  dbward ci --database-url postgres://postgres@localhost:5432/empty_ci_db"
+    )]
+    Ci {
+        /// Also write the steps as a JUnit XML report to FILE
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+    },
+    /// Compare a live database with its migrations applied to a throw-away one
+    #[command(
+        after_help = "Example:\n  dbward diff --database-url \"$PROD_DATABASE_URL\"   # exit 3 on drift"
+    )]
+    Diff,
     /// Check tables and Row Level Security: the spec, the classic RLS mistakes, and (with
     /// --probe) whether one user can reach another's rows
     #[command(

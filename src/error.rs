@@ -35,6 +35,15 @@ pub enum Error {
     /// Some jobs of a `job run` failed (the others ran).
     #[error("{} job(s) failed: {}", .0.len(), .0.join(", "))]
     JobsFailed(Vec<String>),
+    /// A step of `dbward ci` failed; the exit code is that of the step's own error.
+    #[error("dbward ci failed at step `{step}`")]
+    CiFailed { step: &'static str, code: ExitCode },
+    /// An error with the findings behind it spelled out.
+    #[error("{message}")]
+    StepFailed { message: String, code: ExitCode },
+    /// `diff` found objects that differ from the migrations.
+    #[error("{0} object(s) differ from the migrations")]
+    Drift(usize),
     /// `check` found rule violations in the migrations.
     #[error("{0} lint finding(s) in the migrations")]
     Lint(usize),
@@ -72,11 +81,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     pub fn exit_code(&self) -> ExitCode {
         match self {
+            Error::CiFailed { code, .. } | Error::StepFailed { code, .. } => *code,
             Error::Usage(_) | Error::Config { .. } | Error::Files(_) => ExitCode::BadInput,
             Error::Plan(PlanError::Diverged(_))
             | Error::Pending(_)
             | Error::Findings(_)
-            | Error::Lint(_) => ExitCode::ProblemsFound,
+            | Error::Lint(_)
+            | Error::Drift(_) => ExitCode::ProblemsFound,
             Error::Plan(_) => ExitCode::BadInput,
             Error::Connect { .. }
             | Error::Database { .. }
@@ -92,7 +103,12 @@ impl Error {
     pub fn already_reported(&self) -> bool {
         matches!(
             self,
-            Error::Pending(_) | Error::Findings(_) | Error::JobsFailed(_) | Error::Lint(_)
+            Error::Pending(_)
+                | Error::Findings(_)
+                | Error::JobsFailed(_)
+                | Error::Lint(_)
+                | Error::Drift(_)
+                | Error::CiFailed { .. }
         )
     }
 
@@ -107,6 +123,9 @@ impl Error {
             Error::Pending(_) => "pending",
             Error::Findings(_) => "findings",
             Error::Lint(_) => "lint",
+            Error::Drift(_) => "drift",
+            Error::CiFailed { .. } => "ci_failed",
+            Error::StepFailed { .. } => "step_failed",
             Error::JobsFailed(_) => "jobs_failed",
             Error::Connect { .. } => "connect",
             Error::Database { .. } => "database",

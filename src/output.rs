@@ -16,23 +16,37 @@ use crate::verify::finding::Severity;
 pub struct Output {
     pub format: Format,
     pub quiet: bool,
+    /// Prints nothing at all: for the commands `dbward ci` runs as its steps.
+    silent: bool,
 }
 
 impl Output {
     pub fn new(format: Format, quiet: bool) -> Output {
-        Output { format, quiet }
+        Output {
+            format,
+            quiet,
+            silent: false,
+        }
+    }
+
+    pub fn silent() -> Output {
+        Output {
+            format: Format::Table,
+            quiet: true,
+            silent: true,
+        }
     }
 
     /// Something a person may want to know while it happens (stderr; never in JSON).
     pub fn note(&self, message: &str) {
-        if !self.quiet && self.format == Format::Table {
+        if !self.quiet && !self.silent && self.format == Format::Table {
             eprintln!("{message}");
         }
     }
 
     pub fn waiting_for_lock(&self, holder: &LockHolder) {
         // Always said, even with --quiet: a silent hang is the worst kind.
-        if self.format == Format::Table {
+        if self.silent || self.format == Format::Table {
             eprintln!("waiting for the migration lock, held by {holder}");
         } else {
             eprintln!(
@@ -63,6 +77,9 @@ impl Output {
     }
 
     fn emit<T: Serialize>(&self, report: &T, table: impl FnOnce() -> String) {
+        if self.silent {
+            return;
+        }
         match self.format {
             Format::Json => self.json(report),
             Format::Table => {
@@ -435,6 +452,65 @@ impl Output {
                 report.irreversible.len()
             ));
             text
+        });
+    }
+
+    pub fn ci(&self, report: &crate::commands::CiReport) {
+        self.emit(report, || {
+            let mut t = table(&["step", "result", "took", "detail"]);
+            for step in &report.steps {
+                t.add_row(vec![
+                    Cell::new(step.name),
+                    Cell::new(format!("{:?}", step.status).to_lowercase()).fg(match step.status {
+                        crate::commands::StepStatus::Passed => Color::Green,
+                        crate::commands::StepStatus::Failed => Color::Red,
+                        crate::commands::StepStatus::Skipped => Color::Yellow,
+                    }),
+                    Cell::new(format!("{} ms", step.duration_ms)),
+                    Cell::new(&step.message),
+                ]);
+            }
+            let verdict = if report.passed {
+                "dbward ci passed"
+            } else {
+                "dbward ci FAILED"
+            };
+            format!("{t}\n{verdict}")
+        });
+    }
+
+    pub fn diff(&self, report: &crate::commands::DiffReport) {
+        self.emit(report, || {
+            let base = match report.migrated_to {
+                Some(v) => format!("migrations up to {v}"),
+                None => "all migrations".to_string(),
+            };
+            if report.differences.is_empty() {
+                return format!(
+                    "{}: schemas {} match {base}",
+                    report.database,
+                    report.schemas.join(", ")
+                );
+            }
+            let mut t = table(&["kind", "object", "drift"]);
+            for d in &report.differences {
+                let drift = match (&d.expected, &d.actual) {
+                    (None, Some(_)) => "not in the migrations".to_string(),
+                    (Some(_), None) => "missing from the database".to_string(),
+                    (Some(e), Some(a)) => format!("database: {a}\nmigrations: {e}"),
+                    (None, None) => String::new(),
+                };
+                t.add_row(vec![
+                    Cell::new(&d.kind),
+                    Cell::new(&d.name),
+                    Cell::new(drift),
+                ]);
+            }
+            format!(
+                "{t}\n{}: {} object(s) differ from {base}",
+                report.database,
+                report.differences.len()
+            )
         });
     }
 

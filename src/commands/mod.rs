@@ -2,6 +2,8 @@
 //! `output`. Errors go back to `main`.
 
 mod check;
+mod ci;
+mod diff;
 mod job;
 mod local;
 mod migrate;
@@ -9,6 +11,8 @@ mod new;
 mod seed;
 mod verify;
 
+pub use ci::{CiReport, StepStatus};
+pub use diff::DiffReport;
 use postgres::Client;
 
 use crate::cli::{Cli, Command};
@@ -93,6 +97,8 @@ pub fn run(cli: Cli) -> Result<()> {
         } => verify::run(&ctx, probe, fail_on, write_spec),
         Command::Job { action } => job::run(&ctx, action),
         Command::Check { since } => check::run(&ctx, since),
+        Command::Ci { junit } => ci::run(&ctx, junit.as_deref()),
+        Command::Diff => diff::run(&ctx),
         Command::Local { action } => local::run(&ctx, action),
     }
 }

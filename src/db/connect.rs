@@ -184,6 +184,10 @@ impl Target {
         target
     }
 
+    pub fn port(&self) -> u16 {
+        self.config.get_ports().first().copied().unwrap_or(5432)
+    }
+
     pub fn database(&self) -> &str {
         self.config.get_dbname().unwrap_or("postgres")
     }

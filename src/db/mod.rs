@@ -3,7 +3,9 @@
 pub mod apply;
 pub mod connect;
 pub mod history;
+pub mod inventory;
 pub mod local;
 pub mod lock;
+pub mod scratch;
 pub mod shim;
 pub mod stats;

@@ -1,0 +1,388 @@
+//! `dbward ci`: everything a pull request needs, in one command, on a throw-away database:
+//! check, up, seed, verify with probes, down to zero (nothing left), up again (the same
+//! catalog). The first failure stops the run and names its step.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::FailOn;
+use crate::config::DatabaseChoice;
+use crate::db::history::History;
+use crate::db::inventory::{self, Inventory};
+use crate::db::local::{LOCAL_DATABASE, LocalCluster};
+use crate::db::scratch::ScratchDatabase;
+use crate::error::{Error, Result};
+use crate::migrate::plan::Allow;
+use crate::output::Output;
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    /// An earlier step failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CiStep {
+    pub name: &'static str,
+    pub status: StepStatus,
+    pub duration_ms: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CiReport {
+    pub database: String,
+    pub steps: Vec<CiStep>,
+    pub passed: bool,
+}
+
+const STEPS: [&str; 7] = [
+    "check", "database", "up", "seed", "verify", "down", "up again",
+];
+
+pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
+    let mut runner = Runner {
+        ctx,
+        steps: Vec::new(),
+        failure: None,
+    };
+    let mut scratch = None;
+    let mut database = String::new();
+    runner.step("check", || {
+        let report = super::check::inspect(ctx, None)?;
+        if !report.findings.is_empty() {
+            let first: Vec<String> = report
+                .findings
+                .iter()
+                .take(5)
+                .map(ToString::to_string)
+                .collect();
+            return Err(Error::Lint(report.findings.len())).map_err(|e| with_detail(e, &first));
+        }
+        Ok(format!(
+            "{} migration(s), no lint finding, {} without rollback",
+            report.migrations,
+            report.irreversible.len()
+        ))
+    });
+    let mut inner: Option<Context> = None;
+    runner.step("database", || {
+        let (url, made) = throwaway(ctx)?;
+        database = url.clone();
+        scratch = made;
+        let mut settings = ctx.settings.clone();
+        settings.database = DatabaseChoice::Url(url);
+        settings.environment = None;
+        let step_ctx = Context {
+            settings,
+            out: Output::silent(),
+        };
+        // dbward's tables and the compat shim, no migration: the empty state to return to.
+        super::migrate::up(&step_ctx, Some(0), false, false, Allow::default())?;
+        inner = Some(step_ctx);
+        Ok(match &scratch {
+            Some(s) => format!("throw-away database {} on the local cluster", s.name()),
+            None => "the empty database given".to_string(),
+        })
+    });
+    if let Some(step_ctx) = &inner {
+        // The catalog before any migration and after each: every rollback must bring back
+        // exactly the state before its migration.
+        let mut states: Vec<(u64, Inventory)> = Vec::new();
+        runner.step("up", || {
+            states.push((0, snapshot(step_ctx)?));
+            for migration in step_ctx.migrations()? {
+                let version = migration.version.0;
+                super::migrate::up(step_ctx, Some(version), false, false, Allow::default())?;
+                states.push((version, snapshot(step_ctx)?));
+            }
+            let created = states.last().map_or(0, |(_, s)| s.len()) - states[0].1.len();
+            Ok(format!(
+                "{} migration(s), {created} object(s) created",
+                states.len() - 1
+            ))
+        });
+        runner.step("seed", || {
+            super::seed::run(step_ctx, &[], true)?;
+            Ok("fixtures applied".into())
+        });
+        runner.step("verify", || {
+            super::verify::run(step_ctx, true, FailOn::Error, false)
+                .map_err(|e| with_detail(e, &verify_errors(step_ctx)))?;
+            Ok("no finding at error level (probes included)".into())
+        });
+        runner.step("down", || {
+            // Seeded rows may hold the schema in place; rollbacks run on what up created.
+            for pair in states.windows(2).rev() {
+                let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
+                super::migrate::down(step_ctx, None, Some(*before_version), false)?;
+                let left = inventory::compare(before, &snapshot(step_ctx)?);
+                if !left.is_empty() {
+                    let lines: Vec<String> = left.iter().map(ToString::to_string).collect();
+                    return Err(Error::Usage(format!(
+                        "the rollback of migration {version} is not the reverse of the migration:\n  {}",
+                        lines.join("\n  ")
+                    )));
+                }
+            }
+            Ok(format!("{} rollback(s), each the exact reverse of its migration", states.len() - 1))
+        });
+        runner.step("up again", || {
+            super::migrate::up(step_ctx, None, false, false, Allow::default())?;
+            let first_up = states.last().map(|(_, s)| s).cloned().unwrap_or_default();
+            let changed = inventory::compare(&first_up, &snapshot(step_ctx)?);
+            if !changed.is_empty() {
+                let lines: Vec<String> = changed.iter().map(ToString::to_string).collect();
+                return Err(Error::Usage(format!(
+                    "the catalog after down and up differs from the first up:\n  {}",
+                    lines.join("\n  ")
+                )));
+            }
+            Ok("the same catalog as the first up".into())
+        });
+    }
+    if let Some(scratch) = scratch {
+        scratch.drop_now()?;
+    }
+    // Steps never reached are reported as skipped.
+    for name in STEPS {
+        if !runner.steps.iter().any(|s| s.name == name) {
+            runner.steps.push(CiStep {
+                name,
+                status: StepStatus::Skipped,
+                duration_ms: 0,
+                message: String::new(),
+            });
+        }
+    }
+    let report = CiReport {
+        database,
+        passed: runner.failure.is_none(),
+        steps: runner.steps,
+    };
+    if let Some(path) = junit {
+        std::fs::write(path, junit_xml(&report)).map_err(Error::io(path))?;
+    }
+    ctx.out.ci(&report);
+    match runner.failure {
+        None => Ok(()),
+        Some((step, error)) => Err(Error::CiFailed {
+            step,
+            code: error.exit_code(),
+        }),
+    }
+}
+
+struct Runner<'a> {
+    ctx: &'a Context,
+    steps: Vec<CiStep>,
+    failure: Option<(&'static str, Error)>,
+}
+
+impl Runner<'_> {
+    /// Runs a step unless one failed before.
+    fn step(&mut self, name: &'static str, work: impl FnOnce() -> Result<String>) {
+        if self.failure.is_some() {
+            return;
+        }
+        let started = Instant::now();
+        let outcome = work();
+        let duration_ms = started.elapsed().as_millis() as i64;
+        let (status, message) = match outcome {
+            Ok(message) => (StepStatus::Passed, message),
+            Err(error) => {
+                let message = error.to_string();
+                self.failure = Some((name, error));
+                (StepStatus::Failed, message)
+            }
+        };
+        self.ctx.out.note(&format!(
+            "{} {name} ({duration_ms} ms)",
+            if status == StepStatus::Passed {
+                "ok  "
+            } else {
+                "FAIL"
+            }
+        ));
+        self.steps.push(CiStep {
+            name,
+            status,
+            duration_ms,
+            message,
+        });
+    }
+}
+
+/// The database to run on: `--database-url` (which must be empty) or a fresh one on the
+/// local cluster (dropped at the end).
+fn throwaway(ctx: &Context) -> Result<(String, Option<ScratchDatabase>)> {
+    match &ctx.settings.database {
+        DatabaseChoice::Local => {
+            let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
+            let (admin, _) = cluster.ensure_running()?;
+            let scratch = ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))?;
+            Ok((scratch.url().to_string(), Some(scratch)))
+        }
+        _ => {
+            let (mut client, target) = ctx.connect()?;
+            let used = History::new(&ctx.settings.schema).exists(&mut client)?;
+            let tables: i64 = client
+                .query_typed_one(
+                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                     WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'",
+                    &[],
+                )
+                .map_err(Error::db("looking at the database"))?
+                .get(0);
+            if used || tables > 0 {
+                return Err(Error::Usage(format!(
+                    "dbward ci needs an empty database, and {} holds tables or a dbward history; leave out --database-url to use a throw-away one",
+                    target.describe()
+                )));
+            }
+            match &ctx.settings.database {
+                DatabaseChoice::Url(url) => Ok((url.clone(), None)),
+                _ => Err(Error::Usage(
+                    "dbward ci takes the empty database as --database-url or DATABASE_URL".into(),
+                )),
+            }
+        }
+    }
+}
+
+fn snapshot(ctx: &Context) -> Result<Inventory> {
+    let (mut client, _) = ctx.connect()?;
+    inventory::load(&mut client, None, &ctx.settings.schema)
+}
+
+/// The verify findings behind a failed verify step, to name them in the report.
+fn verify_errors(ctx: &Context) -> Vec<String> {
+    let Ok((mut client, _)) = ctx.connect() else {
+        return Vec::new();
+    };
+    let Ok(snapshot) = crate::verify::catalog::load(&mut client, &ctx.settings.verify.schemas)
+    else {
+        return Vec::new();
+    };
+    let context = crate::verify::checks::CheckContext {
+        owners: ctx.settings.verify.owners.clone(),
+    };
+    let mut findings = crate::verify::checks::run(&snapshot, &context);
+    crate::verify::apply_acceptances(&mut findings, &ctx.settings.verify.accept);
+    findings
+        .into_iter()
+        .filter(|f| f.accepted.is_none() && f.severity == crate::verify::finding::Severity::Error)
+        .take(5)
+        .map(|f| format!("{}: {}: {}", f.check, f.object, f.message))
+        .collect()
+}
+
+/// Adds the first few findings behind a failure to its message.
+fn with_detail(error: Error, lines: &[String]) -> Error {
+    if lines.is_empty() {
+        return error;
+    }
+    let code = error.exit_code();
+    Error::StepFailed {
+        message: format!("{error}:\n  {}", lines.join("\n  ")),
+        code,
+    }
+}
+
+fn junit_xml(report: &CiReport) -> String {
+    let escape = |text: &str| {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let failures = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Failed)
+        .count();
+    let skipped = report
+        .steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Skipped)
+        .count();
+    let total: i64 = report.steps.iter().map(|s| s.duration_ms).sum();
+    let mut xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"dbward ci\" tests=\"{}\" failures=\"{failures}\" skipped=\"{skipped}\" time=\"{:.3}\">\n",
+        report.steps.len(),
+        total as f64 / 1000.0
+    );
+    for step in &report.steps {
+        xml.push_str(&format!(
+            "    <testcase classname=\"dbward.ci\" name=\"{}\" time=\"{:.3}\">",
+            escape(step.name),
+            step.duration_ms as f64 / 1000.0
+        ));
+        match step.status {
+            StepStatus::Passed => {}
+            StepStatus::Failed => xml.push_str(&format!(
+                "<failure message=\"{}\">{}</failure>",
+                escape(step.message.lines().next().unwrap_or("")),
+                escape(&step.message)
+            )),
+            StepStatus::Skipped => xml.push_str("<skipped/>"),
+        }
+        xml.push_str("</testcase>\n");
+    }
+    xml.push_str("  </testsuite>\n</testsuites>\n");
+    xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn junit_names_each_step_and_escapes_messages() {
+        let report = CiReport {
+            database: String::new(),
+            passed: false,
+            steps: vec![
+                CiStep {
+                    name: "check",
+                    status: StepStatus::Passed,
+                    duration_ms: 12,
+                    message: String::new(),
+                },
+                CiStep {
+                    name: "up",
+                    status: StepStatus::Failed,
+                    duration_ms: 1500,
+                    message: "a < b & \"c\"".into(),
+                },
+                CiStep {
+                    name: "seed",
+                    status: StepStatus::Skipped,
+                    duration_ms: 0,
+                    message: String::new(),
+                },
+            ],
+        };
+        let xml = junit_xml(&report);
+        assert!(
+            xml.contains("tests=\"3\" failures=\"1\" skipped=\"1\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                "name=\"up\" time=\"1.500\"><failure message=\"a &lt; b &amp; &quot;c&quot;\">"
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("name=\"seed\" time=\"0.000\"><skipped/>"),
+            "{xml}"
+        );
+    }
+}

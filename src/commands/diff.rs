@@ -1,0 +1,73 @@
+//! `dbward diff`: the migrations applied to a throw-away database, compared object by object
+//! with a live one; the drift that edits in a dashboard leave behind.
+
+use serde::Serialize;
+
+use super::Context;
+use crate::config::DatabaseChoice;
+use crate::db::history::History;
+use crate::db::inventory::{self, Difference};
+use crate::db::local::{LOCAL_DATABASE, LocalCluster};
+use crate::db::scratch::ScratchDatabase;
+use crate::error::{Error, Result};
+use crate::migrate::model::Outcome;
+use crate::migrate::plan::Allow;
+use crate::output::Output;
+
+#[derive(Debug, Serialize)]
+pub struct DiffReport {
+    pub database: String,
+    pub schemas: Vec<String>,
+    /// The migrations the comparison stands on: up to the live database's newest.
+    pub migrated_to: Option<u64>,
+    pub differences: Vec<Difference>,
+}
+
+pub fn run(ctx: &Context) -> Result<()> {
+    if matches!(ctx.settings.database, DatabaseChoice::Local) {
+        return Err(Error::Usage(
+            "dbward diff compares a live database with the migrations: give it with --database-url, DATABASE_URL or PGHOST".into(),
+        ));
+    }
+    ctx.migrations()?;
+    let (mut live, target) = ctx.connect()?;
+    let migrated_to = History::new(&ctx.settings.schema)
+        .load(&mut live)?
+        .iter()
+        .filter(|a| a.outcome == Outcome::Succeeded)
+        .map(|a| a.version.0)
+        .max();
+
+    let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
+    let (admin, _) = cluster.ensure_running()?;
+    let scratch = ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))?;
+    let mut settings = ctx.settings.clone();
+    settings.database = DatabaseChoice::Url(scratch.url().to_string());
+    settings.environment = None;
+    let scratch_ctx = Context {
+        settings,
+        out: Output::silent(),
+    };
+    let schemas = &ctx.settings.verify.schemas;
+    let expected = super::migrate::up(&scratch_ctx, migrated_to, false, false, Allow::default())
+        .and_then(|()| {
+            let (mut client, _) = scratch_ctx.connect()?;
+            inventory::load(&mut client, Some(schemas), &ctx.settings.schema)
+        });
+    let dropped = scratch.drop_now();
+    let expected = expected?;
+    dropped?;
+    let actual = inventory::load(&mut live, Some(schemas), &ctx.settings.schema)?;
+    let differences = inventory::compare(&expected, &actual);
+    let count = differences.len();
+    ctx.out.diff(&DiffReport {
+        database: target.describe(),
+        schemas: schemas.clone(),
+        migrated_to,
+        differences,
+    });
+    if count > 0 {
+        return Err(Error::Drift(count));
+    }
+    Ok(())
+}

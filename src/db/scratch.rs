@@ -1,0 +1,51 @@
+//! Throw-away databases on the local cluster, for `dbward ci` and `dbward diff`.
+
+use super::connect::Target;
+use super::history::quote_ident;
+use crate::error::{Error, Result};
+
+/// A database that exists for one run and is dropped after it.
+pub struct ScratchDatabase {
+    admin: Target,
+    name: String,
+    url: String,
+}
+
+impl ScratchDatabase {
+    /// Creates a fresh database on the server `admin` points at.
+    pub fn create(admin: &Target) -> Result<ScratchDatabase> {
+        let port = admin.port();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("dbward_scratch_{}_{nanos}", std::process::id());
+        admin
+            .connect()?
+            .batch_execute(&format!("CREATE DATABASE {}", quote_ident(&name)))
+            .map_err(Error::db("creating a throw-away database"))?;
+        Ok(ScratchDatabase {
+            admin: admin.clone(),
+            url: format!("postgres://postgres@127.0.0.1:{port}/{name}?sslmode=disable"),
+            name,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A connection string for the commands run against it.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn drop_now(self) -> Result<()> {
+        self.admin
+            .connect()?
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&self.name)
+            ))
+            .map_err(Error::db("dropping the throw-away database"))
+    }
+}

@@ -1,0 +1,267 @@
+//! `dbward check`, `dbward ci` and `dbward diff` against a real PostgreSQL: passing on the
+//! five seed systems, and failing where they must, naming the right step.
+
+mod support;
+
+use support::{Project, TestDb, assert_code};
+
+fn ci(project: &Project, db: &TestDb) -> (i32, serde_json::Value) {
+    let run = project.dbward(db, &["ci", "--format", "json"]);
+    (run.code, run.json())
+}
+
+fn failed_step(doc: &serde_json::Value) -> (String, String) {
+    let step = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["status"] == "failed")
+        .unwrap_or_else(|| panic!("no step failed: {doc:#}"));
+    (
+        step["name"].as_str().unwrap().to_string(),
+        step["message"].as_str().unwrap().to_string(),
+    )
+}
+
+fn supabase_project() -> Project {
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_notes.sql",
+        "create table notes (id bigint primary key, owner uuid not null references auth.users, body text, status text default 'draft');\n\
+         create index notes_owner on notes (owner);\n\
+         alter table notes enable row level security;\n\
+         create policy own_notes on notes for all to authenticated using (owner = (select auth.uid())) with check (owner = (select auth.uid()));",
+        "drop table notes;",
+    );
+    project
+}
+
+#[test]
+fn ci_passes_on_the_five_seed_systems() {
+    for system in [
+        ".",
+        "examples/mirai",
+        "examples/mindroom",
+        "examples/subtle",
+        "examples/dalsiai",
+    ] {
+        let db = TestDb::new();
+        let dir = format!("{}/{system}", env!("CARGO_MANIFEST_DIR"));
+        let run = Project::new().dbward(&db, &["-C", &dir, "ci", "--format", "json"]);
+        assert_eq!(run.code, 0, "{system}: {}", run.stdout);
+        let doc = run.json();
+        assert_eq!(doc["passed"], true);
+        let names: Vec<&str> = doc["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "check", "database", "up", "seed", "verify", "down", "up again"
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_rollback_that_leaves_a_table_behind_fails_the_down_step() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.migration(
+        "002_tags.sql",
+        "create table tags (id bigint primary key);\nalter table tags enable row level security;",
+        "select 1;",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_ne!(code, 0);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "down");
+    assert!(
+        message.contains("rollback of migration 2") && message.contains("public.tags"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_rollback_that_is_not_the_reverse_fails_naming_the_column() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.migration(
+        "002_status.sql",
+        "alter table notes alter column status set default 'new';\nalter table notes add column pinned boolean;",
+        "alter table notes drop column pinned;",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_ne!(code, 0);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "down");
+    assert!(message.contains("rollback of migration 2"), "{message}");
+    assert!(
+        message.contains("column public.notes.status differs"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_exposed_table_without_rls_fails_the_verify_step() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.migration(
+        "002_open.sql",
+        "create table open_data (id bigint primary key, secret text);",
+        "drop table open_data;",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 3);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "verify");
+    assert!(
+        message.contains("rls_disabled_exposed: public.open_data"),
+        "{message}"
+    );
+    // Nothing after the failure ran.
+    let statuses: Vec<&str> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            "passed", "passed", "passed", "passed", "failed", "skipped", "skipped"
+        ]
+    );
+}
+
+#[test]
+fn a_squawk_error_fails_the_check_step_with_its_place() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.migration(
+        "002_index.sql",
+        "create index notes_body on notes (body);",
+        "drop index notes_body;",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 3);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "check");
+    assert!(
+        message.contains("migrations/002_index.sql:1:1: require-concurrent-index-creation"),
+        "{message}"
+    );
+
+    let check = project.run(&["check"]);
+    assert_code(&check, 3);
+    assert!(
+        check
+            .stdout
+            .contains("002_index.sql:1:1: require-concurrent-index-creation"),
+        "{check:?}"
+    );
+    assert_code(&project.run(&["check", "--since", "2"]), 0);
+    project.write("migrations/002_index.sql", "-- squawk-ignore require-concurrent-index-creation\ncreate index notes_body on notes (body);");
+    assert_code(&project.run(&["check"]), 0);
+}
+
+#[test]
+fn a_duplicate_number_fails_the_check_step() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.write("migrations/1_again.sql", "select 1;");
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 2);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "check");
+    assert!(
+        message.contains("duplicate migration number 1"),
+        "{message}"
+    );
+}
+
+#[test]
+fn ci_writes_junit_and_refuses_a_database_that_is_not_empty() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    let junit = project.path().join("ci.xml");
+    let run = project.dbward(&db, &["ci", "--junit", junit.to_str().unwrap()]);
+    assert_code(&run, 0);
+    assert!(run.stdout.contains("dbward ci passed"), "{run:?}");
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuite name=\"dbward ci\" tests=\"7\" failures=\"0\""),
+        "{xml}"
+    );
+
+    // The database now holds the migrated schema: not empty any more.
+    let again = project.dbward(&db, &["ci"]);
+    assert_code(&again, 2);
+    assert!(
+        again.stdout.contains("needs an empty database"),
+        "{again:?}"
+    );
+}
+
+/// `diff` builds its throw-away database on the project's local cluster: stop it however
+/// the test ends.
+struct DestroyLocal<'a>(&'a Project);
+
+impl Drop for DestroyLocal<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.run(&["local", "destroy"]);
+    }
+}
+
+#[test]
+fn diff_names_a_column_a_policy_and_an_index_changed_by_hand() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    let _local = DestroyLocal(&project);
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_code(&project.dbward(&db, &["diff"]), 0);
+
+    db.client()
+        .batch_execute(
+            "alter table notes alter column body type varchar(200);
+             drop policy own_notes on notes;
+             create policy own_notes on notes for all to authenticated using (true);
+             drop index notes_owner;
+             create index notes_body on notes (body);",
+        )
+        .unwrap();
+    let run = project.dbward(&db, &["diff", "--format", "json"]);
+    assert_code(&run, 3);
+    let found: Vec<String> = run.json()["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{} {}",
+                d["kind"].as_str().unwrap(),
+                d["name"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "column public.notes.body",
+        "policy public.notes own_notes",
+        "index public.notes_owner",
+        "index public.notes_body",
+    ] {
+        assert!(
+            found.iter().any(|f| f == expected),
+            "{expected} missing: {found:?}"
+        );
+    }
+    let text = project.dbward(&db, &["diff"]);
+    assert!(
+        text.stdout.contains("database: character varying(200)"),
+        "{text:?}"
+    );
+}
