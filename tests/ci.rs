@@ -47,8 +47,7 @@ fn ci_passes_on_the_five_seed_systems() {
         "examples/dalsiai",
     ] {
         let db = TestDb::new();
-        let dir = format!("{}/{system}", env!("CARGO_MANIFEST_DIR"));
-        let run = Project::new().dbward(&db, &["-C", &dir, "ci", "--format", "json"]);
+        let run = Project::new().dbward_in(&db, system, &["ci", "--format", "json"]);
         assert_eq!(run.code, 0, "{system}: {}", run.stdout);
         let doc = run.json();
         assert_eq!(doc["passed"], true);

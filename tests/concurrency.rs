@@ -9,28 +9,10 @@ use std::time::{Duration, Instant};
 use dbward::db::lock::LockKey;
 use support::{Project, TestDb, assert_code};
 
-/// Ten migrations, each logging itself, so a double application would show.
-fn logging_project() -> Project {
-    let project = Project::new();
-    project.migration(
-        "001_log.sql",
-        "create table applied_log (version int not null);\ninsert into applied_log values (1);",
-        "drop table applied_log;",
-    );
-    for v in 2..=10 {
-        project.migration(
-            &format!("{v:03}_t{v}.sql"),
-            &format!("create table t{v} (id int);\ninsert into applied_log values ({v});\nselect pg_sleep(0.02);"),
-            &format!("drop table t{v};"),
-        );
-    }
-    project
-}
-
 #[test]
 fn eight_runners_at_once_apply_every_migration_exactly_once() {
     let db = TestDb::new();
-    let project = logging_project();
+    let project = Project::logging(10);
     let children: Vec<_> = (0..8)
         .map(|_| {
             project
@@ -76,7 +58,7 @@ fn eight_runners_at_once_apply_every_migration_exactly_once() {
 #[test]
 fn a_waiting_runner_says_who_holds_the_lock_and_gives_up() {
     let db = TestDb::new();
-    let project = logging_project();
+    let project = Project::logging(10);
     assert_code(&project.dbward(&db, &["up", "--to", "1"]), 0);
 
     let mut holder = db.client();

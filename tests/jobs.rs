@@ -308,12 +308,7 @@ fn each_seed_system_runs_its_own_jobs_on_its_fixture_data() {
     ] {
         let db = TestDb::new();
         let runner = Project::new();
-        let dir = format!("{}/{system}", env!("CARGO_MANIFEST_DIR"));
-        let dbward = |args: &[&str]| {
-            let mut all = vec!["-C", dir.as_str()];
-            all.extend_from_slice(args);
-            runner.dbward(&db, &all)
-        };
+        let dbward = |args: &[&str]| runner.dbward_in(&db, system, args);
         assert_code(&dbward(&["up"]), 0);
         assert_code(&dbward(&["seed"]), 0);
         let list = dbward(&["job", "list", "--format", "json"]);

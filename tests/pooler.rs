@@ -109,19 +109,7 @@ fn bouncer() -> Bouncer {
 fn eight_runners_through_a_transaction_pooler_apply_each_migration_once() {
     let bouncer = bouncer();
     let db = TestDb::new();
-    let project = Project::new();
-    project.migration(
-        "001_log.sql",
-        "create table applied_log (version int not null);\ninsert into applied_log values (1);",
-        "drop table applied_log;",
-    );
-    for v in 2..=8 {
-        project.migration(
-            &format!("{v:03}_t{v}.sql"),
-            &format!("create table t{v} (id int);\ninsert into applied_log values ({v});\nselect pg_sleep(0.02);"),
-            &format!("drop table t{v};"),
-        );
-    }
+    let project = Project::logging(8);
     project.migration(
         "009_index.sql",
         "-- dbward:no-transaction\ncreate index concurrently t2_id on t2 (id);\n",

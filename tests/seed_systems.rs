@@ -15,13 +15,7 @@ fn repo() -> PathBuf {
 fn round_trip(project_dir: &str, checks: &str) {
     let db = TestDb::new();
     let runner = Project::new();
-    let project = repo().join(project_dir);
-    let project = project.to_str().unwrap();
-    let dbward = |args: &[&str]| {
-        let mut all = vec!["-C", project];
-        all.extend_from_slice(args);
-        runner.dbward(&db, &all)
-    };
+    let dbward = |args: &[&str]| runner.dbward_in(&db, project_dir, args);
 
     // dbward's tables and the compat shim, no migration yet: the empty state.
     assert_code(&dbward(&["up", "--to", "0"]), 0);

@@ -236,12 +236,7 @@ fn probes_find_leaks_and_change_nothing() {
 fn blog_ai_shows_the_documented_gaps_before_the_fix_and_is_clean_after() {
     let db = TestDb::new();
     let runner = Project::new();
-    let repo = env!("CARGO_MANIFEST_DIR");
-    let dbward = |args: &[&str]| {
-        let mut all = vec!["-C", repo];
-        all.extend_from_slice(args);
-        runner.dbward(&db, &all)
-    };
+    let dbward = |args: &[&str]| runner.dbward_in(&db, ".", args);
     assert_code(&dbward(&["up", "--to", "12"]), 0);
     assert_code(&dbward(&["seed"]), 0);
     let before = dbward(&["verify", "--probe", "--format", "json"]);
@@ -285,12 +280,8 @@ fn the_other_seed_systems_verify_clean_with_probes() {
     for system in ["mirai", "mindroom", "subtle", "dalsiai"] {
         let db = TestDb::new();
         let runner = Project::new();
-        let dir = format!("{}/examples/{system}", env!("CARGO_MANIFEST_DIR"));
-        let dbward = |args: &[&str]| {
-            let mut all = vec!["-C", dir.as_str()];
-            all.extend_from_slice(args);
-            runner.dbward(&db, &all)
-        };
+        let dir = format!("examples/{system}");
+        let dbward = |args: &[&str]| runner.dbward_in(&db, &dir, args);
         assert_code(&dbward(&["up"]), 0);
         assert_code(&dbward(&["seed"]), 0);
         let run = dbward(&["verify", "--probe", "--format", "json"]);

@@ -68,20 +68,8 @@ fn run_jobs(
     let mut results = Vec::new();
     for (name, job) in chosen {
         // A failing job does not stop the others: its error is its result.
-        let result =
-            run_one(ctx, &mut client, &history, name, job, dry_run, &host).unwrap_or_else(|e| {
-                JobResult {
-                    job: name.to_string(),
-                    kind: job.kind(),
-                    status: RunStatus::Failed,
-                    rows_affected: None,
-                    summary: String::new(),
-                    detail: serde_json::Value::Null,
-                    error: Some(e.to_string()),
-                    duration_ms: 0,
-                    sections: Vec::new(),
-                }
-            });
+        let result = run_one(ctx, &mut client, &history, name, job, dry_run, &host)
+            .unwrap_or_else(|e| failed(name, job, &e, 0));
         // A dry run exists to show what would change: it always says so.
         ctx.out.job_done(&result, verbose || dry_run);
         results.push(result);
@@ -225,21 +213,25 @@ fn run_one(
                     Some(&error.to_string()),
                 );
             }
-            JobResult {
-                job: name.to_string(),
-                kind: job.kind(),
-                status: RunStatus::Failed,
-                rows_affected: None,
-                summary: String::new(),
-                detail: serde_json::Value::Null,
-                error: Some(error.to_string()),
-                duration_ms,
-                sections,
-            }
+            failed(name, job, &error, duration_ms)
         }
     };
     if !client.is_closed() {
         lock::release_session(client, key)?;
     }
     Ok(result)
+}
+
+fn failed(name: &str, job: &JobConfig, error: &Error, duration_ms: i64) -> JobResult {
+    JobResult {
+        job: name.to_string(),
+        kind: job.kind(),
+        status: RunStatus::Failed,
+        rows_affected: None,
+        summary: String::new(),
+        detail: serde_json::Value::Null,
+        error: Some(error.to_string()),
+        duration_ms,
+        sections: Vec::new(),
+    }
 }

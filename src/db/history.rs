@@ -19,6 +19,24 @@ pub struct History {
     quoted: String,
 }
 
+/// No rows when dbward's schema or table does not exist yet (outside a transaction only:
+/// inside one, the error would abort it).
+fn empty_if_missing(
+    result: std::result::Result<Vec<postgres::Row>, postgres::Error>,
+    context: &str,
+) -> Result<Vec<postgres::Row>> {
+    match result {
+        Ok(rows) => Ok(rows),
+        Err(e)
+            if e.code() == Some(&SqlState::UNDEFINED_TABLE)
+                || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
+        {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(Error::db(context)(e)),
+    }
+}
+
 /// Why a history row changed other than by `up` or `down`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -122,16 +140,7 @@ impl History {
             ),
             &[],
         );
-        let rows = match result {
-            Ok(rows) => rows,
-            Err(e)
-                if e.code() == Some(&SqlState::UNDEFINED_TABLE)
-                    || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
-            {
-                return Ok(Vec::new());
-            }
-            Err(e) => return Err(Error::db("reading the migration history")(e)),
-        };
+        let rows = empty_if_missing(result, "reading the migration history")?;
         Ok(rows
             .iter()
             .map(|row| Applied {
@@ -465,16 +474,7 @@ impl History {
             ),
             &[(&job, Type::TEXT), (&limit, Type::INT8)],
         );
-        let rows = match result {
-            Ok(rows) => rows,
-            Err(e)
-                if e.code() == Some(&SqlState::UNDEFINED_TABLE)
-                    || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
-            {
-                return Ok(Vec::new());
-            }
-            Err(e) => return Err(Error::db("reading the job history")(e)),
-        };
+        let rows = empty_if_missing(result, "reading the job history")?;
         Ok(rows
             .iter()
             .map(|row| JobRun {

@@ -186,13 +186,7 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
                 }
             ));
         }
-        if column.default != want.default {
-            differences.push(format!(
-                "default is {} (spec: {})",
-                column.default.as_deref().unwrap_or("none"),
-                want.default.as_deref().unwrap_or("none")
-            ));
-        }
+        differences.extend(optional_differs("default", &column.default, &want.default));
         if !differences.is_empty() {
             findings.push(error(
                 object,
@@ -247,20 +241,12 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
                 permissive(want.permissive)
             ));
         }
-        if policy.using != want.using {
-            differences.push(format!(
-                "USING is {} (spec: {})",
-                policy.using.as_deref().unwrap_or("none"),
-                want.using.as_deref().unwrap_or("none")
-            ));
-        }
-        if policy.with_check != want.with_check {
-            differences.push(format!(
-                "WITH CHECK is {} (spec: {})",
-                policy.with_check.as_deref().unwrap_or("none"),
-                want.with_check.as_deref().unwrap_or("none")
-            ));
-        }
+        differences.extend(optional_differs("USING", &policy.using, &want.using));
+        differences.extend(optional_differs(
+            "WITH CHECK",
+            &policy.with_check,
+            &want.with_check,
+        ));
         if !differences.is_empty() {
             findings.push(error(
                 object,
@@ -278,6 +264,21 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
             ));
         }
     }
+}
+
+/// "`label` is X (spec: Y)" when an optional text differs from the spec.
+fn optional_differs(
+    label: &str,
+    actual: &Option<String>,
+    wanted: &Option<String>,
+) -> Option<String> {
+    (actual != wanted).then(|| {
+        format!(
+            "{label} is {} (spec: {})",
+            actual.as_deref().unwrap_or("none"),
+            wanted.as_deref().unwrap_or("none")
+        )
+    })
 }
 
 fn on_off(on: bool) -> &'static str {

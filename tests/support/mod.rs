@@ -200,6 +200,36 @@ impl Project {
     }
 }
 
+impl Project {
+    /// `dbward -C DIR ...` against a test database, DIR relative to the repository: the
+    /// seed systems are run from where they live.
+    pub fn dbward_in(&self, db: &TestDb, dir: &str, args: &[&str]) -> Run {
+        let dir = format!("{}/{dir}", env!("CARGO_MANIFEST_DIR"));
+        let mut all = vec!["-C", dir.as_str()];
+        all.extend_from_slice(args);
+        self.dbward(db, &all)
+    }
+
+    /// COUNT migrations, each logging its number in `applied_log`, so a double application
+    /// shows.
+    pub fn logging(count: u32) -> Project {
+        let project = Project::new();
+        project.migration(
+            "001_log.sql",
+            "create table applied_log (version int not null);\ninsert into applied_log values (1);",
+            "drop table applied_log;",
+        );
+        for v in 2..=count {
+            project.migration(
+                &format!("{v:03}_t{v}.sql"),
+                &format!("create table t{v} (id int);\ninsert into applied_log values ({v});\nselect pg_sleep(0.02);"),
+                &format!("drop table t{v};"),
+            );
+        }
+        project
+    }
+}
+
 /// Asserts a run's exit code, showing everything it said when it is not.
 #[track_caller]
 pub fn assert_code(run: &Run, code: i32) {
