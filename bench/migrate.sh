@@ -59,11 +59,19 @@ median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 export DATABASE_URL=$base/bench
 # Rounds interleave the contenders, so drift in the machine hits both alike.
 declare -a psql_one dbward_one psql_each dbward_each
-for _ in $(seq 1 "$rounds"); do
-  psql_one+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL")")
-  dbward_one+=("$(timed "$dbward" -C "$project" -q up --single-transaction)")
-  psql_each+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL")")
-  dbward_each+=("$(timed "$dbward" -C "$project" -q up)")
+# Odd rounds run psql first, even rounds dbward first, so neither always follows the other.
+for round in $(seq 1 "$rounds"); do
+  if (( round % 2 )); then
+    psql_one+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL")")
+    dbward_one+=("$(timed "$dbward" -C "$project" -q up --single-transaction)")
+    psql_each+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL")")
+    dbward_each+=("$(timed "$dbward" -C "$project" -q up)")
+  else
+    dbward_one+=("$(timed "$dbward" -C "$project" -q up --single-transaction)")
+    psql_one+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL")")
+    dbward_each+=("$(timed "$dbward" -C "$project" -q up)")
+    psql_each+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL")")
+  fi
 done
 psql_one=$(median "${psql_one[@]}")
 dbward_one=$(median "${dbward_one[@]}")
