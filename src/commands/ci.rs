@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
                 .take(5)
                 .map(ToString::to_string)
                 .collect();
-            return Err(Error::Lint(report.findings.len())).map_err(|e| with_detail(e, &first));
+            return Err(with_detail(Error::Lint(report.findings.len()), &first));
         }
         Ok(format!(
             "{} migration(s), no lint finding, {} without rollback",
