@@ -121,14 +121,18 @@ fn works_for_an_ordinary_user() {
         nix::unistd::chown(&entry, Some(user.uid), Some(user.gid)).unwrap();
     }
     std::fs::set_permissions(project.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    // The checkout may sit where that user cannot reach: run a copy of the binary.
+    let binary = project.path().join("dbward-copy");
+    std::fs::copy(env!("CARGO_BIN_EXE_dbward"), &binary).unwrap();
     let as_user = |args: &[&str]| {
-        let mut command = project.command(args);
         use std::os::unix::process::CommandExt;
-        command
+        project
+            .command_of(&binary, args)
             .uid(user.uid.as_raw())
             .gid(user.gid.as_raw())
-            .env("HOME", project.path());
-        command.output().unwrap()
+            .env("HOME", project.path())
+            .output()
+            .unwrap()
     };
     let up = as_user(&["up"]);
     let destroy = as_user(&["local", "destroy"]);

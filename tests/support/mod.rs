@@ -175,7 +175,12 @@ impl Project {
 
     /// `dbward` in this project, with a clean environment (no DATABASE_URL or PG* leaking in).
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_dbward"));
+        self.command_of(Path::new(env!("CARGO_BIN_EXE_dbward")), args)
+    }
+
+    /// The same, with another copy of the binary.
+    pub fn command_of(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(program);
         command.current_dir(self.dir.path()).args(args);
         for (key, _) in std::env::vars() {
             if key.starts_with("PG") || key == "DATABASE_URL" || key.starts_with("DBWARD_") {
