@@ -102,10 +102,18 @@ impl<'a> Runner<'a> {
             ));
         }
         if fence.any_failed {
-            return Err(Error::Usage(
-                "another runner's no-transaction migration failed meanwhile; see `dbward status`"
-                    .into(),
-            ));
+            // Another runner's no-transaction migration failed (or is running) meanwhile.
+            let failed: Vec<Divergence> = self
+                .history
+                .load(&mut tx)?
+                .into_iter()
+                .filter(|a| a.outcome == Outcome::Failed)
+                .map(|a| Divergence::Failed {
+                    version: a.version,
+                    name: a.name,
+                })
+                .collect();
+            return Err(failed.into());
         }
         if let Some(newest) = fence.newest_applied
             && newest > version

@@ -154,7 +154,7 @@ impl fmt::Display for Divergence {
             ),
             Divergence::Failed { version, name } => write!(
                 f,
-                "migration {version} ({name}) failed part-way outside a transaction; finish or undo it by hand, then run `dbward repair` to clear it"
+                "migration {version} ({name}) runs outside a transaction and did not finish (it failed, or another runner is applying it right now); once no runner is on it, finish or undo it by hand, then run `dbward repair` to clear it"
             ),
         }
     }
