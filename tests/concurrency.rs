@@ -173,7 +173,11 @@ fn a_dropped_connection_mid_migration_leaves_no_trace() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("migrations/002_slow.sql"), "{stderr}");
-    assert!(stderr.contains("57P01"), "{stderr}");
+    // The server's FATAL (57P01) may or may not arrive before the socket closes.
+    assert!(
+        stderr.contains("57P01") || stderr.contains("connection closed"),
+        "{stderr}"
+    );
     assert!(!db.table_exists("slow"));
     assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "1");
 
