@@ -31,7 +31,7 @@ pub struct Section {
 }
 
 /// The queries, with no parameters, so they go as simple queries (text results, any type).
-const SECTIONS: [(&str, &str); 7] = [
+const SECTIONS: [(&str, &str); 8] = [
     (
         "largest tables",
         "SELECT format('%I.%I', schemaname, relname) AS table,
@@ -68,6 +68,15 @@ const SECTIONS: [(&str, &str); 7] = [
         "connections by state",
         "SELECT coalesce(state, 'background') AS state, count(*) AS connections
          FROM pg_stat_activity WHERE datname = current_database() GROUP BY 1 ORDER BY 2 DESC",
+    ),
+    (
+        "connections by application",
+        "SELECT coalesce(nullif(application_name, ''), '-') AS application, usename AS user,
+                coalesce(host(client_addr), 'local') AS client, coalesce(state, 'background') AS state,
+                count(*) AS connections,
+                coalesce(to_char(min(query_start) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), '-') AS oldest_query_start
+         FROM pg_stat_activity WHERE datname = current_database()
+         GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC LIMIT 20",
     ),
     (
         "long-running queries",
