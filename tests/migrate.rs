@@ -214,6 +214,34 @@ fn a_failing_migration_leaves_no_trace_and_names_file_line_column() {
 }
 
 #[test]
+fn a_failure_without_a_position_is_still_placed_at_its_statement() {
+    // "column does not exist" in CREATE INDEX comes with no position from PostgreSQL.
+    let db = TestDb::new();
+    let project = Project::new();
+    project.migration("001_t.sql", "create table t (id int);", "drop table t;");
+    project.migration(
+        "002_index.sql",
+        "create table u (id int);\n\ncreate index u_nope on u (nope);\n",
+        "drop table u;",
+    );
+    let up = project.dbward(&db, &["up"]);
+    assert_code(&up, 1);
+    assert!(
+        up.stderr
+            .contains("migrations/002_index.sql:3:1: error 42703"),
+        "{up:?}"
+    );
+    assert!(
+        !db.table_exists("u"),
+        "the replay that placed it was rolled back"
+    );
+
+    let single = project.dbward(&db, &["up", "--single-transaction", "--format", "json"]);
+    assert_code(&single, 1);
+    assert_eq!(single.json()["error"]["detail"]["line"], 3);
+}
+
+#[test]
 fn errors_carry_detail_and_hint() {
     let db = TestDb::new();
     let project = Project::new();

@@ -12,8 +12,9 @@ use crate::db::connect::Target;
 use crate::db::history::{Event, History};
 use crate::db::lock::{self, LockKey};
 use crate::db::shim::{self, ShimOutcome};
+use crate::error::MigrationFailure;
 use crate::error::{Direction, Error, Result};
-use crate::migrate::model::{Migration, Outcome, TransactionMode, Version};
+use crate::migrate::model::{Migration, Outcome, Script, TransactionMode, Version};
 use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
 use crate::report::*;
 
@@ -81,6 +82,22 @@ impl<'a> Runner<'a> {
         self.history.load(&mut self.client)
     }
 
+    /// Finds the statement behind a failure PostgreSQL gave no position for, by replaying in
+    /// a transaction that is rolled back (under the lock).
+    fn place(&mut self, before: &[&Script], failure: &mut MigrationFailure, script: &Script) {
+        if !apply::is_unplaced(failure) {
+            return;
+        }
+        let (ctx, key) = (self.ctx, self.key);
+        apply::place(
+            &mut self.client,
+            &|tx| take_lock(ctx, key, tx),
+            before,
+            failure,
+            script,
+        );
+    }
+
     /// Applies one migration in its own transaction. Returns None when another runner applied
     /// it while this one waited.
     fn apply_up(&mut self, migration: &Migration, state: State, allow: Allow) -> Result<StepRow> {
@@ -129,14 +146,18 @@ impl<'a> Runner<'a> {
         }
         match migration.up.mode {
             TransactionMode::Transaction => {
-                apply::run(&mut tx, &migration.up, version, Direction::Up).map_err(|(_, f)| {
-                    apply::failed(
-                        f,
+                if let Err(mut failure) =
+                    apply::run_whole(&mut tx, &migration.up, version, Direction::Up)
+                {
+                    drop(tx);
+                    self.place(&[], &mut failure, &migration.up);
+                    return Err(apply::failed(
+                        failure,
                         format!(
                             "migration {version} was rolled back: nothing of it was applied (migrations before it stay applied)"
                         ),
-                    )
-                })?;
+                    ));
+                }
                 let ms = elapsed_ms(started);
                 self.history
                     .record(&mut tx, migration, Outcome::Succeeded, ms)?;
@@ -201,12 +222,18 @@ impl<'a> Runner<'a> {
         }
         match rollback.mode {
             TransactionMode::Transaction => {
-                apply::run(&mut tx, rollback, version, Direction::Down).map_err(|(_, f)| {
-                    apply::failed(
-                        f,
-                        format!("the rollback of migration {version} was undone: migration {version} stays applied"),
-                    )
-                })?;
+                if let Err(mut failure) =
+                    apply::run_whole(&mut tx, rollback, version, Direction::Down)
+                {
+                    drop(tx);
+                    self.place(&[], &mut failure, rollback);
+                    return Err(apply::failed(
+                        failure,
+                        format!(
+                            "the rollback of migration {version} was undone: migration {version} stays applied"
+                        ),
+                    ));
+                }
                 self.history.remove(&mut tx, version)?;
                 tx.commit()
                     .map_err(Error::db(format!("committing the rollback of {version}")))?;
@@ -381,15 +408,21 @@ fn up_in_one_transaction(
     let mut done = Vec::new();
     for migration in steps {
         let step_started = Instant::now();
-        apply::run(&mut tx, &migration.up, migration.version, Direction::Up).map_err(
-            |(_, f)| {
-                apply::failed(
-                    f,
-                    "--single-transaction: the whole run was rolled back, nothing was applied"
-                        .to_string(),
-                )
-            },
-        )?;
+        if let Err(mut failure) =
+            apply::run_whole(&mut tx, &migration.up, migration.version, Direction::Up)
+        {
+            drop(tx);
+            let before: Vec<&Script> = done
+                .iter()
+                .map(|(m, _): &(&Migration, i64)| &m.up)
+                .collect();
+            runner.place(&before, &mut failure, &migration.up);
+            return Err(apply::failed(
+                failure,
+                "--single-transaction: the whole run was rolled back, nothing was applied"
+                    .to_string(),
+            ));
+        }
         let ms = elapsed_ms(step_started);
         done.push((migration, ms));
         rows.push(step(

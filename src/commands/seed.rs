@@ -8,6 +8,7 @@ use crate::db::apply;
 use crate::db::lock::LockKey;
 use crate::db::stats;
 use crate::error::{Direction, Error, Result};
+use crate::migrate::model::Script;
 use crate::report::SeedReport;
 use crate::seed;
 
@@ -36,15 +37,27 @@ pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> 
         .map_err(Error::db("starting a transaction"))?;
     // Seeding while a migration runs would see half a schema: wait for the same lock.
     take_lock(ctx, LockKey::migrations(&ctx.settings.schema), &mut tx)?;
-    for fixture in &chosen {
-        apply::run(&mut tx, &fixture.script, fixture.version, Direction::Seed).map_err(
-            |(_, failure)| {
-                apply::failed(
-                    failure,
-                    "the seed was rolled back: no fixture was applied".to_string(),
-                )
-            },
-        )?;
+    for (index, fixture) in chosen.iter().enumerate() {
+        if let Err(mut failure) =
+            apply::run_whole(&mut tx, &fixture.script, fixture.version, Direction::Seed)
+        {
+            drop(tx);
+            if apply::is_unplaced(&failure) {
+                let before: Vec<&Script> = chosen[..index].iter().map(|f| &f.script).collect();
+                let key = LockKey::migrations(&ctx.settings.schema);
+                apply::place(
+                    &mut client,
+                    &|tx| take_lock(ctx, key, tx),
+                    &before,
+                    &mut failure,
+                    &fixture.script,
+                );
+            }
+            return Err(apply::failed(
+                failure,
+                "the seed was rolled back: no fixture was applied".to_string(),
+            ));
+        }
     }
     let tables = stats::changes_in_transaction(&mut tx)?;
     tx.commit().map_err(Error::db("committing the fixtures"))?;

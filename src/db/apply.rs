@@ -1,17 +1,31 @@
 //! Running one script, and turning what PostgreSQL says about it into a place in the file.
 
-use postgres::GenericClient;
 use postgres::error::ErrorPosition;
+use postgres::{Client, GenericClient, Transaction};
 
 use crate::error::{Direction, Error, MigrationFailure};
 use crate::migrate::model::{Script, Version};
 use crate::migrate::statements;
 
-/// Runs a script statement by statement with simple-query messages (no named statements,
-/// so it also works through a transaction-mode pooler), so that a failure is placed in its
-/// statement even when PostgreSQL gives no position. Inside the caller's transaction for a
-/// normal migration; each statement committing on its own for `-- dbward:no-transaction`.
-/// On failure, also says how many statements had already run.
+/// Runs a whole transactional script as one simple-query message: one round trip, no named
+/// statements (so it also works through a transaction-mode pooler). The caller owns the
+/// transaction. A failure PostgreSQL gives no position for comes back unplaced (no line):
+/// [`place`] finds its statement.
+pub fn run_whole(
+    client: &mut impl GenericClient,
+    script: &Script,
+    version: Version,
+    direction: Direction,
+) -> Result<(), Box<MigrationFailure>> {
+    client
+        .batch_execute(&script.sql)
+        .map_err(|e| failure(&e, script, version, direction, None))
+}
+
+/// Runs a script statement by statement, each its own simple-query message, so that any
+/// failure is placed in its statement: for `-- dbward:no-transaction` (each statement
+/// commits on its own) and to place a failure after the fact. On failure, also says how
+/// many statements had already run.
 pub fn run(
     client: &mut impl GenericClient,
     script: &Script,
@@ -26,20 +40,57 @@ pub fn run(
     for (done, range) in ranges.into_iter().enumerate() {
         client
             .batch_execute(&script.sql[range.clone()])
-            .map_err(|e| (done, failure(&e, script, version, direction, range.start)))?;
+            .map_err(|e| {
+                (
+                    done,
+                    failure(&e, script, version, direction, Some(range.start)),
+                )
+            })?;
     }
     Ok(())
 }
 
-/// Places an error in its file: PostgreSQL's position counts characters from the start of
-/// what was sent, which began `sent_from` bytes into the file. Without a position, the
-/// statement's own start is the place.
+/// True for a server error that [`run_whole`] could not place in its file.
+pub fn is_unplaced(failure: &MigrationFailure) -> bool {
+    failure.line.is_none() && failure.sqlstate.is_some()
+}
+
+/// Finds the statement behind an unplaced failure: in a transaction that is always rolled
+/// back, `prepare` (the lock), then the scripts that ran before it in the same transaction,
+/// then the failing script statement by statement. Copies the place found into `failure`;
+/// leaves it as it is when the failure does not happen again.
+pub fn place(
+    client: &mut Client,
+    prepare: &dyn Fn(&mut Transaction<'_>) -> crate::error::Result<()>,
+    before: &[&Script],
+    failure: &mut MigrationFailure,
+    script: &Script,
+) {
+    let Ok(mut tx) = client.transaction() else {
+        return;
+    };
+    if prepare(&mut tx).is_err() || before.iter().any(|s| tx.batch_execute(&s.sql).is_err()) {
+        return;
+    }
+    if let Err((_, again)) = run(&mut tx, script, failure.version, failure.direction)
+        && again.sqlstate == failure.sqlstate
+    {
+        failure.line = again.line;
+        failure.column = again.column;
+        failure.source_line = again.source_line;
+    }
+    let _ = tx.rollback();
+}
+
+/// Places an error in its file. PostgreSQL's position counts characters from the start of
+/// what was sent, which began `statement_start` bytes into the file (0 for a whole file).
+/// Without a position, a statement's own start is the place; a whole file has none.
 pub fn failure(
     error: &postgres::Error,
     script: &Script,
     version: Version,
     direction: Direction,
-    sent_from: usize,
+    statement_start: Option<usize>,
 ) -> Box<MigrationFailure> {
     let mut failure = MigrationFailure {
         version,
@@ -55,29 +106,34 @@ pub fn failure(
         source_line: None,
         outcome: String::new(),
     };
-    if let Some(db) = error.as_db_error() {
-        failure.sqlstate = Some(db.code().code().to_string());
-        failure.message = db.message().to_string();
-        failure.detail = db.detail().map(str::to_string);
-        failure.hint = db.hint().map(str::to_string);
-        failure.context = db.where_().map(str::to_string);
-        let offset = match db.position() {
-            Some(ErrorPosition::Original(position)) => {
-                let sent = &script.sql[sent_from..];
-                sent_from + statements::byte_offset_of_char(sent, *position as usize)
-            }
-            Some(ErrorPosition::Internal { query, .. }) => {
-                failure.context = Some(match failure.context.take() {
-                    Some(context) => format!("{context}; in: {query}"),
-                    None => format!("in: {query}"),
-                });
-                sent_from
-            }
-            None => sent_from,
-        };
+    let Some(db) = error.as_db_error() else {
+        if let Some(start) = statement_start {
+            locate(&mut failure, script, start);
+        }
+        return Box::new(failure);
+    };
+    failure.sqlstate = Some(db.code().code().to_string());
+    failure.message = db.message().to_string();
+    failure.detail = db.detail().map(str::to_string);
+    failure.hint = db.hint().map(str::to_string);
+    failure.context = db.where_().map(str::to_string);
+    let sent_from = statement_start.unwrap_or(0);
+    let offset = match db.position() {
+        Some(ErrorPosition::Original(position)) => {
+            let sent = &script.sql[sent_from..];
+            Some(sent_from + statements::byte_offset_of_char(sent, *position as usize))
+        }
+        Some(ErrorPosition::Internal { query, .. }) => {
+            failure.context = Some(match failure.context.take() {
+                Some(context) => format!("{context}; in: {query}"),
+                None => format!("in: {query}"),
+            });
+            statement_start
+        }
+        None => statement_start,
+    };
+    if let Some(offset) = offset {
         locate(&mut failure, script, offset);
-    } else {
-        locate(&mut failure, script, sent_from);
     }
     Box::new(failure)
 }
