@@ -39,13 +39,7 @@ fn supabase_project() -> Project {
 
 #[test]
 fn ci_passes_on_the_five_seed_systems() {
-    for system in [
-        ".",
-        "examples/mirai",
-        "examples/mindroom",
-        "examples/subtle",
-        "examples/dalsiai",
-    ] {
+    for system in support::SEED_SYSTEMS {
         let db = TestDb::new();
         let run = Project::new().dbward_in(&db, system, &["ci", "--format", "json"]);
         assert_eq!(run.code, 0, "{system}: {}", run.stdout);

@@ -299,13 +299,7 @@ fn vacuum_and_report_jobs_run() {
 
 #[test]
 fn each_seed_system_runs_its_own_jobs_on_its_fixture_data() {
-    for system in [
-        ".",
-        "examples/mirai",
-        "examples/mindroom",
-        "examples/subtle",
-        "examples/dalsiai",
-    ] {
+    for system in support::SEED_SYSTEMS {
         let db = TestDb::new();
         let runner = Project::new();
         let dbward = |args: &[&str]| runner.dbward_in(&db, system, args);

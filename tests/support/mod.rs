@@ -12,6 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use dbward::db::connect::Target;
 use dbward::db::local::{Durability, LocalCluster};
 
+/// The five seed systems' project folders, relative to the repository.
+pub const SEED_SYSTEMS: [&str; 5] = [
+    ".",
+    "examples/mirai",
+    "examples/mindroom",
+    "examples/subtle",
+    "examples/dalsiai",
+];
+
 pub struct Cluster {
     pub root: PathBuf,
     pub port: u16,
