@@ -10,11 +10,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Keeps a PostgreSQL database (plain or Supabase) in the shape its project says.",
     long_about = "Keeps a PostgreSQL database (plain or Supabase) in the shape its project says: \
-numbered migrations up and down with checksums and an advisory lock.\n\n\
+numbered migrations up and down with checksums and an advisory lock, fixtures, verification \
+of tables and Row Level Security, and maintenance jobs for cron.\n\n\
 With no database configured (no --database-url, DATABASE_URL, PGHOST/PGDATABASE or \
 database_url in dbward.toml), dbward starts a PostgreSQL of its own under .dbward/.",
     after_help = "Exit codes: 0 done, 1 the work failed, 2 bad invocation or input files, 3 a check found problems.\n\n\
 Examples:\n  dbward new add_invoices\n  dbward up\n  dbward status\n  dbward down --steps 1\n  \
+dbward ci --junit dbward-ci.xml\n  dbward job run --schedule daily\n  \
 dbward --database-url postgres://app@db.example.com/app?sslmode=verify-full up --dry-run"
 )]
 pub struct Cli {
