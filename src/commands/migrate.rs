@@ -16,6 +16,7 @@ use crate::error::MigrationFailure;
 use crate::error::{Direction, Error, Result};
 use crate::migrate::model::{Migration, Outcome, Script, TransactionMode, Version};
 use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
+use crate::migrate::source;
 use crate::report::*;
 
 /// Takes the migration lock inside `client`'s transaction, saying who holds it while waiting.
@@ -293,9 +294,22 @@ fn count(entries: &[Entry<'_>], wanted: &[State]) -> usize {
 }
 
 pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
-    let migrations = ctx.migrations_for_status()?;
-    let mut runner = Runner::connect(ctx)?;
-    let applied = runner.applied()?;
+    // Names are checked before any connection; the files are read while the database
+    // answers (a remote database's round trips are the longer wait).
+    let listing = ctx.listing()?;
+    let (files, database) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| source::read(&listing, source::Depth::Status));
+        let database = Runner::connect(ctx).and_then(|mut runner| {
+            let applied = runner.applied()?;
+            Ok((runner, applied))
+        });
+        (
+            reading.join().expect("reading files does not panic"),
+            database,
+        )
+    });
+    let migrations = files.map_err(Error::Files)?;
+    let (runner, applied) = database?;
     let entries = plan::status(&migrations, &applied);
     let pending = count(&entries, &[State::Pending, State::OutOfOrder]);
     let rows = entries

@@ -62,9 +62,14 @@ impl Context {
         source::load(&self.settings.dirs, source::Depth::Full).map_err(Error::Files)
     }
 
-    /// Only what `status` shows: no rollback read, nothing lexed.
-    pub fn migrations_for_status(&self) -> Result<Vec<Migration>> {
-        source::load(&self.settings.dirs, source::Depth::Status).map_err(Error::Files)
+    /// The files by name only (duplicates, orphans, bad names refused), none opened.
+    pub fn listing(&self) -> Result<source::Listing> {
+        let (listing, problems) = source::list(&self.settings.dirs);
+        if problems.is_empty() {
+            Ok(listing)
+        } else {
+            Err(Error::Files(problems))
+        }
     }
 }
 
