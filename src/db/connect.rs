@@ -188,10 +188,6 @@ impl Target {
         self.config.get_ports().first().copied().unwrap_or(5432)
     }
 
-    pub fn database(&self) -> &str {
-        self.config.get_dbname().unwrap_or("postgres")
-    }
-
     /// `user@host:port/database`, never the password.
     pub fn describe(&self) -> String {
         let host = match self.config.get_hosts().first() {

@@ -74,10 +74,6 @@ impl History {
         }
     }
 
-    pub fn schema(&self) -> &str {
-        &self.schema
-    }
-
     fn table(&self) -> String {
         format!("{}.schema_history", self.quoted)
     }

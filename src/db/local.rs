@@ -220,7 +220,7 @@ impl LocalCluster {
         self.root.join("port")
     }
 
-    pub fn log_file(&self) -> PathBuf {
+    fn log_file(&self) -> PathBuf {
         self.run_dir().join("postgres.log")
     }
 
