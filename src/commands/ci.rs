@@ -14,7 +14,8 @@ use crate::db::inventory::{self, Inventory};
 use crate::db::local::{LOCAL_DATABASE, LocalCluster};
 use crate::db::scratch::ScratchDatabase;
 use crate::error::{Error, Result};
-use crate::migrate::plan::Allow;
+use crate::migrate::model::Version;
+use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;
 
 /// How a step ended.
@@ -92,14 +93,24 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
         })
     });
     if let Some(step_ctx) = &inner {
+        // Read once, in `up`; the steps after it work from that reading.
+        let mut migrations = Vec::new();
         // The catalog before any migration and after each: every rollback must bring back
         // exactly the state before its migration.
         let mut states: Vec<(u64, Inventory)> = Vec::new();
         runner.step("up", || {
+            migrations = step_ctx.migrations()?;
             states.push((0, snapshot(step_ctx)?));
-            for migration in step_ctx.migrations()? {
+            for migration in &migrations {
                 let version = migration.version.0;
-                super::migrate::up(step_ctx, Some(version), false, false, Allow::default())?;
+                super::migrate::up_loaded(
+                    step_ctx,
+                    &migrations,
+                    Some(version),
+                    false,
+                    false,
+                    Allow::default(),
+                )?;
                 states.push((version, snapshot(step_ctx)?));
             }
             let created = states.last().map_or(0, |(_, s)| s.len()) - states[0].1.len();
@@ -121,7 +132,12 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
             for pair in states.windows(2).rev() {
                 let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
-                super::migrate::down(step_ctx, None, Some(*before_version), false)?;
+                super::migrate::down_loaded(
+                    step_ctx,
+                    &migrations,
+                    DownTarget::To(Version(*before_version)),
+                    false,
+                )?;
                 let left = inventory::compare(before, &snapshot(step_ctx)?);
                 if !left.is_empty() {
                     let lines: Vec<String> = left.iter().map(ToString::to_string).collect();

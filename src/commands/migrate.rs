@@ -346,6 +346,18 @@ pub fn up(
     allow: Allow,
 ) -> Result<()> {
     let migrations = ctx.migrations()?;
+    up_loaded(ctx, &migrations, to, dry_run, single_transaction, allow)
+}
+
+/// `up` with the files already read (`ci` steps through many targets on one reading).
+pub(super) fn up_loaded(
+    ctx: &Context,
+    migrations: &[Migration],
+    to: Option<u64>,
+    dry_run: bool,
+    single_transaction: bool,
+    allow: Allow,
+) -> Result<()> {
     let target = to.map(Version);
     let mut runner = Runner::connect(ctx)?;
     let mut report = RunReport {
@@ -357,7 +369,7 @@ pub fn up(
     };
     if dry_run {
         let applied = runner.applied()?;
-        let entries = plan::status(&migrations, &applied);
+        let entries = plan::status(migrations, &applied);
         for migration in plan::plan_up(&entries, target, allow)? {
             report
                 .steps
@@ -368,13 +380,13 @@ pub fn up(
     }
     runner.prepare()?;
     if single_transaction {
-        report.steps = up_in_one_transaction(&mut runner, &migrations, target, allow)?;
+        report.steps = up_in_one_transaction(&mut runner, migrations, target, allow)?;
         for row in &report.steps {
             ctx.out.step(row);
         }
     } else {
         let applied = runner.applied()?;
-        let entries = plan::status(&migrations, &applied);
+        let entries = plan::status(migrations, &applied);
         let steps: Vec<(&Migration, State)> = plan::plan_up(&entries, target, allow)?
             .into_iter()
             .map(|m| {
@@ -463,9 +475,19 @@ pub fn down(ctx: &Context, steps: Option<usize>, to: Option<u64>, dry_run: bool)
         (None, None) => DownTarget::Steps(1),
     };
     let migrations = ctx.migrations()?;
+    down_loaded(ctx, &migrations, target, dry_run)
+}
+
+/// `down` with the files already read.
+pub(super) fn down_loaded(
+    ctx: &Context,
+    migrations: &[Migration],
+    target: DownTarget,
+    dry_run: bool,
+) -> Result<()> {
     let mut runner = Runner::connect(ctx)?;
     let applied = runner.applied()?;
-    let entries = plan::status(&migrations, &applied);
+    let entries = plan::status(migrations, &applied);
     let plan = plan::plan_down(&entries, target)?;
     let mut report = RunReport {
         command: "down",
