@@ -29,7 +29,7 @@ pub fn run(ctx: &Context) -> Result<()> {
             "dbward diff compares a live database with the migrations: give it with --database-url, DATABASE_URL or PGHOST".into(),
         ));
     }
-    ctx.migrations()?;
+    let migrations = ctx.migrations()?;
     let (mut live, target) = ctx.connect()?;
     let migrated_to = History::new(&ctx.settings.schema)
         .load(&mut live)?
@@ -49,11 +49,18 @@ pub fn run(ctx: &Context) -> Result<()> {
         out: Output::silent(),
     };
     let schemas = &ctx.settings.verify.schemas;
-    let expected = super::migrate::up(&scratch_ctx, migrated_to, false, false, Allow::default())
-        .and_then(|()| {
-            let (mut client, _) = scratch_ctx.connect()?;
-            inventory::load(&mut client, Some(schemas), &ctx.settings.schema)
-        });
+    let expected = super::migrate::up_loaded(
+        &scratch_ctx,
+        &migrations,
+        migrated_to,
+        false,
+        false,
+        Allow::default(),
+    )
+    .and_then(|()| {
+        let (mut client, _) = scratch_ctx.connect()?;
+        inventory::load(&mut client, Some(schemas), &ctx.settings.schema)
+    });
     let dropped = scratch.drop_now();
     let expected = expected?;
     dropped?;
