@@ -558,7 +558,7 @@ fn table(header: &[&str]) -> Table {
         ContentArrangement::Disabled
     };
     table
-        .load_preset(UTF8_FULL_CONDENSED)
+        .load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(arrangement)
         .set_header(header.to_vec());
     table

@@ -310,7 +310,23 @@ pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
     });
     let migrations = files.map_err(Error::Files)?;
     let (runner, applied) = database?;
-    let entries = plan::status(&migrations, &applied);
+    let database = runner.database();
+    // Ending a session waits for the server to close it: let that happen while the table
+    // is built and printed.
+    std::thread::scope(|scope| {
+        scope.spawn(move || drop(runner));
+        print_status(ctx, &database, &migrations, &applied, exit_code)
+    })
+}
+
+fn print_status(
+    ctx: &Context,
+    database: &str,
+    migrations: &[Migration],
+    applied: &[crate::migrate::model::Applied],
+    exit_code: bool,
+) -> Result<()> {
+    let entries = plan::status(migrations, applied);
     let pending = count(&entries, &[State::Pending, State::OutOfOrder]);
     let rows = entries
         .iter()
@@ -327,7 +343,7 @@ pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
         })
         .collect();
     ctx.out.status(&StatusReport {
-        database: runner.database(),
+        database: database.to_string(),
         schema: ctx.settings.schema.clone(),
         migrations: rows,
         pending,

@@ -1,5 +1,7 @@
 //! dbward's own tables. This is the only code that names them.
 
+use std::time::SystemTime;
+
 use postgres::GenericClient;
 use postgres::error::SqlState;
 use postgres::types::Type;
@@ -129,8 +131,7 @@ impl History {
         let result = client.query_typed(
             &format!(
                 "SELECT version, name, checksum, rollback_checksum,
-                        to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                        applied_by, execution_ms, success
+                        applied_at, applied_by, execution_ms, success
                  FROM {} ORDER BY version",
                 self.table()
             ),
@@ -144,7 +145,9 @@ impl History {
                 name: row.get(1),
                 checksum: Checksum::from_hex(row.get(2)),
                 rollback_checksum: row.get::<_, Option<&str>>(3).and_then(Checksum::from_hex),
-                applied_at: row.get(4),
+                // Formatted here: `to_char` costs a fresh session a millisecond.
+                applied_at: humantime::format_rfc3339_seconds(row.get::<_, SystemTime>(4))
+                    .to_string(),
                 applied_by: row.get(5),
                 execution_ms: row.get(6),
                 outcome: if row.get(7) {
