@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Benchmarks dbward's migration runs against psql (and sqlx-cli where installed) on the same
 # 1,000 generated migrations, one fresh throw-away cluster, fresh databases for each run.
-# Usage: bench/migrate.sh [COUNT] [ROUNDS]    (defaults: 1000 migrations, 5 rounds)
+# Usage: bench/migrate.sh [COUNT] [ROUNDS]    (defaults: 1000 migrations, 7 rounds)
 # Prints a Markdown table; bench/README.md holds the last one recorded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-1000}
-rounds=${2:-5}
+rounds=${2:-7}
+command -v hyperfine >/dev/null || { echo "bench/migrate.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
 cargo build --release --quiet
 dbward=$PWD/target/release/dbward
-work=$(mktemp -d /tmp/dbward-bench.XXXXXX)
+# The cluster lives in memory by default: the disk's fsync times on a shared machine vary
+# more than the gap being measured, and without them each tool's own overhead is a larger
+# share of the time, so the comparison is stricter. BENCH_TMPDIR=/tmp puts it on disk.
+work=$(mktemp -d "${BENCH_TMPDIR:-/dev/shm}/dbward-bench.XXXXXX")
 chmod 755 "$work"
-trap 'kill -QUIT $(head -1 "$work/cluster/data/postmaster.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work"' EXIT
+trap 'kill -QUIT $(head -1 "$work/cluster/data/postmaster.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work" "${files:-}"' EXIT
 
 # One cluster, made and started the way dbward makes its own.
 mkdir -p "$work/cluster-project"
@@ -23,7 +27,9 @@ base=${url%/postgres}
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$url" "$@"; }
 
 # The migrations: a table, an index, RLS and a policy each.
-project=$work/project
+# The project's files stay on disk, where a user's checkout is.
+files=$(mktemp -d /tmp/dbward-bench-files.XXXXXX)
+project=$files/project
 mkdir -p "$project/migrations" "$project/rollbacks"
 for i in $(seq 1 "$count"); do
   n=$(printf '%04d' "$i")
@@ -54,67 +60,90 @@ timed() {
   "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
   echo $(( $(now_ms) - start ))
 }
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 
 export DATABASE_URL=$base/bench
-# Rounds interleave the contenders, so drift in the machine hits both alike.
-declare -a psql_one dbward_one psql_each dbward_each
-# Odd rounds run psql first, even rounds dbward first, so neither always follows the other.
-for round in $(seq 1 "$rounds"); do
-  if (( round % 2 )); then
-    psql_one+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL")")
-    dbward_one+=("$(timed "$dbward" -C "$project" -q up --single-transaction)")
-    psql_each+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL")")
-    dbward_each+=("$(timed "$dbward" -C "$project" -q up)")
-  else
-    dbward_one+=("$(timed "$dbward" -C "$project" -q up --single-transaction)")
-    psql_one+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL")")
-    dbward_each+=("$(timed "$dbward" -C "$project" -q up)")
-    psql_each+=("$(timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL")")
-  fi
-done
-psql_one=$(median "${psql_one[@]}")
-dbward_one=$(median "${dbward_one[@]}")
-psql_each=$(median "${psql_each[@]}")
-dbward_each=$(median "${dbward_each[@]}")
 
-# status on the migrated database: the whole process.
-fresh_db
-"$dbward" -C "$project" -q up >/dev/null
-if command -v hyperfine >/dev/null 2>&1; then
-  hyperfine -N -w 5 -r 50 --export-json "$work/status.json" "$dbward -C $project status" "$dbward -C $project status --format json" >/dev/null 2>&1
-  status_us=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][0]; print(int(r['median']*1e6))" "$work/status.json")
-  status_json_us=$(python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][1]; print(int(r['median']*1e6))" "$work/status.json")
-else
-  status_times=()
-  for _ in $(seq 1 21); do
-    start=$(date +%s%N)
-    "$dbward" -C "$project" status >/dev/null
-    status_times+=($(( ($(date +%s%N) - start) / 1000 )))
-  done
-  status_us=$(median "${status_times[@]}")
-fi
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }'; }
-echo "| run ($count migrations, median of $rounds) | baseline | dbward | dbward / baseline |"
-echo "|---|---|---|---|"
-echo "| all in one transaction: \`psql -1 -f\` vs \`dbward up --single-transaction\` | ${psql_one} ms | ${dbward_one} ms | $(ratio "$dbward_one" "$psql_one") |"
-echo "| each file its own transaction: one psql session vs \`dbward up\` | ${psql_each} ms | ${dbward_each} ms | $(ratio "$dbward_each" "$psql_each") |"
-echo "| \`dbward status\` on the migrated database (whole process, median) | | $(awk -v u="$status_us" 'BEGIN { printf "%.1f ms", u / 1000 }') | |"
-[ -n "${status_json_us:-}" ] && echo "| \`dbward status --format json\` on the migrated database (whole process, median) | | $(awk -v u="$status_json_us" 'BEGIN { printf "%.1f ms", u / 1000 }') | |"
-
+# sqlx-cli, where installed, runs the same files (its names have no zero padding rules).
+have_sqlx=
 if command -v sqlx >/dev/null 2>&1; then
-  sqlx_project=$work/sqlx
+  have_sqlx=1
+  sqlx_project=$files/sqlx
   mkdir -p "$sqlx_project/migrations"
   for f in "$project"/migrations/*.sql; do
     b=$(basename "$f" .sql); cp "$f" "$sqlx_project/migrations/${b%%_*}_${b#*_}.sql"
   done
-  sqlx_run=$(cd "$sqlx_project" && timed sqlx migrate run --source migrations)
-  fresh_db
-  (cd "$sqlx_project" && sqlx migrate run --source migrations >/dev/null)
-  start=$(now_ms); (cd "$sqlx_project" && sqlx migrate info --source migrations >/dev/null); sqlx_info=$(( $(now_ms) - start ))
-  echo "| sqlx-cli \`migrate run\` vs \`dbward up\` | ${sqlx_run} ms | ${dbward_each} ms | $(ratio "$dbward_each" "$sqlx_run") |"
-  echo "| sqlx-cli \`migrate info\` vs \`dbward status\` | ${sqlx_info} ms | $(awk -v u="$status_us" 'BEGIN { printf "%.1f ms", u / 1000 }') | |"
+fi
+
+# Each round runs every contender once, each on a fresh database, in an order that rotates
+# from round to round so that none always follows another. The server's time for the same
+# SQL drifts between rounds, so each round's ratio compares runs made minutes apart at most,
+# and the table gives the median of those ratios beside the median times.
+contenders=(psql_one dbward_one psql_each dbward_each)
+[ -n "$have_sqlx" ] && contenders+=(sqlx_run)
+run_contender() {
+  case $1 in
+    psql_one) timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL" ;;
+    dbward_one) timed "$dbward" -C "$project" -q up --single-transaction ;;
+    psql_each) timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL" ;;
+    dbward_each) timed "$dbward" -C "$project" -q up ;;
+    sqlx_run) (cd "$sqlx_project" && timed sqlx migrate run --source migrations) ;;
+  esac
+}
+declare -A times
+for round in $(seq 1 "$rounds"); do
+  n=${#contenders[@]}
+  for k in $(seq 0 $(( n - 1 ))); do
+    c=${contenders[$(( (k + round) % n ))]}
+    times[$c]+="$(run_contender "$c") "
+  done
+done
+# One value per round, in round order.
+nth() { echo "${times[$1]}" | tr ' ' '\n' | sed -n "$2p"; }
+ratios() { # numerator denominator -> one ratio per round
+  for round in $(seq 1 "$rounds"); do
+    awk -v a="$(nth "$1" "$round")" -v b="$(nth "$2" "$round")" 'BEGIN { printf "%.3f\n", a / b }'
+  done
+}
+median_of() { sort -n | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range_of() { sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.2f-%.2f", lo, hi }'; }
+median_ms() { echo "${times[$1]}" | tr ' ' '\n' | grep . | median_of | awk '{ printf "%.0f", $1 }'; }
+row() { # label baseline contender
+  local r
+  r=$(ratios "$3" "$2")
+  echo "| $1 | $(median_ms "$2") ms | $(median_ms "$3") ms | $(echo "$r" | median_of | awk '{ printf "%.2fx", $1 }') | $(echo "$r" | range_of) |"
+}
+
+# status on the migrated database: the whole process, side by side with sqlx's info.
+fresh_db
+"$dbward" -C "$project" -q up >/dev/null
+status_commands=("$dbward -C $project status" "$dbward -C $project status --format json")
+if [ -n "$have_sqlx" ]; then
+  # sqlx's copy of the schema goes in a database of its own.
+  psql_admin -c "DROP DATABASE IF EXISTS bench_sqlx" -c "CREATE DATABASE bench_sqlx" 2>/dev/null
+  (cd "$sqlx_project" && sqlx migrate run --source migrations --database-url "$base/bench_sqlx" >/dev/null)
+  status_commands+=("sqlx migrate info --source $sqlx_project/migrations --database-url $base/bench_sqlx")
+fi
+# Autovacuum and the checkpointer catch up on the new catalog rows before the timing.
+for db in bench bench_sqlx; do
+  psql -X -q "$base/$db" -c "VACUUM ANALYZE" 2>/dev/null || true
+done
+psql_admin -c "CHECKPOINT"
+sleep 2
+hyperfine -N -w 5 -r 60 --export-json "$work/status.json" "${status_commands[@]}" >/dev/null 2>&1
+status_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print('%.1f ms (%.1f-%.1f)' % (r['median']*1e3, r['min']*1e3, r['max']*1e3))" "$work/status.json" "$1"; }
+
+echo "| run ($count migrations, $rounds rounds) | baseline (median) | dbward (median) | dbward / baseline (median of rounds) | range of rounds |"
+echo "|---|---|---|---|---|"
+row "all in one transaction: \`psql -1 -f\` vs \`dbward up --single-transaction\`" psql_one dbward_one
+row "each file its own transaction: one psql session vs \`dbward up\`" psql_each dbward_each
+[ -n "$have_sqlx" ] && row "sqlx-cli \`migrate run\` vs \`dbward up\`" sqlx_run dbward_each
+echo
+echo "| whole process on the migrated database (hyperfine, 60 runs) | median (min-max) |"
+echo "|---|---|"
+echo "| \`dbward status\` | $(status_ms 0) |"
+echo "| \`dbward status --format json\` | $(status_ms 1) |"
+if [ -n "$have_sqlx" ]; then
+  echo "| sqlx-cli \`migrate info\` | $(status_ms 2) |"
 else
   echo
   echo "sqlx-cli not installed: \`cargo install sqlx-cli --no-default-features --features postgres,rustls\` to compare with it."
