@@ -16,7 +16,7 @@ dbward=$PWD/target/release/dbward
 # share of the time, so the comparison is stricter. BENCH_TMPDIR=/tmp puts it on disk.
 work=$(mktemp -d "${BENCH_TMPDIR:-/dev/shm}/dbward-bench.XXXXXX")
 chmod 755 "$work"
-trap 'kill -INT $(head -1 "$work/cluster/data/postmaster.pid" 2>/dev/null) 2>/dev/null || true; rm -rf "$work" "${files:-}"' EXIT
+trap '"$dbward" -C "$work/cluster-project" local destroy >/dev/null 2>&1 || true; rm -rf "$work" "${files:-}"' EXIT
 
 # One cluster, made and started the way dbward makes its own.
 mkdir -p "$work/cluster-project"
