@@ -68,6 +68,9 @@ pub struct Fence {
     pub this_recorded: bool,
 }
 
+/// What recording a migration writes, in the order both inserts bind it.
+const RECORDED_COLUMNS: &str = "version, name, checksum, rollback_checksum, execution_ms, success";
+
 impl History {
     pub fn new(schema: &str) -> History {
         History {
@@ -196,8 +199,7 @@ impl History {
         client
             .query_typed(
                 &format!(
-                    "INSERT INTO {} (version, name, checksum, rollback_checksum, execution_ms, success)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO {} ({RECORDED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)",
                     self.table()
                 ),
                 &[
@@ -241,7 +243,7 @@ impl History {
         client
             .query_typed(
                 &format!(
-                    "INSERT INTO {} (version, name, checksum, rollback_checksum, execution_ms, success)
+                    "INSERT INTO {} ({RECORDED_COLUMNS})
                      SELECT v, n, c, r, ms, $6 FROM unnest($1, $2, $3, $4, $5) AS u(v, n, c, r, ms)",
                     self.table()
                 ),
