@@ -56,7 +56,7 @@ pub enum Error {
     Database {
         context: String,
         #[source]
-        source: postgres::Error,
+        source: tokio_postgres::Error,
     },
     #[error("{0}")]
     MigrationFailed(Box<MigrationFailure>),
@@ -147,7 +147,7 @@ impl Error {
         }
     }
 
-    pub fn db(context: impl Into<String>) -> impl FnOnce(postgres::Error) -> Error {
+    pub fn db(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> Error {
         let context = context.into();
         move |source| Error::Database { context, source }
     }
@@ -179,7 +179,7 @@ fn list(problems: &[FileProblem]) -> String {
 }
 
 /// PostgreSQL's own words for a server error; the driver's for the rest.
-pub fn describe_pg(error: &postgres::Error) -> String {
+pub fn describe_pg(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => {
             let mut text = format!("{} ({})", db.message(), db.code().code());

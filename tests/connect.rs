@@ -116,9 +116,11 @@ fn tls_server() -> &'static Certs {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
-        let mut admin = dbward::db::connect::Target::local(cluster.port, "postgres")
-            .connect()
-            .unwrap();
+        let mut admin = postgres::Client::connect(
+            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
+            postgres::NoTls,
+        )
+        .unwrap();
         for statement in [
             "ALTER SYSTEM SET ssl = on",
             "ALTER SYSTEM SET ssl_cert_file = 'server.pem'",

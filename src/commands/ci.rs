@@ -13,6 +13,7 @@ use crate::db::history::History;
 use crate::db::inventory::{self, Inventory};
 use crate::db::local::{LOCAL_DATABASE, LocalCluster};
 use crate::db::scratch::ScratchDatabase;
+use crate::db::session::Sql;
 use crate::error::{Error, Result};
 use crate::migrate::model::Version;
 use crate::migrate::plan::{Allow, DownTarget};

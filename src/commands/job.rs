@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use postgres::Client;
+use crate::db::session::Session;
 
 use super::Context;
 use super::migrate::take_lock;
@@ -99,7 +99,7 @@ fn run_jobs(
 }
 
 /// `job_runs` is made once; concurrent first runs serialise on the migration lock.
-fn ensure_job_runs(ctx: &Context, client: &mut Client, history: &History) -> Result<()> {
+fn ensure_job_runs(ctx: &Context, client: &mut Session, history: &History) -> Result<()> {
     let mut tx = client
         .transaction()
         .map_err(Error::db("starting a transaction"))?;
@@ -110,7 +110,7 @@ fn ensure_job_runs(ctx: &Context, client: &mut Client, history: &History) -> Res
 
 fn run_one(
     ctx: &Context,
-    client: &mut Client,
+    client: &mut Session,
     history: &History,
     name: &str,
     job: &JobConfig,

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use postgres::{Client, GenericClient};
+use crate::db::session::{Session, Sql};
 
 use super::Context;
 use crate::config::Compat;
@@ -20,11 +20,7 @@ use crate::migrate::source;
 use crate::report::*;
 
 /// Takes the migration lock inside `client`'s transaction, saying who holds it while waiting.
-pub(super) fn take_lock(
-    ctx: &Context,
-    key: LockKey,
-    client: &mut impl GenericClient,
-) -> Result<()> {
+pub(super) fn take_lock(ctx: &Context, key: LockKey, client: &mut impl Sql) -> Result<()> {
     let out = ctx.out;
     lock::acquire_xact(client, key, ctx.settings.wait_for_lock, &mut |holder| {
         out.waiting_for_lock(holder)
@@ -34,7 +30,7 @@ pub(super) fn take_lock(
 /// A connected runner: the client, dbward's tables and the lock key.
 struct Runner<'a> {
     ctx: &'a Context,
-    client: Client,
+    client: Session,
     target: Target,
     history: History,
     key: LockKey,

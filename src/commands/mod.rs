@@ -11,9 +11,9 @@ mod new;
 mod seed;
 mod verify;
 
+use crate::db::session::Session;
 pub use ci::{CiReport, StepStatus};
 pub use diff::DiffReport;
-use postgres::Client;
 
 use crate::cli::{Cli, Command};
 use crate::config::{DatabaseChoice, Settings};
@@ -51,7 +51,7 @@ impl Context {
         }
     }
 
-    pub fn connect(&self) -> Result<(Client, Target)> {
+    pub fn connect(&self) -> Result<(Session, Target)> {
         let target = self.target()?;
         let client = target.connect()?;
         Ok((client, target))

@@ -1,7 +1,7 @@
 //! Running one script, and turning what PostgreSQL says about it into a place in the file.
 
-use postgres::error::ErrorPosition;
-use postgres::{Client, GenericClient, Transaction};
+use crate::db::session::{Session, Sql, Transaction};
+use tokio_postgres::error::ErrorPosition;
 
 use crate::error::{Direction, Error, MigrationFailure};
 use crate::migrate::model::{Script, Version};
@@ -12,7 +12,7 @@ use crate::migrate::statements;
 /// transaction. A failure PostgreSQL gives no position for comes back unplaced (no line):
 /// [`place`] finds its statement.
 pub fn run_whole(
-    client: &mut impl GenericClient,
+    client: &mut impl Sql,
     script: &Script,
     version: Version,
     direction: Direction,
@@ -27,7 +27,7 @@ pub fn run_whole(
 /// commits on its own) and to place a failure after the fact. On failure, also says how
 /// many statements had already run.
 pub fn run(
-    client: &mut impl GenericClient,
+    client: &mut impl Sql,
     script: &Script,
     version: Version,
     direction: Direction,
@@ -60,7 +60,7 @@ pub fn is_unplaced(failure: &MigrationFailure) -> bool {
 /// then the failing script statement by statement. Copies the place found into `failure`;
 /// leaves it as it is when the failure does not happen again.
 pub fn place(
-    client: &mut Client,
+    client: &mut Session,
     prepare: &dyn Fn(&mut Transaction<'_>) -> crate::error::Result<()>,
     before: &[&Script],
     failure: &mut MigrationFailure,
@@ -86,7 +86,7 @@ pub fn place(
 /// what was sent, which began `statement_start` bytes into the file (0 for a whole file).
 /// Without a position, a statement's own start is the place; a whole file has none.
 pub fn failure(
-    error: &postgres::Error,
+    error: &tokio_postgres::Error,
     script: &Script,
     version: Version,
     direction: Direction,

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use postgres::config::{Host, SslMode as DriverSslMode};
-use postgres::{Client, Config, NoTls};
+use tokio_postgres::config::{Host, SslMode as DriverSslMode};
+use tokio_postgres::{Config, NoTls};
+
+use crate::db::session::Session;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -91,7 +93,7 @@ impl Target {
     /// leaves out, as libpq does.
     pub fn parse(connection: &str, env: &PgEnv) -> Result<Target> {
         let (rest, ssl_mode, root_cert) = take_tls_params(connection)?;
-        let mut config: Config = rest.parse().map_err(|e: postgres::Error| {
+        let mut config: Config = rest.parse().map_err(|e: tokio_postgres::Error| {
             // The driver's message names the bad key, never the value.
             Error::Usage(format!("the database URL cannot be read: {e}"))
         })?;
@@ -206,18 +208,20 @@ impl Target {
         format!("postgres://{}", self.describe())
     }
 
-    pub fn connect(&self) -> Result<Client> {
+    pub fn connect(&self) -> Result<Session> {
         let result = match self.ssl_mode {
-            SslMode::Disable => self.config.connect(NoTls),
+            SslMode::Disable => Session::connect(&self.config, NoTls),
             mode => {
                 let tls = tls_config(mode, self.root_cert.as_deref())?;
-                self.config
-                    .connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+                Session::connect(
+                    &self.config,
+                    tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+                )
             }
         };
-        result.map_err(|e| Error::Connect {
+        result.map_err(|message| Error::Connect {
             target: self.describe(),
-            message: crate::error::describe_pg(&e),
+            message,
         })
     }
 }

@@ -2,9 +2,9 @@
 
 use std::time::SystemTime;
 
-use postgres::GenericClient;
-use postgres::error::SqlState;
-use postgres::types::Type;
+use crate::db::session::Sql;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 
 use crate::error::{Error, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
@@ -24,9 +24,9 @@ pub struct History {
 /// No rows when dbward's schema or table does not exist yet (outside a transaction only:
 /// inside one, the error would abort it).
 fn empty_if_missing(
-    result: std::result::Result<Vec<postgres::Row>, postgres::Error>,
+    result: std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>,
     context: &str,
-) -> Result<Vec<postgres::Row>> {
+) -> Result<Vec<tokio_postgres::Row>> {
     match result {
         Ok(rows) => Ok(rows),
         Err(e)
@@ -85,7 +85,7 @@ impl History {
 
     /// Creates the schema and tables when missing. Call it holding the migration lock, so
     /// that concurrent first runs do not race on `CREATE ... IF NOT EXISTS`.
-    pub fn ensure(&self, client: &mut impl GenericClient) -> Result<()> {
+    pub fn ensure(&self, client: &mut impl Sql) -> Result<()> {
         if self.exists(client)? {
             return Ok(());
         }
@@ -121,7 +121,7 @@ impl History {
             )))
     }
 
-    pub fn exists(&self, client: &mut impl GenericClient) -> Result<bool> {
+    pub fn exists(&self, client: &mut impl Sql) -> Result<bool> {
         let row = client
             .query_typed_one(
                 "SELECT to_regclass($1) IS NOT NULL",
@@ -133,7 +133,7 @@ impl History {
 
     /// Every row, oldest version first. An absent table is an empty history. Outside a
     /// transaction only: a missing table is detected by the error, saving a round trip.
-    pub fn load(&self, client: &mut impl GenericClient) -> Result<Vec<Applied>> {
+    pub fn load(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
         let result = client.query_typed(
             &format!(
                 "SELECT version, name, checksum, rollback_checksum,
@@ -166,14 +166,14 @@ impl History {
     }
 
     /// One cheap read to re-check a planned step once the lock is held.
-    pub fn fence(&self, client: &mut impl GenericClient, version: Version) -> Result<Fence> {
+    pub fn fence(&self, client: &mut impl Sql, version: Version) -> Result<Fence> {
         let row = client
             .query_typed_one(
                 &format!(
                     // Three index lookups, where one aggregate over the whole table made
                     // each step of a long run slower than the one before.
                     "SELECT (SELECT max(version) FROM {t} WHERE success),
-                            EXISTS (SELECT FROM {t} WHERE NOT success),
+                            (SELECT min(version) FROM {t} WHERE NOT success) IS NOT NULL,
                             EXISTS (SELECT FROM {t} WHERE version = $1)",
                     t = self.table()
                 ),
@@ -189,7 +189,7 @@ impl History {
 
     pub fn record(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         migration: &Migration,
         outcome: Outcome,
         execution_ms: i64,
@@ -225,7 +225,7 @@ impl History {
     /// `--single-transaction` run).
     pub fn record_many(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         migrations: &[(&Migration, i64)],
         outcome: Outcome,
     ) -> Result<()> {
@@ -262,7 +262,7 @@ impl History {
 
     pub fn set_outcome(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         version: Version,
         outcome: Outcome,
         execution_ms: i64,
@@ -284,7 +284,7 @@ impl History {
     }
 
     /// Removes a row; true when there was one.
-    pub fn remove(&self, client: &mut impl GenericClient, version: Version) -> Result<bool> {
+    pub fn remove(&self, client: &mut impl Sql, version: Version) -> Result<bool> {
         let rows = client
             .query_typed(
                 &format!(
@@ -301,7 +301,7 @@ impl History {
 
     pub fn set_checksum(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         version: Version,
         checksum: Checksum,
     ) -> Result<()> {
@@ -324,7 +324,7 @@ impl History {
 
     pub fn log_event(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         version: Version,
         event: Event,
         detail: &str,
@@ -396,7 +396,7 @@ impl History {
     }
 
     /// Creates the schema and `job_runs` when missing.
-    pub fn ensure_job_runs(&self, client: &mut impl GenericClient) -> Result<()> {
+    pub fn ensure_job_runs(&self, client: &mut impl Sql) -> Result<()> {
         let s = &self.quoted;
         client
             .batch_execute(&format!(
@@ -418,7 +418,7 @@ impl History {
 
     /// Marks runs left `running` by a process that died as failed. Call it holding the job's
     /// lock: no live run of that job can exist then.
-    pub fn close_abandoned_runs(&self, client: &mut impl GenericClient, job: &str) -> Result<u64> {
+    pub fn close_abandoned_runs(&self, client: &mut impl Sql, job: &str) -> Result<u64> {
         let rows = client
             .query_typed(
                 &format!(
@@ -435,7 +435,7 @@ impl History {
 
     pub fn start_run(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         job: &str,
         status: RunStatus,
         host: &str,
@@ -463,7 +463,7 @@ impl History {
 
     pub fn finish_run(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         id: i64,
         status: RunStatus,
         rows_affected: Option<i64>,
@@ -489,7 +489,7 @@ impl History {
     /// The newest runs first, of one job or of all.
     pub fn job_history(
         &self,
-        client: &mut impl GenericClient,
+        client: &mut impl Sql,
         job: Option<&str>,
         limit: i64,
     ) -> Result<Vec<JobRun>> {
@@ -522,11 +522,7 @@ impl History {
     }
 
     /// When the running run of a job started, if one is recorded.
-    pub fn running_since(
-        &self,
-        client: &mut impl GenericClient,
-        job: &str,
-    ) -> Result<Option<String>> {
+    pub fn running_since(&self, client: &mut impl Sql, job: &str) -> Result<Option<String>> {
         let row = client
             .query_typed_opt(
                 &format!(

@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use postgres::GenericClient;
-use postgres::types::Type;
+use crate::db::session::Sql;
 use serde::Serialize;
+use tokio_postgres::types::Type;
 
 use crate::error::{Error, Result};
 
@@ -16,7 +16,7 @@ pub type Inventory = BTreeMap<(String, String), String>;
 /// Objects of the given schemas (all but the system ones and dbward's own when `None`).
 /// Objects that belong to an extension are left out: the extension stands for them.
 pub fn load(
-    client: &mut impl GenericClient,
+    client: &mut impl Sql,
     schemas: Option<&[String]>,
     dbward_schema: &str,
 ) -> Result<Inventory> {

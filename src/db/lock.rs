@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use postgres::GenericClient;
-use postgres::types::Type;
+use crate::db::session::Sql;
 use sha2::{Digest, Sha256};
+use tokio_postgres::types::Type;
 
 use crate::error::{Error, LockHolder, Result};
 
@@ -36,7 +36,7 @@ impl LockKey {
 /// Takes the transaction-scoped lock, waiting at most `wait`. `on_wait` hears once who holds
 /// it, so a waiting runner can say so.
 pub fn acquire_xact(
-    client: &mut impl GenericClient,
+    client: &mut impl Sql,
     key: LockKey,
     wait: Duration,
     on_wait: &mut dyn FnMut(&LockHolder),
@@ -72,14 +72,14 @@ pub fn acquire_xact(
 
 /// Tries the session-scoped lock a job holds across its many short transactions. False when
 /// another session holds it.
-pub fn try_session(client: &mut impl GenericClient, key: LockKey) -> Result<bool> {
+pub fn try_session(client: &mut impl Sql, key: LockKey) -> Result<bool> {
     let row = client
         .query_typed_one("SELECT pg_try_advisory_lock($1)", &[(&key.0, Type::INT8)])
         .map_err(Error::db("taking a job lock"))?;
     Ok(row.get(0))
 }
 
-pub fn release_session(client: &mut impl GenericClient, key: LockKey) -> Result<()> {
+pub fn release_session(client: &mut impl Sql, key: LockKey) -> Result<()> {
     client
         .query_typed_one("SELECT pg_advisory_unlock($1)", &[(&key.0, Type::INT8)])
         .map_err(Error::db("releasing a job lock"))?;
@@ -87,7 +87,7 @@ pub fn release_session(client: &mut impl GenericClient, key: LockKey) -> Result<
 }
 
 /// The session holding an advisory lock, if it can be seen.
-pub fn holder(client: &mut impl GenericClient, key: LockKey) -> Result<Option<LockHolder>> {
+pub fn holder(client: &mut impl Sql, key: LockKey) -> Result<Option<LockHolder>> {
     let (high, low) = key.halves();
     let row = client
         .query_typed_opt(

@@ -7,5 +7,6 @@ pub mod inventory;
 pub mod local;
 pub mod lock;
 pub mod scratch;
+pub mod session;
 pub mod shim;
 pub mod stats;

@@ -2,6 +2,7 @@
 
 use super::connect::Target;
 use super::history::quote_ident;
+use crate::db::session::Sql;
 use crate::error::{Error, Result};
 
 /// A database that exists for one run and is dropped after it.

@@ -1,6 +1,6 @@
 //! `compat = "supabase"`: the minimal `auth` shim for databases that are not Supabase.
 
-use postgres::GenericClient;
+use crate::db::session::Sql;
 
 use crate::error::{Error, Result};
 
@@ -14,7 +14,7 @@ pub enum ShimOutcome {
 }
 
 /// Creates the shim when the database has no `auth` schema; leaves a real Supabase alone.
-pub fn ensure_supabase(client: &mut impl GenericClient) -> Result<ShimOutcome> {
+pub fn ensure_supabase(client: &mut impl Sql) -> Result<ShimOutcome> {
     let row = client
         .query_typed_one("SELECT to_regnamespace('auth') IS NOT NULL", &[])
         .map_err(Error::db("looking for the auth schema"))?;

@@ -1,6 +1,6 @@
 //! What the current transaction changed, table by table (`pg_stat_xact_user_tables`).
 
-use postgres::GenericClient;
+use crate::db::session::Sql;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -14,7 +14,7 @@ pub struct TableChanges {
 }
 
 /// Rows inserted, updated and deleted so far by this transaction, per table that changed.
-pub fn changes_in_transaction(client: &mut impl GenericClient) -> Result<Vec<TableChanges>> {
+pub fn changes_in_transaction(client: &mut impl Sql) -> Result<Vec<TableChanges>> {
     let rows = client
         .query_typed(
             "SELECT format('%I.%I', schemaname, relname), n_tup_ins, n_tup_upd, n_tup_del

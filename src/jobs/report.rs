@@ -2,7 +2,7 @@
 //! index sizes, unused indexes, cache hit ratios, connections by state, long-running
 //! queries, dead tuples and the last (auto)vacuum. Read-only.
 
-use postgres::{Client, SimpleQueryMessage};
+use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use serde::{Deserialize, Serialize};
 
 use super::{JobOutcome, default_schedule};
@@ -95,13 +95,13 @@ const SECTIONS: [(&str, &str); 8] = [
     ),
 ];
 
-pub fn collect(client: &mut Client, job: &ReportJob) -> Result<Vec<Section>> {
+pub fn collect(client: &mut Session, job: &ReportJob) -> Result<Vec<Section>> {
     let mut tx = client
         .transaction()
         .map_err(Error::db("starting the report"))?;
     tx.query_typed(
         "SELECT set_config('dbward.long_running', $1, true), set_config('transaction_read_only', 'on', true)",
-        &[(&job.long_running, postgres::types::Type::TEXT)],
+        &[(&job.long_running, tokio_postgres::types::Type::TEXT)],
     )
     .map_err(Error::db("setting up the report"))?;
     let mut sections = Vec::new();
@@ -133,7 +133,7 @@ pub fn collect(client: &mut Client, job: &ReportJob) -> Result<Vec<Section>> {
     Ok(sections)
 }
 
-pub fn run(client: &mut Client, job: &ReportJob) -> Result<(JobOutcome, Vec<Section>)> {
+pub fn run(client: &mut Session, job: &ReportJob) -> Result<(JobOutcome, Vec<Section>)> {
     let sections = collect(client, job)?;
     let long = sections
         .iter()

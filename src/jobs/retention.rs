@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use postgres::Client;
-use postgres::error::SqlState;
-use postgres::types::Type;
+use crate::db::session::{Session, Sql};
 use serde::Deserialize;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, parse_duration, quoted_table, timeout_setting};
 use crate::db::history::quote_ident;
@@ -104,7 +104,7 @@ fn plan(job: &RetentionJob) -> std::result::Result<Plan, String> {
 /// Counts what is due; with `dry_run` that is all. `progress` hears each committed batch;
 /// `expected` hears the count first, for a progress bar.
 pub fn run(
-    client: &mut Client,
+    client: &mut Session,
     job: &RetentionJob,
     dry_run: bool,
     expected: &mut dyn FnMut(u64),
@@ -166,7 +166,7 @@ pub fn run(
 }
 
 /// One batch in its own transaction; a batch that cannot get its locks is tried again.
-fn run_batch(client: &mut Client, job: &RetentionJob, plan: &Plan, removed: i64) -> Result<i64> {
+fn run_batch(client: &mut Session, job: &RetentionJob, plan: &Plan, removed: i64) -> Result<i64> {
     let mut attempt = 0;
     loop {
         let mut tx = client

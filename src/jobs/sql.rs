@@ -1,9 +1,9 @@
 //! `kind = "sql"`: one statement or function call, in its own transaction, with a
 //! statement timeout.
 
-use postgres::types::Type;
-use postgres::{Client, SimpleQueryMessage};
+use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use serde::Deserialize;
+use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, timeout_setting};
 use crate::error::{Error, Result};
@@ -23,7 +23,7 @@ fn default_timeout() -> String {
     "5m".to_string()
 }
 
-pub fn run(client: &mut Client, job: &SqlJob, dry_run: bool) -> Result<JobOutcome> {
+pub fn run(client: &mut Session, job: &SqlJob, dry_run: bool) -> Result<JobOutcome> {
     let timeout = timeout_setting(&job.statement_timeout).map_err(Error::Usage)?;
     if dry_run {
         return Ok(JobOutcome {

@@ -1,8 +1,8 @@
 //! `kind = "vacuum"`: `VACUUM (ANALYZE)` of the listed tables, outside any transaction.
 
-use postgres::Client;
-use postgres::types::Type;
+use crate::db::session::{Session, Sql};
 use serde::Deserialize;
+use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, quoted_table};
 use crate::error::{Error, Result};
@@ -15,7 +15,7 @@ pub struct VacuumJob {
     pub tables: Vec<String>,
 }
 
-pub fn run(client: &mut Client, job: &VacuumJob, dry_run: bool) -> Result<JobOutcome> {
+pub fn run(client: &mut Session, job: &VacuumJob, dry_run: bool) -> Result<JobOutcome> {
     if job.tables.is_empty() {
         return Err(Error::Usage("a vacuum job needs `tables`".into()));
     }

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use postgres::GenericClient;
-use postgres::types::Type;
+use crate::db::session::Sql;
 use serde::Serialize;
+use tokio_postgres::types::Type;
 
 use crate::error::{Error, Result};
 
@@ -213,10 +213,10 @@ impl Function {
 }
 
 /// Loads the snapshot of the given schemas.
-pub fn load(client: &mut impl GenericClient, schemas: &[String]) -> Result<Catalog> {
+pub fn load(client: &mut impl Sql, schemas: &[String]) -> Result<Catalog> {
     let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
-    let q = |client: &mut _, what: &str, sql: &str| -> Result<Vec<postgres::Row>> {
-        GenericClient::query_typed(client, sql, &[(&schemas, Type::TEXT_ARRAY)])
+    let q = |client: &mut _, what: &str, sql: &str| -> Result<Vec<tokio_postgres::Row>> {
+        Sql::query_typed(client, sql, &[(&schemas, Type::TEXT_ARRAY)])
             .map_err(Error::db(format!("reading the catalog ({what})")))
     };
     let api_roles: Vec<String> = client

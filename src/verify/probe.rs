@@ -2,10 +2,10 @@
 //! `request.jwt.claims`, or role `anon`) and count the rows of other owners each can select,
 //! update or delete. Everything runs in one transaction that is rolled back.
 
-use postgres::error::SqlState;
-use postgres::types::Type;
-use postgres::{Client, Transaction};
+use crate::db::session::{Session, Sql, Transaction};
 use serde::Serialize;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 
 use super::catalog::{Catalog, Table};
 use super::checks::CheckContext;
@@ -52,7 +52,7 @@ pub struct ProbeResult {
 
 /// Probes every table with an owner column; returns the leaks as findings and every result.
 pub fn run(
-    client: &mut Client,
+    client: &mut Session,
     catalog: &Catalog,
     context: &CheckContext,
 ) -> Result<(Vec<Finding>, Vec<ProbeResult>)> {
@@ -208,7 +208,7 @@ fn as_role(
             ],
         )
         .map_err(Error::db(format!("impersonating {role}")))?;
-    let params: Vec<(&(dyn postgres::types::ToSql + Sync), Type)> = match &user {
+    let params: Vec<(&(dyn tokio_postgres::types::ToSql + Sync), Type)> = match &user {
         Some(user) => vec![(user, Type::TEXT)],
         None => vec![],
     };

@@ -9,7 +9,6 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dbward::db::connect::Target;
 use dbward::db::local::{Durability, LocalCluster};
 
 /// The five seed systems' project folders, relative to the repository.
@@ -89,7 +88,11 @@ impl TestDb {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         );
-        let mut admin = Target::local(cluster.port, "postgres").connect().unwrap();
+        let mut admin = postgres::Client::connect(
+            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
+            postgres::NoTls,
+        )
+        .unwrap();
         admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .unwrap();
@@ -103,8 +106,9 @@ impl TestDb {
         format!("postgres://postgres@127.0.0.1:{}/{}", self.port, self.name)
     }
 
+    /// A client of the tests' own (the `postgres` crate), independent of dbward's session.
     pub fn client(&self) -> postgres::Client {
-        Target::local(self.port, &self.name).connect().unwrap()
+        postgres::Client::connect(&self.url(), postgres::NoTls).unwrap()
     }
 
     /// The first column of the first row, as text (NULL as "").
