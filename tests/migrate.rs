@@ -92,6 +92,35 @@ fn up_applies_in_order_and_status_shows_it() {
 }
 
 #[test]
+fn the_history_records_how_long_each_migration_ran() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project
+        .migration(
+            "001_slow.sql",
+            "create table slow (id int);\nselect pg_sleep(0.3);",
+            "drop table slow;",
+        )
+        .migration(
+            "002_quick.sql",
+            "create table quick (id int);",
+            "drop table quick;",
+        );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    // The time is the server's, from the migration's transaction: it covers the script.
+    let slow: i64 = db
+        .scalar("SELECT execution_ms FROM dbward.schema_history WHERE version = 1")
+        .parse()
+        .unwrap();
+    assert!(slow >= 300, "recorded {slow} ms for a 300 ms script");
+    let quick: i64 = db
+        .scalar("SELECT execution_ms FROM dbward.schema_history WHERE version = 2")
+        .parse()
+        .unwrap();
+    assert!(quick < slow, "recorded {quick} ms for the quick one");
+}
+
+#[test]
 fn dry_runs_change_nothing() {
     let db = TestDb::new();
     let project = three_tables();

@@ -5,7 +5,7 @@ use std::time::Instant;
 use crate::db::session::Session;
 
 use super::Context;
-use super::migrate::take_lock;
+use super::migrate::lock_transaction;
 use crate::cli::JobAction;
 use crate::db::history::{History, RunStatus};
 use crate::db::lock::{self, LockKey};
@@ -100,10 +100,7 @@ fn run_jobs(
 
 /// `job_runs` is made once; concurrent first runs serialise on the migration lock.
 fn ensure_job_runs(ctx: &Context, client: &mut Session, history: &History) -> Result<()> {
-    let mut tx = client
-        .transaction()
-        .map_err(Error::db("starting a transaction"))?;
-    take_lock(ctx, LockKey::migrations(&ctx.settings.schema), &mut tx)?;
+    let mut tx = lock_transaction(ctx, LockKey::migrations(&ctx.settings.schema), client)?;
     history.ensure_job_runs(&mut tx)?;
     tx.commit().map_err(Error::db("creating job_runs"))
 }

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::db::session::{Session, Sql};
+use crate::db::session::{Client, Session, Sql, Transaction};
 
 use super::Context;
 use crate::config::Compat;
@@ -19,18 +19,37 @@ use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
 use crate::migrate::source;
 use crate::report::*;
 
-/// Takes the migration lock inside `client`'s transaction, saying who holds it while waiting.
-pub(super) fn take_lock(ctx: &Context, key: LockKey, client: &mut impl Sql) -> Result<()> {
+/// Begins a transaction holding the migration lock `key`, with `read` run under it, in one
+/// flight; a waiting runner says who holds the lock.
+pub(super) fn begin_locked<'s, T>(
+    ctx: &Context,
+    key: LockKey,
+    session: &'s mut Session,
+    read: impl AsyncFn(&Client) -> Result<T>,
+) -> Result<(Transaction<'s>, T)> {
     let out = ctx.out;
-    lock::acquire_xact(client, key, ctx.settings.wait_for_lock, &mut |holder| {
-        out.waiting_for_lock(holder)
-    })
+    lock::begin_locked(
+        session,
+        key,
+        ctx.settings.wait_for_lock,
+        &mut |holder| out.waiting_for_lock(holder),
+        read,
+    )
+}
+
+/// [`begin_locked`] with nothing to read.
+pub(super) fn lock_transaction<'s>(
+    ctx: &Context,
+    key: LockKey,
+    session: &'s mut Session,
+) -> Result<Transaction<'s>> {
+    begin_locked(ctx, key, session, async |_| Ok(())).map(|(tx, ())| tx)
 }
 
 /// A connected runner: the client, dbward's tables and the lock key.
 struct Runner<'a> {
     ctx: &'a Context,
-    client: Session,
+    session: Session,
     target: Target,
     history: History,
     key: LockKey,
@@ -38,11 +57,11 @@ struct Runner<'a> {
 
 impl<'a> Runner<'a> {
     fn connect(ctx: &'a Context) -> Result<Runner<'a>> {
-        let (client, target) = ctx.connect()?;
+        let (session, target) = ctx.connect()?;
         let schema = &ctx.settings.schema;
         Ok(Runner {
             ctx,
-            client,
+            session,
             target,
             history: History::new(schema),
             key: LockKey::migrations(schema),
@@ -55,11 +74,7 @@ impl<'a> Runner<'a> {
 
     /// dbward's tables and, with `compat = "supabase"`, the auth shim: once, under the lock.
     fn prepare(&mut self) -> Result<()> {
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(Error::db("starting a transaction"))?;
-        take_lock(self.ctx, self.key, &mut tx)?;
+        let mut tx = lock_transaction(self.ctx, self.key, &mut self.session)?;
         self.history.ensure(&mut tx)?;
         let shim = match self.ctx.settings.compat {
             Compat::Supabase => Some(shim::ensure_supabase(&mut tx)?),
@@ -76,7 +91,7 @@ impl<'a> Runner<'a> {
     }
 
     fn applied(&mut self) -> Result<Vec<crate::migrate::model::Applied>> {
-        self.history.load(&mut self.client)
+        self.history.load(&mut self.session)
     }
 
     /// Finds the statement behind a failure PostgreSQL gave no position for, by replaying in
@@ -87,27 +102,26 @@ impl<'a> Runner<'a> {
         }
         let (ctx, key) = (self.ctx, self.key);
         apply::place(
-            &mut self.client,
-            &|tx| take_lock(ctx, key, tx),
+            &mut self.session,
+            &|session| lock_transaction(ctx, key, session),
             before,
             failure,
             script,
         );
     }
 
-    /// Applies one migration in its own transaction. Returns None when another runner applied
-    /// it while this one waited.
+    /// Applies one migration in its own transaction, in two flights: `BEGIN`, the lock and
+    /// the history check under it; then the script, its history row and `COMMIT`.
     fn apply_up(&mut self, migration: &Migration, state: State, allow: Allow) -> Result<StepRow> {
         let started = Instant::now();
         let version = migration.version;
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(Error::db("starting a transaction"))?;
-        take_lock(self.ctx, self.key, &mut tx)?;
-        let fence = self.history.fence(&mut tx, version)?;
+        let history = &self.history;
+        let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
+            history.fence(c, version).await
+        })?;
         if fence.this_recorded {
-            tx.commit().map_err(Error::db("ending a transaction"))?;
+            // Another runner applied it while this one waited.
+            drop(tx);
             return Ok(step(
                 migration,
                 Direction::Up,
@@ -117,9 +131,9 @@ impl<'a> Runner<'a> {
         }
         if fence.any_failed {
             // Another runner's no-transaction migration failed (or is running) meanwhile.
+            drop(tx);
             let failed: Vec<Divergence> = self
-                .history
-                .load(&mut tx)?
+                .applied()?
                 .into_iter()
                 .filter(|a| a.outcome == Outcome::Failed)
                 .map(|a| Divergence::Failed {
@@ -143,10 +157,14 @@ impl<'a> Runner<'a> {
         }
         match migration.up.mode {
             TransactionMode::Transaction => {
-                if let Err(mut failure) =
-                    apply::run_whole(&mut tx, &migration.up, version, Direction::Up)
-                {
-                    drop(tx);
+                let ((ran, recorded), committed) = tx.commit_after(async |c| {
+                    tokio::join!(
+                        biased;
+                        apply::run_whole(c, &migration.up, version, Direction::Up),
+                        history.record(c, migration, Outcome::Succeeded, None),
+                    )
+                });
+                if let Err(mut failure) = ran {
                     self.place(&[], &mut failure, &migration.up);
                     return Err(apply::failed(
                         failure,
@@ -155,25 +173,17 @@ impl<'a> Runner<'a> {
                         ),
                     ));
                 }
-                let ms = elapsed_ms(started);
-                self.history
-                    .record(&mut tx, migration, Outcome::Succeeded, ms)?;
-                tx.commit()
-                    .map_err(Error::db(format!("committing migration {version}")))?;
-                Ok(step(
-                    migration,
-                    Direction::Up,
-                    StepOutcome::Applied,
-                    Some(ms),
-                ))
+                recorded?;
+                committed.map_err(Error::db(format!("committing migration {version}")))?;
             }
             TransactionMode::NoTransaction => {
                 // Recorded as failed first, so a crash half-way shows in `status` and stops `up`.
-                self.history
-                    .record(&mut tx, migration, Outcome::Failed, 0)?;
-                tx.commit()
-                    .map_err(Error::db(format!("recording migration {version}")))?;
-                apply::run(&mut self.client, &migration.up, version, Direction::Up)
+                let (recorded, committed) = tx.commit_after(async |c| {
+                    history.record(c, migration, Outcome::Failed, Some(0)).await
+                });
+                recorded?;
+                committed.map_err(Error::db(format!("recording migration {version}")))?;
+                apply::run(&mut self.session, &migration.up, version, Direction::Up)
                     .map_err(|(done, f)| {
                         apply::failed(
                             f,
@@ -182,20 +192,23 @@ impl<'a> Runner<'a> {
                             ),
                         )
                     })?;
-                let ms = elapsed_ms(started);
-                self.history
-                    .set_outcome(&mut self.client, version, Outcome::Succeeded, ms)?;
-                Ok(step(
-                    migration,
-                    Direction::Up,
-                    StepOutcome::Applied,
-                    Some(ms),
-                ))
+                self.history.set_outcome(
+                    &mut self.session,
+                    version,
+                    Outcome::Succeeded,
+                    elapsed_ms(started),
+                )?;
             }
         }
+        Ok(step(
+            migration,
+            Direction::Up,
+            StepOutcome::Applied,
+            Some(elapsed_ms(started)),
+        ))
     }
 
-    /// Rolls one migration back in its own transaction.
+    /// Rolls one migration back in its own transaction, in two flights as [`Self::apply_up`].
     fn apply_down(&mut self, migration: &Migration) -> Result<StepRow> {
         let started = Instant::now();
         let version = migration.version;
@@ -203,13 +216,12 @@ impl<'a> Runner<'a> {
             .down
             .as_ref()
             .expect("plan_down only returns reversible migrations");
-        let mut tx = self
-            .client
-            .transaction()
-            .map_err(Error::db("starting a transaction"))?;
-        take_lock(self.ctx, self.key, &mut tx)?;
-        if !self.history.fence(&mut tx, version)?.this_recorded {
-            tx.commit().map_err(Error::db("ending a transaction"))?;
+        let history = &self.history;
+        let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
+            history.fence(c, version).await
+        })?;
+        if !fence.this_recorded {
+            drop(tx);
             return Ok(step(
                 migration,
                 Direction::Down,
@@ -219,10 +231,14 @@ impl<'a> Runner<'a> {
         }
         match rollback.mode {
             TransactionMode::Transaction => {
-                if let Err(mut failure) =
-                    apply::run_whole(&mut tx, rollback, version, Direction::Down)
-                {
-                    drop(tx);
+                let ((ran, removed), committed) = tx.commit_after(async |c| {
+                    tokio::join!(
+                        biased;
+                        apply::run_whole(c, rollback, version, Direction::Down),
+                        history.remove(c, version),
+                    )
+                });
+                if let Err(mut failure) = ran {
                     self.place(&[], &mut failure, rollback);
                     return Err(apply::failed(
                         failure,
@@ -231,16 +247,16 @@ impl<'a> Runner<'a> {
                         ),
                     ));
                 }
-                self.history.remove(&mut tx, version)?;
-                tx.commit()
-                    .map_err(Error::db(format!("committing the rollback of {version}")))?;
+                removed?;
+                committed.map_err(Error::db(format!("committing the rollback of {version}")))?;
             }
             TransactionMode::NoTransaction => {
+                let mut tx = tx;
                 self.history
                     .set_outcome(&mut tx, version, Outcome::Failed, 0)?;
                 tx.commit()
                     .map_err(Error::db(format!("recording the rollback of {version}")))?;
-                apply::run(&mut self.client, rollback, version, Direction::Down)
+                apply::run(&mut self.session, rollback, version, Direction::Down)
                     .map_err(|(done, f)| {
                         apply::failed(
                             f,
@@ -249,7 +265,8 @@ impl<'a> Runner<'a> {
                             ),
                         )
                     })?;
-                self.history.remove(&mut self.client, version)?;
+                self.session
+                    .pipeline(async |c| history.remove(c, version).await)?;
             }
         }
         Ok(step(
@@ -425,12 +442,10 @@ fn up_in_one_transaction(
     target: Option<Version>,
     allow: Allow,
 ) -> Result<Vec<StepRow>> {
-    let mut tx = runner
-        .client
-        .transaction()
-        .map_err(Error::db("starting a transaction"))?;
-    take_lock(runner.ctx, runner.key, &mut tx)?;
-    let applied = runner.history.load(&mut tx)?;
+    let history = &runner.history;
+    let (mut tx, applied) = begin_locked(runner.ctx, runner.key, &mut runner.session, async |c| {
+        history.load_in(c).await
+    })?;
     let entries = plan::status(migrations, &applied);
     let steps = plan::plan_up(&entries, target, allow)?;
     if let Some(m) = steps
@@ -446,9 +461,9 @@ fn up_in_one_transaction(
     let mut done = Vec::new();
     for migration in steps {
         let step_started = Instant::now();
-        if let Err(mut failure) =
-            apply::run_whole(&mut tx, &migration.up, migration.version, Direction::Up)
-        {
+        if let Err(mut failure) = tx.pipeline(async |c| {
+            apply::run_whole(c, &migration.up, migration.version, Direction::Up).await
+        }) {
             drop(tx);
             let before: Vec<&Script> = done
                 .iter()
@@ -470,12 +485,14 @@ fn up_in_one_transaction(
             Some(ms),
         ));
     }
-    if !done.is_empty() {
-        runner
-            .history
-            .record_many(&mut tx, &done, Outcome::Succeeded)?;
-    }
-    tx.commit().map_err(Error::db("committing the run"))?;
+    let (recorded, committed) = tx.commit_after(async |c| {
+        if done.is_empty() {
+            return Ok(());
+        }
+        history.record_many(c, &done, Outcome::Succeeded).await
+    });
+    recorded?;
+    committed.map_err(Error::db("committing the run"))?;
     Ok(rows)
 }
 
@@ -591,13 +608,11 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
     let mut runner = Runner::connect(ctx)?;
     let database = runner.database();
     let mut changes = Vec::new();
-    if runner.history.exists(&mut runner.client)? {
-        let mut tx = runner
-            .client
-            .transaction()
-            .map_err(Error::db("starting a transaction"))?;
-        take_lock(ctx, runner.key, &mut tx)?;
-        let applied = runner.history.load(&mut tx)?;
+    if runner.history.exists(&mut runner.session)? {
+        let history = &runner.history;
+        let (mut tx, applied) = begin_locked(ctx, runner.key, &mut runner.session, async |c| {
+            history.load_in(c).await
+        })?;
         for entry in plan::status(&migrations, &applied) {
             match (entry.state, entry.local, entry.applied) {
                 (State::Modified, Some(local), Some(row)) => {
@@ -607,15 +622,8 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
                         row.checksum.map_or_else(|| "none".into(), |c| c.short()),
                         local.up.checksum.short()
                     );
-                    runner
-                        .history
-                        .set_checksum(&mut tx, entry.version, local.up.checksum)?;
-                    runner.history.log_event(
-                        &mut tx,
-                        entry.version,
-                        Event::ChecksumAccepted,
-                        &detail,
-                    )?;
+                    history.set_checksum(&mut tx, entry.version, local.up.checksum)?;
+                    history.log_event(&mut tx, entry.version, Event::ChecksumAccepted, &detail)?;
                     changes.push(RepairRow {
                         version: entry.version,
                         name: entry.name.clone(),
@@ -628,13 +636,8 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
                         "failed run of {} started {} by {} removed; `up` runs it again",
                         entry.name, row.applied_at, row.applied_by
                     );
-                    runner.history.remove(&mut tx, entry.version)?;
-                    runner.history.log_event(
-                        &mut tx,
-                        entry.version,
-                        Event::FailedCleared,
-                        &detail,
-                    )?;
+                    tx.pipeline(async |c| history.remove(c, entry.version).await)?;
+                    history.log_event(&mut tx, entry.version, Event::FailedCleared, &detail)?;
                     changes.push(RepairRow {
                         version: entry.version,
                         name: entry.name.clone(),
@@ -673,22 +676,23 @@ pub fn baseline(ctx: &Context, version: u64) -> Result<()> {
     }
     let mut runner = Runner::connect(ctx)?;
     runner.prepare()?;
-    let mut tx = runner
-        .client
-        .transaction()
-        .map_err(Error::db("starting a transaction"))?;
-    take_lock(ctx, runner.key, &mut tx)?;
-    if !runner.history.load(&mut tx)?.is_empty() {
+    let history = &runner.history;
+    let (mut tx, applied) = begin_locked(ctx, runner.key, &mut runner.session, async |c| {
+        history.load_in(c).await
+    })?;
+    if !applied.is_empty() {
         return Err(Error::Usage(
             "this database already has a migration history; baseline only adopts a database dbward has never migrated"
                 .into(),
         ));
     }
     for migration in &adopted {
-        runner
-            .history
-            .record(&mut tx, migration, Outcome::Succeeded, 0)?;
-        runner.history.log_event(
+        tx.pipeline(async |c| {
+            history
+                .record(c, migration, Outcome::Succeeded, Some(0))
+                .await
+        })?;
+        history.log_event(
             &mut tx,
             migration.version,
             Event::Baseline,

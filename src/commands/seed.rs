@@ -3,9 +3,10 @@
 use std::time::Instant;
 
 use super::Context;
-use super::migrate::take_lock;
+use super::migrate::lock_transaction;
 use crate::db::apply;
 use crate::db::lock::LockKey;
+use crate::db::session::Sql;
 use crate::db::stats;
 use crate::error::{Direction, Error, Result};
 use crate::migrate::model::Script;
@@ -32,22 +33,19 @@ pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> 
     }
     let (mut client, target) = ctx.connect()?;
     let started = Instant::now();
-    let mut tx = client
-        .transaction()
-        .map_err(Error::db("starting a transaction"))?;
     // Seeding while a migration runs would see half a schema: wait for the same lock.
-    take_lock(ctx, LockKey::migrations(&ctx.settings.schema), &mut tx)?;
+    let key = LockKey::migrations(&ctx.settings.schema);
+    let mut tx = lock_transaction(ctx, key, &mut client)?;
     for (index, fixture) in chosen.iter().enumerate() {
-        if let Err(mut failure) =
-            apply::run_whole(&mut tx, &fixture.script, fixture.version, Direction::Seed)
-        {
+        if let Err(mut failure) = tx.pipeline(async |c| {
+            apply::run_whole(c, &fixture.script, fixture.version, Direction::Seed).await
+        }) {
             drop(tx);
             if apply::is_unplaced(&failure) {
                 let before: Vec<&Script> = chosen[..index].iter().map(|f| &f.script).collect();
-                let key = LockKey::migrations(&ctx.settings.schema);
                 apply::place(
                     &mut client,
-                    &|tx| take_lock(ctx, key, tx),
+                    &|session| lock_transaction(ctx, key, session),
                     &before,
                     &mut failure,
                     &fixture.script,

@@ -1,24 +1,25 @@
 //! Running one script, and turning what PostgreSQL says about it into a place in the file.
 
-use crate::db::session::{Session, Sql, Transaction};
+use crate::db::session::{Client, Session, Sql, Transaction};
 use tokio_postgres::error::ErrorPosition;
 
 use crate::error::{Direction, Error, MigrationFailure};
 use crate::migrate::model::{Script, Version};
 use crate::migrate::statements;
 
-/// Runs a whole transactional script as one simple-query message: one round trip, no named
-/// statements (so it also works through a transaction-mode pooler). The caller owns the
-/// transaction. A failure PostgreSQL gives no position for comes back unplaced (no line):
-/// [`place`] finds its statement.
-pub fn run_whole(
-    client: &mut impl Sql,
+/// Runs a whole transactional script as one simple-query message: one round trip (or a
+/// place in a flight), no named statements (so it also works through a transaction-mode
+/// pooler). The caller owns the transaction. A failure PostgreSQL gives no position for
+/// comes back unplaced (no line): [`place`] finds its statement.
+pub async fn run_whole(
+    client: &Client,
     script: &Script,
     version: Version,
     direction: Direction,
 ) -> Result<(), Box<MigrationFailure>> {
     client
         .batch_execute(&script.sql)
+        .await
         .map_err(|e| failure(&e, script, version, direction, None))
 }
 
@@ -55,21 +56,24 @@ pub fn is_unplaced(failure: &MigrationFailure) -> bool {
     failure.line.is_none() && failure.sqlstate.is_some()
 }
 
-/// Finds the statement behind an unplaced failure: in a transaction that is always rolled
-/// back, `prepare` (the lock), then the scripts that ran before it in the same transaction,
-/// then the failing script statement by statement. Copies the place found into `failure`;
-/// leaves it as it is when the failure does not happen again.
+/// How to begin the transaction a failure is replayed in (under the lock).
+pub type Begin<'a> = dyn for<'s> Fn(&'s mut Session) -> crate::error::Result<Transaction<'s>> + 'a;
+
+/// Finds the statement behind an unplaced failure: in a transaction from `begin` that is
+/// always rolled back, the scripts that ran before it in the same transaction, then the
+/// failing script statement by statement. Copies the place found into `failure`; leaves it
+/// as it is when the failure does not happen again.
 pub fn place(
-    client: &mut Session,
-    prepare: &dyn Fn(&mut Transaction<'_>) -> crate::error::Result<()>,
+    session: &mut Session,
+    begin: &Begin<'_>,
     before: &[&Script],
     failure: &mut MigrationFailure,
     script: &Script,
 ) {
-    let Ok(mut tx) = client.transaction() else {
+    let Ok(mut tx) = begin(session) else {
         return;
     };
-    if prepare(&mut tx).is_err() || before.iter().any(|s| tx.batch_execute(&s.sql).is_err()) {
+    if before.iter().any(|s| tx.batch_execute(&s.sql).is_err()) {
         return;
     }
     if let Err((_, again)) = run(&mut tx, script, failure.version, failure.direction)

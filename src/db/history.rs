@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use crate::db::session::Sql;
+use crate::db::session::{Client, Sql};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
@@ -134,15 +134,18 @@ impl History {
     /// Every row, oldest version first. An absent table is an empty history. Outside a
     /// transaction only: a missing table is detected by the error, saving a round trip.
     pub fn load(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
-        let result = client.query_typed(
-            &format!(
-                "SELECT version, name, checksum, rollback_checksum,
-                        applied_at, applied_by, execution_ms, success
-                 FROM {} ORDER BY version",
-                self.table()
-            ),
-            &[],
+        client.pipeline(async |c| self.load_in(c).await)
+    }
+
+    /// [`History::load`], to run in a flight with other statements.
+    pub async fn load_in(&self, client: &Client) -> Result<Vec<Applied>> {
+        let sql = format!(
+            "SELECT version, name, checksum, rollback_checksum,
+                    applied_at, applied_by, execution_ms, success
+             FROM {} ORDER BY version",
+            self.table()
         );
+        let result = client.query_typed(&sql, &[]).await;
         let rows = empty_if_missing(result, "reading the migration history")?;
         Ok(rows
             .iter()
@@ -166,19 +169,20 @@ impl History {
     }
 
     /// One cheap read to re-check a planned step once the lock is held.
-    pub fn fence(&self, client: &mut impl Sql, version: Version) -> Result<Fence> {
+    pub async fn fence(&self, client: &Client, version: Version) -> Result<Fence> {
+        let sql = format!(
+            // Three index lookups, where one aggregate over the whole table made each step
+            // of a long run slower than the one before. `min` rather than `EXISTS` for the
+            // failed rows: without statistics on a young table, the planner guesses that
+            // half the rows failed, and for `EXISTS` it then scans the table.
+            "SELECT (SELECT max(version) FROM {t} WHERE success),
+                    (SELECT min(version) FROM {t} WHERE NOT success) IS NOT NULL,
+                    EXISTS (SELECT FROM {t} WHERE version = $1)",
+            t = self.table()
+        );
         let row = client
-            .query_typed_one(
-                &format!(
-                    // Three index lookups, where one aggregate over the whole table made
-                    // each step of a long run slower than the one before.
-                    "SELECT (SELECT max(version) FROM {t} WHERE success),
-                            (SELECT min(version) FROM {t} WHERE NOT success) IS NOT NULL,
-                            EXISTS (SELECT FROM {t} WHERE version = $1)",
-                    t = self.table()
-                ),
-                &[(&version.as_i64(), Type::INT8)],
-            )
+            .query_typed_one(&sql, &[(&version.as_i64(), Type::INT8)])
+            .await
             .map_err(Error::db("reading the migration history"))?;
         Ok(Fence {
             newest_applied: row.get::<_, Option<i64>>(0).map(|v| Version(v as u64)),
@@ -187,21 +191,25 @@ impl History {
         })
     }
 
-    pub fn record(
+    /// Records one migration. Without `execution_ms`, the server counts the time since this
+    /// transaction began: for a row sent in the same flight as its script.
+    pub async fn record(
         &self,
-        client: &mut impl Sql,
+        client: &Client,
         migration: &Migration,
         outcome: Outcome,
-        execution_ms: i64,
+        execution_ms: Option<i64>,
     ) -> Result<()> {
         // A plain VALUES row plans in a third less time than `record_many`'s unnest, and
         // every migration of a run pays it.
+        let sql = format!(
+            "INSERT INTO {} ({RECORDED_COLUMNS}) VALUES ($1, $2, $3, $4,
+               coalesce($5, (extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint), $6)",
+            self.table()
+        );
         client
             .query_typed(
-                &format!(
-                    "INSERT INTO {} ({RECORDED_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)",
-                    self.table()
-                ),
+                &sql,
                 &[
                     (&migration.version.as_i64(), Type::INT8),
                     (&migration.name, Type::TEXT),
@@ -214,6 +222,7 @@ impl History {
                     (&(outcome == Outcome::Succeeded), Type::BOOL),
                 ],
             )
+            .await
             .map_err(Error::db(format!(
                 "recording migration {}",
                 migration.version
@@ -223,9 +232,9 @@ impl History {
 
     /// Records several migrations in one statement (one round trip for a whole
     /// `--single-transaction` run).
-    pub fn record_many(
+    pub async fn record_many(
         &self,
-        client: &mut impl Sql,
+        client: &Client,
         migrations: &[(&Migration, i64)],
         outcome: Outcome,
     ) -> Result<()> {
@@ -240,13 +249,14 @@ impl History {
             .map(|(m, _)| m.down.as_ref().map(|d| d.checksum.to_hex()))
             .collect();
         let timings: Vec<i64> = migrations.iter().map(|(_, ms)| *ms).collect();
+        let sql = format!(
+            "INSERT INTO {} ({RECORDED_COLUMNS})
+             SELECT v, n, c, r, ms, $6 FROM unnest($1, $2, $3, $4, $5) AS u(v, n, c, r, ms)",
+            self.table()
+        );
         client
             .query_typed(
-                &format!(
-                    "INSERT INTO {} ({RECORDED_COLUMNS})
-                     SELECT v, n, c, r, ms, $6 FROM unnest($1, $2, $3, $4, $5) AS u(v, n, c, r, ms)",
-                    self.table()
-                ),
+                &sql,
                 &[
                     (&versions, Type::INT8_ARRAY),
                     (&names, Type::TEXT_ARRAY),
@@ -256,6 +266,7 @@ impl History {
                     (&(outcome == Outcome::Succeeded), Type::BOOL),
                 ],
             )
+            .await
             .map_err(Error::db("recording applied migrations"))?;
         Ok(())
     }
@@ -284,15 +295,14 @@ impl History {
     }
 
     /// Removes a row; true when there was one.
-    pub fn remove(&self, client: &mut impl Sql, version: Version) -> Result<bool> {
+    pub async fn remove(&self, client: &Client, version: Version) -> Result<bool> {
+        let sql = format!(
+            "DELETE FROM {} WHERE version = $1 RETURNING 1",
+            self.table()
+        );
         let rows = client
-            .query_typed(
-                &format!(
-                    "DELETE FROM {} WHERE version = $1 RETURNING 1",
-                    self.table()
-                ),
-                &[(&version.as_i64(), Type::INT8)],
-            )
+            .query_typed(&sql, &[(&version.as_i64(), Type::INT8)])
+            .await
             .map_err(Error::db(format!(
                 "removing migration {version} from the history"
             )))?;

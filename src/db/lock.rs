@@ -1,12 +1,12 @@
-//! The migration lock: `pg_advisory_xact_lock` semantics taken inside each transaction, so
-//! that it also holds through a transaction-mode pooler, with a bounded, talkative wait.
+//! The migration lock: taken inside each transaction (`pg_try_advisory_xact_lock`), so that
+//! it also holds through a transaction-mode pooler, with a bounded, talkative wait.
 
 use std::time::{Duration, Instant};
 
-use crate::db::session::Sql;
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
 
+use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::error::{Error, LockHolder, Result};
 
 /// An advisory lock key, one per purpose and schema.
@@ -33,28 +33,47 @@ impl LockKey {
     }
 }
 
-/// Takes the transaction-scoped lock, waiting at most `wait`. `on_wait` hears once who holds
-/// it, so a waiting runner can say so.
-pub fn acquire_xact(
-    client: &mut impl Sql,
+/// Begins a transaction that holds the transaction-scoped lock `key`, with `read` run
+/// under it. `BEGIN`, the try-lock and `read` go to the server in one flight, and the server
+/// runs `read` after the lock is taken, on a fresh snapshot. While another session holds the
+/// lock, each attempt is rolled back and made again later, so the transaction that gets it
+/// starts then. `on_wait` hears once who holds it; after `wait`, the answer is
+/// [`Error::LockTimeout`].
+pub fn begin_locked<'s, T>(
+    session: &'s mut Session,
     key: LockKey,
     wait: Duration,
     on_wait: &mut dyn FnMut(&LockHolder),
-) -> Result<()> {
+    read: impl AsyncFn(&Client) -> Result<T>,
+) -> Result<(Transaction<'s>, T)> {
     let started = Instant::now();
     let mut pause = Duration::from_millis(20);
     let mut told = false;
     loop {
-        let row = client
-            .query_typed_one(
-                "SELECT pg_try_advisory_xact_lock($1)",
-                &[(&key.0, Type::INT8)],
+        let (begun, locked, value) = session.pipeline(async |client| {
+            tokio::join!(
+                biased;
+                client.batch_execute("BEGIN"),
+                try_xact(client, key),
+                read(client),
             )
-            .map_err(Error::db("taking the migration lock"))?;
-        if row.get::<_, bool>(0) {
-            return Ok(());
+        });
+        begun.map_err(Error::db("starting a transaction"))?;
+        match locked {
+            // Dropped on an error from `read`, the transaction rolls back.
+            Ok(true) => {
+                let tx = session.adopt_transaction();
+                return value.map(|value| (tx, value));
+            }
+            Ok(false) => session
+                .batch_execute("ROLLBACK")
+                .map_err(Error::db("ending a transaction"))?,
+            Err(e) => {
+                let _ = session.batch_execute("ROLLBACK");
+                return Err(e);
+            }
         }
-        let holder = holder(client, key)?;
+        let holder = holder(session, key)?;
         if started.elapsed() >= wait {
             return Err(Error::LockTimeout {
                 waited: wait,
@@ -68,6 +87,17 @@ pub fn acquire_xact(
         std::thread::sleep(pause.min(wait.saturating_sub(started.elapsed())));
         pause = (pause * 2).min(Duration::from_millis(500));
     }
+}
+
+async fn try_xact(client: &Client, key: LockKey) -> Result<bool> {
+    let row = client
+        .query_typed_one(
+            "SELECT pg_try_advisory_xact_lock($1)",
+            &[(&key.0, Type::INT8)],
+        )
+        .await
+        .map_err(Error::db("taking the migration lock"))?;
+    Ok(row.get(0))
 }
 
 /// Tries the session-scoped lock a job holds across its many short transactions. False when

@@ -5,15 +5,13 @@
 //! `BEGIN`, lock and history check go in one flight, its script, history row and `COMMIT`
 //! in a second, where waiting for each answer would cost a round trip per statement.
 
-use std::future::Future;
-
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Config, Socket};
+use tokio_postgres::{Config, Socket};
 
-pub use tokio_postgres::{Error, Row, SimpleQueryMessage};
+pub use tokio_postgres::{Client, Error, Row, SimpleQueryMessage};
 
 use crate::db::history::quote_ident;
 
@@ -63,12 +61,9 @@ impl Session {
     }
 
     /// Runs `work` on the client and waits for it. Statements that `work` starts together
-    /// (with `tokio::join!`) go to the server in one flight, in the order they are first
-    /// polled, and the server runs them in that order.
-    pub fn pipeline<'s, F>(&'s mut self, work: impl FnOnce(&'s Client) -> F) -> F::Output
-    where
-        F: Future,
-    {
+    /// (with `tokio::join!(biased; ...)`) go to the server in one flight, in the order they
+    /// are written, and the server runs them in that order.
+    pub fn pipeline<T>(&mut self, work: impl AsyncFnOnce(&Client) -> T) -> T {
         let client = self.client.as_ref().expect("a session has its client");
         self.runtime.block_on(work(client))
     }
@@ -81,6 +76,16 @@ impl Session {
             savepoint: None,
             open: true,
         })
+    }
+
+    /// Takes charge of the transaction the caller began with a `BEGIN` of its own (sent in
+    /// a flight with other statements).
+    pub fn adopt_transaction(&mut self) -> Transaction<'_> {
+        Transaction {
+            session: self,
+            savepoint: None,
+            open: true,
+        }
     }
 
     /// False once the server or the network ended the session.
@@ -107,13 +112,24 @@ pub struct Transaction<'a> {
 }
 
 impl Transaction<'_> {
-    pub fn commit(mut self) -> Result<(), Error> {
+    pub fn commit(self) -> Result<(), Error> {
+        self.commit_after(async |_| ()).1
+    }
+
+    /// Runs `work`, then commits, in one flight. When `work` fails, the transaction is
+    /// aborted and PostgreSQL turns the `COMMIT` into a rollback: `work`'s own result says so.
+    pub fn commit_after<T>(
+        mut self,
+        work: impl AsyncFnOnce(&Client) -> T,
+    ) -> (T, Result<(), Error>) {
         self.open = false;
-        let sql = match &self.savepoint {
+        let commit = match &self.savepoint {
             Some(name) => format!("RELEASE SAVEPOINT {name}"),
             None => "COMMIT".to_string(),
         };
-        self.session.batch_execute(&sql)
+        self.session.pipeline(
+            async |client| tokio::join!(biased; work(client), client.batch_execute(&commit)),
+        )
     }
 
     pub fn rollback(mut self) -> Result<(), Error> {
@@ -155,26 +171,31 @@ impl Drop for Transaction<'_> {
 pub trait Sql {
     fn session(&mut self) -> &mut Session;
 
+    /// See [`Session::pipeline`].
+    fn pipeline<T>(&mut self, work: impl AsyncFnOnce(&Client) -> T) -> T {
+        self.session().pipeline(work)
+    }
+
     fn batch_execute(&mut self, sql: &str) -> Result<(), Error> {
-        self.session().pipeline(|c| c.batch_execute(sql))
+        self.pipeline(async |c| c.batch_execute(sql).await)
     }
 
     fn simple_query(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, Error> {
-        self.session().pipeline(|c| c.simple_query(sql))
+        self.pipeline(async |c| c.simple_query(sql).await)
     }
 
     fn query_typed(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, Error> {
-        self.session().pipeline(|c| c.query_typed(sql, params))
+        self.pipeline(async |c| c.query_typed(sql, params).await)
     }
 
     /// Fails unless exactly one row comes back.
     fn query_typed_one(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Row, Error> {
-        self.session().pipeline(|c| c.query_typed_one(sql, params))
+        self.pipeline(async |c| c.query_typed_one(sql, params).await)
     }
 
     /// Fails when more than one row comes back.
     fn query_typed_opt(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Option<Row>, Error> {
-        self.session().pipeline(|c| c.query_typed_opt(sql, params))
+        self.pipeline(async |c| c.query_typed_opt(sql, params).await)
     }
 }
 
