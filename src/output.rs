@@ -155,15 +155,15 @@ impl Output {
                 .iter()
                 .filter(|s| s.outcome != StepOutcome::AlreadyDone)
                 .count();
-            let total: i64 = report.steps.iter().filter_map(|s| s.execution_ms).sum();
             format!(
-                "{}: {} {done} migration(s) in {total} ms{}",
+                "{}: {} {done} migration(s) in {} ms{}",
                 report.database,
                 if report.command == "down" {
                     "rolled back"
                 } else {
                     "ran"
                 },
+                report.elapsed_ms,
                 if report.single_transaction {
                     " (one transaction)"
                 } else {

@@ -56,6 +56,8 @@ pub struct RunReport {
     pub dry_run: bool,
     pub single_transaction: bool,
     pub steps: Vec<StepRow>,
+    /// The whole run's wall time, from connecting to the last commit.
+    pub elapsed_ms: i64,
 }
 
 #[derive(Debug, Serialize)]

@@ -387,6 +387,7 @@ pub(super) fn up_loaded(
     single_transaction: bool,
     allow: Allow,
 ) -> Result<()> {
+    let started = Instant::now();
     let target = to.map(Version);
     let mut runner = Runner::connect(ctx)?;
     let mut report = RunReport {
@@ -395,6 +396,7 @@ pub(super) fn up_loaded(
         dry_run,
         single_transaction,
         steps: Vec::new(),
+        elapsed_ms: 0,
     };
     if dry_run {
         let applied = runner.applied()?;
@@ -404,6 +406,7 @@ pub(super) fn up_loaded(
                 .steps
                 .push(step(migration, Direction::Up, StepOutcome::WouldRun, None));
         }
+        report.elapsed_ms = elapsed_ms(started);
         ctx.out.run(&report);
         return Ok(());
     }
@@ -432,6 +435,7 @@ pub(super) fn up_loaded(
             report.steps.push(row);
         }
     }
+    report.elapsed_ms = elapsed_ms(started);
     ctx.out.run(&report);
     Ok(())
 }
@@ -514,6 +518,7 @@ pub(super) fn down_loaded(
     target: DownTarget,
     dry_run: bool,
 ) -> Result<()> {
+    let started = Instant::now();
     let mut runner = Runner::connect(ctx)?;
     let applied = runner.applied()?;
     let entries = plan::status(migrations, &applied);
@@ -524,6 +529,7 @@ pub(super) fn down_loaded(
         dry_run,
         single_transaction: false,
         steps: Vec::new(),
+        elapsed_ms: 0,
     };
     for migration in plan {
         let row = if dry_run {
@@ -535,11 +541,13 @@ pub(super) fn down_loaded(
         };
         report.steps.push(row);
     }
+    report.elapsed_ms = elapsed_ms(started);
     ctx.out.run(&report);
     Ok(())
 }
 
 pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
+    let started = Instant::now();
     let migrations = ctx.migrations()?;
     let mut runner = Runner::connect(ctx)?;
     let applied = runner.applied()?;
@@ -567,6 +575,7 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
         dry_run,
         single_transaction: false,
         steps: Vec::new(),
+        elapsed_ms: 0,
     };
     if dry_run {
         report.steps.push(step(
@@ -585,6 +594,7 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
         ctx.out.step(&up);
         report.steps = vec![down, up];
     }
+    report.elapsed_ms = elapsed_ms(started);
     ctx.out.run(&report);
     Ok(())
 }
