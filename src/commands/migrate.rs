@@ -323,13 +323,7 @@ pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
     });
     let migrations = files.map_err(Error::Files)?;
     let (runner, applied) = database?;
-    let database = runner.database();
-    // Ending a session waits for the server to close it: let that happen while the table
-    // is built and printed.
-    std::thread::scope(|scope| {
-        scope.spawn(move || drop(runner));
-        print_status(ctx, &database, &migrations, &applied, exit_code)
-    })
+    print_status(ctx, &runner.database(), &migrations, &applied, exit_code)
 }
 
 fn print_status(
