@@ -2,13 +2,12 @@
 
 use std::time::Instant;
 
-use crate::db::session::Session;
-
 use super::Context;
 use super::migrate::lock_transaction;
 use crate::cli::JobAction;
 use crate::db::history::{History, RunStatus};
 use crate::db::lock::{self, LockKey};
+use crate::db::session::Session;
 use crate::error::{Error, Result};
 use crate::jobs::{self, JobConfig, JobOutcome};
 use crate::report::{JobHistoryReport, JobListRow, JobResult, JobRunReport};

@@ -3,14 +3,13 @@
 
 use std::time::Instant;
 
-use crate::db::session::{Client, Session, Sql, Transaction};
-
 use super::Context;
 use crate::config::Compat;
 use crate::db::apply;
 use crate::db::connect::Target;
 use crate::db::history::{Event, History};
 use crate::db::lock::{self, LockKey};
+use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::db::shim::{self, ShimOutcome};
 use crate::error::MigrationFailure;
 use crate::error::{Direction, Error, Result};

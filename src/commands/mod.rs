@@ -11,7 +11,6 @@ mod new;
 mod seed;
 mod verify;
 
-use crate::db::session::Session;
 pub use ci::{CiReport, StepStatus};
 pub use diff::DiffReport;
 
@@ -19,6 +18,7 @@ use crate::cli::{Cli, Command};
 use crate::config::{DatabaseChoice, Settings};
 use crate::db::connect::Target;
 use crate::db::local::LocalCluster;
+use crate::db::session::Session;
 use crate::error::{Error, Result};
 use crate::migrate::model::Migration;
 use crate::migrate::source;

@@ -1,8 +1,8 @@
 //! Running one script, and turning what PostgreSQL says about it into a place in the file.
 
-use crate::db::session::{Client, Session, Sql, Transaction};
 use tokio_postgres::error::ErrorPosition;
 
+use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::error::{Direction, Error, MigrationFailure};
 use crate::migrate::model::{Script, Version};
 use crate::migrate::statements;

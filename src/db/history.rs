@@ -2,10 +2,10 @@
 
 use std::time::SystemTime;
 
-use crate::db::session::{Client, Sql};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
+use crate::db::session::{Client, Sql};
 use crate::error::{Error, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
 

@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::db::session::Sql;
 use serde::Serialize;
 use tokio_postgres::types::Type;
 
+use crate::db::session::Sql;
 use crate::error::{Error, Result};
 
 /// (kind, name) -> definition.

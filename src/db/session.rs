@@ -5,6 +5,8 @@
 //! `BEGIN`, lock and history check go in one flight, its script, history row and `COMMIT`
 //! in a second, where waiting for each answer would cost a round trip per statement.
 
+use std::time::Duration;
+
 use tokio::runtime::Runtime;
 use tokio::task::JoinHandle;
 use tokio_postgres::tls::{MakeTlsConnect, TlsConnect};
@@ -64,8 +66,7 @@ impl Session {
     /// (with `tokio::join!(biased; ...)`) go to the server in one flight, in the order they
     /// are written, and the server runs them in that order.
     pub fn pipeline<T>(&mut self, work: impl AsyncFnOnce(&Client) -> T) -> T {
-        let client = self.client.as_ref().expect("a session has its client");
-        self.runtime.block_on(work(client))
+        self.runtime.block_on(work(self.client()))
     }
 
     /// Starts a transaction; it rolls back when dropped without `commit`.
@@ -98,8 +99,13 @@ impl Drop for Session {
     fn drop(&mut self) {
         // Dropping the client tells the connection to say goodbye (Terminate); give it the
         // moment it needs to write that, so the server sees a clean end, not a lost client.
+        // A server that stopped reading does not get to hold the process.
         drop(self.client.take());
-        let _ = self.runtime.block_on(&mut self.connection);
+        let connection = &mut self.connection;
+        // The timer must be made inside the runtime.
+        let _ = self.runtime.block_on(async move {
+            tokio::time::timeout(Duration::from_secs(1), connection).await
+        });
     }
 }
 

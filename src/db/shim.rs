@@ -1,7 +1,6 @@
 //! `compat = "supabase"`: the minimal `auth` shim for databases that are not Supabase.
 
 use crate::db::session::Sql;
-
 use crate::error::{Error, Result};
 
 const SUPABASE_SHIM: &str = include_str!("supabase_shim.sql");

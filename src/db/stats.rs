@@ -1,8 +1,8 @@
 //! What the current transaction changed, table by table (`pg_stat_xact_user_tables`).
 
-use crate::db::session::Sql;
 use serde::Serialize;
 
+use crate::db::session::Sql;
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

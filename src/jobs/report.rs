@@ -2,10 +2,10 @@
 //! index sizes, unused indexes, cache hit ratios, connections by state, long-running
 //! queries, dead tuples and the last (auto)vacuum. Read-only.
 
-use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use serde::{Deserialize, Serialize};
 
 use super::{JobOutcome, default_schedule};
+use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]

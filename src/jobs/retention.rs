@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use crate::db::session::{Session, Sql};
 use serde::Deserialize;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, parse_duration, quoted_table, timeout_setting};
 use crate::db::history::quote_ident;
+use crate::db::session::{Session, Sql};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]

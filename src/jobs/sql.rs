@@ -1,11 +1,11 @@
 //! `kind = "sql"`: one statement or function call, in its own transaction, with a
 //! statement timeout.
 
-use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use serde::Deserialize;
 use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, timeout_setting};
+use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,10 +1,10 @@
 //! `kind = "vacuum"`: `VACUUM (ANALYZE)` of the listed tables, outside any transaction.
 
-use crate::db::session::{Session, Sql};
 use serde::Deserialize;
 use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, quoted_table};
+use crate::db::session::{Session, Sql};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,7 +2,6 @@
 //! `request.jwt.claims`, or role `anon`) and count the rows of other owners each can select,
 //! update or delete. Everything runs in one transaction that is rolled back.
 
-use crate::db::session::{Session, Sql, Transaction};
 use serde::Serialize;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
@@ -11,6 +10,7 @@ use super::catalog::{Catalog, Table};
 use super::checks::CheckContext;
 use super::finding::{Finding, Severity};
 use crate::db::history::quote_ident;
+use crate::db::session::{Session, Sql, Transaction};
 use crate::error::{Error, Result};
 
 pub const ID: &str = "probe_leak";
