@@ -216,7 +216,7 @@ impl<'a> Runner<'a> {
             .as_ref()
             .expect("plan_down only returns reversible migrations");
         let history = &self.history;
-        let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
+        let (mut tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
             history.fence(c, version).await
         })?;
         if !fence.this_recorded {
@@ -250,7 +250,6 @@ impl<'a> Runner<'a> {
                 committed.map_err(Error::db(format!("committing the rollback of {version}")))?;
             }
             TransactionMode::NoTransaction => {
-                let mut tx = tx;
                 self.history
                     .set_outcome(&mut tx, version, Outcome::Failed, 0)?;
                 tx.commit()
