@@ -35,7 +35,7 @@ pub enum StepOutcome {
     RolledBack,
     /// `--dry-run`: it would run.
     WouldRun,
-    /// Another runner did it first, while this one waited for the lock.
+    /// Another runner did it first, after this one read the history.
     AlreadyDone,
 }
 

@@ -168,7 +168,8 @@ fn a_dropped_connection_mid_migration_leaves_no_trace() {
         .spawn()
         .unwrap();
     wait_for_query(&db, "slow-marker");
-    db.scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%slow-marker%' AND pid <> pg_backend_pid()");
+    // Only this test's database: other tests run the same slow migration at the same time.
+    db.scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%slow-marker%' AND pid <> pg_backend_pid()");
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
@@ -183,4 +184,143 @@ fn a_dropped_connection_mid_migration_leaves_no_trace() {
 
     assert_code(&project.dbward(&db, &["up"]), 0);
     assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "3");
+}
+
+/// Runs `args` in the background, waits until the statement marked `marker` is running,
+/// does `meanwhile` from another session, and returns what the run gave.
+fn while_running(
+    project: &Project,
+    db: &TestDb,
+    args: &[&str],
+    marker: &str,
+    meanwhile: &str,
+) -> support::Run {
+    let child = project
+        .command(args)
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_query(db, marker);
+    db.client().batch_execute(meanwhile).unwrap();
+    support::Run::from(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn a_migration_another_runner_recorded_meanwhile_is_not_run_again() {
+    let db = TestDb::new();
+    let project = slow_project();
+    let run = while_running(
+        &project,
+        &db,
+        &["up", "--format", "json"],
+        "slow-marker",
+        "INSERT INTO dbward.schema_history (version, name, checksum, success)
+         VALUES (3, 'c', 'elsewhere', true)",
+    );
+    assert_code(&run, 0);
+    let outcomes: Vec<String> = run.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}:{}", s["version"], s["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, ["1:applied", "2:applied", "3:already_done"]);
+    assert!(!db.table_exists("c"), "the script of 3 did not run");
+}
+
+#[test]
+fn a_run_that_failed_meanwhile_stops_up_before_the_next_script() {
+    let db = TestDb::new();
+    let project = slow_project();
+    let run = while_running(
+        &project,
+        &db,
+        &["up"],
+        "slow-marker",
+        "INSERT INTO dbward.schema_history (version, name, checksum, success)
+         VALUES (9, 'elsewhere_failed', 'x', false)",
+    );
+    assert_code(&run, 3);
+    assert!(run.stderr.contains("elsewhere_failed"), "{run:?}");
+    assert!(db.table_exists("slow") && !db.table_exists("c"));
+    assert_eq!(
+        db.scalar(
+            "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history"
+        ),
+        "1,2,9"
+    );
+}
+
+#[test]
+fn a_rollback_another_runner_did_meanwhile_is_not_run_again() {
+    let db = TestDb::new();
+    let project = slow_project();
+    project.write(
+        "rollbacks/003_c.sql",
+        "drop table c;\nselect pg_sleep(1.5) /* slow-down-marker */;",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    let run = while_running(
+        &project,
+        &db,
+        &["down", "--steps", "2", "--format", "json"],
+        "slow-down-marker",
+        "DELETE FROM dbward.schema_history WHERE version = 2",
+    );
+    assert_code(&run, 0);
+    let outcomes: Vec<String> = run.json()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| format!("{}:{}", s["version"], s["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes, ["3:rolled_back", "2:already_done"]);
+    assert!(db.table_exists("slow"), "the rollback of 2 did not run");
+}
+
+#[test]
+fn runners_race_safely_when_the_database_defaults_to_serializable() {
+    // The history must be read after the lock is granted, on a snapshot that sees what the
+    // previous holder committed, whatever isolation level the database defaults to.
+    let db = TestDb::new();
+    db.scalar(&format!(
+        "ALTER DATABASE {} SET default_transaction_isolation = 'serializable'",
+        db.name
+    ));
+    let project = Project::logging(10);
+    project.migration(
+        "011_isolation.sql",
+        "create table isolation_seen as select current_setting('transaction_isolation') as level;",
+        "drop table isolation_seen;",
+    );
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            project
+                .command(&["up"])
+                .env("DATABASE_URL", db.url())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+        "10/10"
+    );
+    assert_eq!(
+        db.scalar("SELECT level FROM isolation_seen"),
+        "read committed"
+    );
 }

@@ -549,3 +549,41 @@ fn history_lives_in_its_own_schema() {
     let refused = project.dbward(&db, &["status"]);
     assert_code(&refused, 2);
 }
+
+#[test]
+fn a_history_made_by_an_older_dbward_gets_the_claim_function() {
+    let db = TestDb::new();
+    let project = three_tables();
+    assert_code(&project.dbward(&db, &["up", "--to", "2"]), 0);
+    // What dbward made before the claim function existed: the tables alone. Until `up`
+    // upgrades it, every command works without the function.
+    db.scalar("DROP FUNCTION dbward.claim_step_v1(bigint, bigint, text, boolean)");
+    assert_code(&project.dbward(&db, &["down"]), 0);
+    assert_code(&project.dbward(&db, &["redo"]), 0);
+    assert_code(&project.dbward(&db, &["status"]), 0);
+    assert_eq!(history_versions(&db), "1");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_eq!(history_versions(&db), "1,2,3");
+    assert_eq!(
+        db.scalar("SELECT to_regprocedure('dbward.claim_step_v1(bigint, bigint, text, boolean)') IS NOT NULL"),
+        "t"
+    );
+    // Only the migrating role may call it.
+    assert_eq!(
+        db.scalar("SELECT has_function_privilege('public', 'dbward.claim_step_v1(bigint, bigint, text, boolean)', 'execute')"),
+        "f"
+    );
+}
+
+#[test]
+fn a_schema_name_holding_dollar_quotes_still_works() {
+    let db = TestDb::new();
+    let project = three_tables();
+    project.write("dbward.toml", "schema = \"ops$body$history\"\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_code(&project.dbward(&db, &["down"]), 0);
+    assert_eq!(
+        db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM \"ops$body$history\".schema_history"),
+        "1,2"
+    );
+}

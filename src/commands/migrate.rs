@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::Context;
 use crate::config::Compat;
 use crate::db::apply;
+use crate::db::claim::{Claim, Intent};
 use crate::db::connect::Target;
 use crate::db::history::{Event, History};
 use crate::db::lock::{self, LockKey};
@@ -109,11 +110,89 @@ impl<'a> Runner<'a> {
         );
     }
 
-    /// Applies one migration in its own transaction, in two flights: `BEGIN`, the lock and
-    /// the history check under it; then the script, its history row and `COMMIT`.
+    /// The usual step in one flight: `BEGIN`, the claim (the lock and the history check),
+    /// the script, `book` (its history change) and `COMMIT`. `None` when the claim was
+    /// refused or could not be made: then nothing ran, the transaction rolled back, and the
+    /// step goes the careful way, which waits for the lock and says what changed.
+    fn in_one_flight(
+        &mut self,
+        script: &Script,
+        version: Version,
+        intent: Intent,
+        book: impl AsyncFn(&Client, &History) -> Result<()>,
+    ) -> Result<Option<Flight>> {
+        let (history, key) = (&self.history, self.key);
+        let direction = match intent {
+            Intent::Apply { .. } => Direction::Up,
+            Intent::RollBack => Direction::Down,
+        };
+        let (begun, claimed, ran, booked, committed) = self.session.pipeline(async |c| {
+            tokio::join!(
+                biased;
+                c.batch_execute(lock::BEGIN),
+                history.claim(c, key, version, intent),
+                apply::run_whole(c, script, version, direction),
+                book(c, history),
+                c.batch_execute("COMMIT"),
+            )
+        });
+        begun.map_err(Error::db("starting a transaction"))?;
+        Ok(match claimed? {
+            Claim::Granted => Some(Flight {
+                ran,
+                booked,
+                committed,
+            }),
+            Claim::LockBusy | Claim::HistoryMoved | Claim::Unavailable => None,
+        })
+    }
+
+    /// Turns what a transactional step's flight came back with into its result.
+    fn settle(
+        &mut self,
+        flight: Flight,
+        script: &Script,
+        rolled_back: &str,
+        committing: String,
+    ) -> Result<()> {
+        if let Err(mut failure) = flight.ran {
+            self.place(&[], &mut failure, script);
+            return Err(apply::failed(failure, rolled_back.to_string()));
+        }
+        flight.booked?;
+        flight.committed.map_err(Error::db(committing))
+    }
+
+    /// Applies one migration in its own transaction: in one flight when the lock is free
+    /// and the history is as planned, else in two, with the history read under the lock.
     fn apply_up(&mut self, migration: &Migration, state: State, allow: Allow) -> Result<StepRow> {
         let started = Instant::now();
         let version = migration.version;
+        let below_newest = state == State::OutOfOrder || allow.out_of_order;
+        let rolled_back = format!(
+            "migration {version} was rolled back: nothing of it was applied (migrations before it stay applied)"
+        );
+        if migration.up.mode == TransactionMode::Transaction
+            && let Some(flight) = self.in_one_flight(
+                &migration.up,
+                version,
+                Intent::Apply { below_newest },
+                async |c, history| history.record(c, migration, Outcome::Succeeded, None).await,
+            )?
+        {
+            self.settle(
+                flight,
+                &migration.up,
+                &rolled_back,
+                format!("committing migration {version}"),
+            )?;
+            return Ok(step(
+                migration,
+                Direction::Up,
+                StepOutcome::Applied,
+                Some(elapsed_ms(started)),
+            ));
+        }
         let history = &self.history;
         let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
             history.fence(c, version).await
@@ -144,8 +223,7 @@ impl<'a> Runner<'a> {
         }
         if let Some(newest) = fence.newest_applied
             && newest > version
-            && state != State::OutOfOrder
-            && !allow.out_of_order
+            && !below_newest
         {
             return Err(vec![Divergence::OutOfOrder {
                 version,
@@ -156,24 +234,24 @@ impl<'a> Runner<'a> {
         }
         match migration.up.mode {
             TransactionMode::Transaction => {
-                let ((ran, recorded), committed) = tx.commit_after(async |c| {
+                let ((ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
                         apply::run_whole(c, &migration.up, version, Direction::Up),
                         history.record(c, migration, Outcome::Succeeded, None),
                     )
                 });
-                if let Err(mut failure) = ran {
-                    self.place(&[], &mut failure, &migration.up);
-                    return Err(apply::failed(
-                        failure,
-                        format!(
-                            "migration {version} was rolled back: nothing of it was applied (migrations before it stay applied)"
-                        ),
-                    ));
-                }
-                recorded?;
-                committed.map_err(Error::db(format!("committing migration {version}")))?;
+                let flight = Flight {
+                    ran,
+                    booked,
+                    committed,
+                };
+                self.settle(
+                    flight,
+                    &migration.up,
+                    &rolled_back,
+                    format!("committing migration {version}"),
+                )?;
             }
             TransactionMode::NoTransaction => {
                 // Recorded as failed first, so a crash half-way shows in `status` and stops `up`.
@@ -207,7 +285,8 @@ impl<'a> Runner<'a> {
         ))
     }
 
-    /// Rolls one migration back in its own transaction, in two flights as [`Self::apply_up`].
+    /// Rolls one migration back in its own transaction, in one flight or two as
+    /// [`Self::apply_up`].
     fn apply_down(&mut self, migration: &Migration) -> Result<StepRow> {
         let started = Instant::now();
         let version = migration.version;
@@ -215,6 +294,23 @@ impl<'a> Runner<'a> {
             .down
             .as_ref()
             .expect("plan_down only returns reversible migrations");
+        let rolled_back = format!(
+            "the rollback of migration {version} was undone: migration {version} stays applied"
+        );
+        let committing = || format!("committing the rollback of {version}");
+        let forget =
+            async |c: &Client, history: &History| history.remove(c, version).await.map(|_| ());
+        if rollback.mode == TransactionMode::Transaction
+            && let Some(flight) = self.in_one_flight(rollback, version, Intent::RollBack, forget)?
+        {
+            self.settle(flight, rollback, &rolled_back, committing())?;
+            return Ok(step(
+                migration,
+                Direction::Down,
+                StepOutcome::RolledBack,
+                Some(elapsed_ms(started)),
+            ));
+        }
         let history = &self.history;
         let (mut tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
             history.fence(c, version).await
@@ -230,24 +326,19 @@ impl<'a> Runner<'a> {
         }
         match rollback.mode {
             TransactionMode::Transaction => {
-                let ((ran, removed), committed) = tx.commit_after(async |c| {
+                let ((ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
                         apply::run_whole(c, rollback, version, Direction::Down),
-                        history.remove(c, version),
+                        forget(c, history),
                     )
                 });
-                if let Err(mut failure) = ran {
-                    self.place(&[], &mut failure, rollback);
-                    return Err(apply::failed(
-                        failure,
-                        format!(
-                            "the rollback of migration {version} was undone: migration {version} stays applied"
-                        ),
-                    ));
-                }
-                removed?;
-                committed.map_err(Error::db(format!("committing the rollback of {version}")))?;
+                let flight = Flight {
+                    ran,
+                    booked,
+                    committed,
+                };
+                self.settle(flight, rollback, &rolled_back, committing())?;
             }
             TransactionMode::NoTransaction => {
                 self.history
@@ -274,6 +365,14 @@ impl<'a> Runner<'a> {
             Some(elapsed_ms(started)),
         ))
     }
+}
+
+/// What a transactional step's flight came back with: the script, its history change and
+/// the commit. When the script fails, the transaction is aborted and the commit rolls back.
+struct Flight {
+    ran: std::result::Result<(), Box<MigrationFailure>>,
+    booked: Result<()>,
+    committed: std::result::Result<(), crate::db::session::Error>,
 }
 
 fn elapsed_ms(started: Instant) -> i64 {

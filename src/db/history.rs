@@ -5,6 +5,7 @@ use std::time::SystemTime;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
+use crate::db::claim;
 use crate::db::session::{Client, Sql};
 use crate::error::{Error, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
@@ -60,14 +61,6 @@ impl Event {
     }
 }
 
-/// What the history says right now, under the lock: enough to re-check one step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fence {
-    pub newest_applied: Option<Version>,
-    pub any_failed: bool,
-    pub this_recorded: bool,
-}
-
 /// What recording a migration writes, in the order both inserts bind it.
 const RECORDED_COLUMNS: &str = "version, name, checksum, rollback_checksum, execution_ms, success";
 
@@ -83,10 +76,25 @@ impl History {
         format!("{}.schema_history", self.quoted)
     }
 
-    /// Creates the schema and tables when missing. Call it holding the migration lock, so
-    /// that concurrent first runs do not race on `CREATE ... IF NOT EXISTS`.
+    /// The schema, quoted.
+    pub(super) fn quoted_schema(&self) -> &str {
+        &self.quoted
+    }
+
+    /// Creates the schema, tables and functions that are missing. Call it holding the
+    /// migration lock, so that concurrent first runs do not race on `CREATE ... IF NOT
+    /// EXISTS`. A history made by an older dbward gets the functions it lacks.
     pub fn ensure(&self, client: &mut impl Sql) -> Result<()> {
-        if self.exists(client)? {
+        let complete = client
+            .query_typed_one(
+                "SELECT to_regclass($1) IS NOT NULL AND to_regprocedure($2) IS NOT NULL",
+                &[
+                    (&self.table(), Type::TEXT),
+                    (&claim::claim_signature(&self.quoted), Type::TEXT),
+                ],
+            )
+            .map_err(Error::db("reading the migration history"))?;
+        if complete.get(0) {
             return Ok(());
         }
         let s = &self.quoted;
@@ -113,7 +121,9 @@ impl History {
                    detail text NOT NULL,
                    at timestamptz NOT NULL DEFAULT now(),
                    by text NOT NULL DEFAULT current_user
-                 );"
+                 );
+                 {functions}",
+                functions = claim::definitions(s)
             ))
             .map_err(Error::db(format!(
                 "creating dbward's tables in schema {}",
@@ -169,28 +179,6 @@ impl History {
     }
 
     /// One cheap read to re-check a planned step once the lock is held.
-    pub async fn fence(&self, client: &Client, version: Version) -> Result<Fence> {
-        let sql = format!(
-            // Three index lookups, where one aggregate over the whole table made each step
-            // of a long run slower than the one before. `min` rather than `EXISTS` for the
-            // failed rows: without statistics on a young table, the planner guesses that
-            // half the rows failed, and for `EXISTS` it then scans the table.
-            "SELECT (SELECT max(version) FROM {t} WHERE success),
-                    (SELECT min(version) FROM {t} WHERE NOT success) IS NOT NULL,
-                    EXISTS (SELECT FROM {t} WHERE version = $1)",
-            t = self.table()
-        );
-        let row = client
-            .query_typed_one(&sql, &[(&version.as_i64(), Type::INT8)])
-            .await
-            .map_err(Error::db("reading the migration history"))?;
-        Ok(Fence {
-            newest_applied: row.get::<_, Option<i64>>(0).map(|v| Version(v as u64)),
-            any_failed: row.get(1),
-            this_recorded: row.get(2),
-        })
-    }
-
     /// Records one migration. Without `execution_ms`, the server counts the time since this
     /// transaction began: for a row sent in the same flight as its script.
     pub async fn record(

@@ -33,6 +33,12 @@ impl LockKey {
     }
 }
 
+/// How every transaction that takes the migration lock begins. The history is re-read after
+/// the lock is granted, and must see what the previous holder committed: under `REPEATABLE
+/// READ` or `SERIALIZABLE` (a database's default can be either), the snapshot would be
+/// taken before the lock was granted.
+pub const BEGIN: &str = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
 /// Begins a transaction that holds the transaction-scoped lock `key`, with `read` run
 /// under it. `BEGIN`, the try-lock and `read` go to the server in one flight, and the server
 /// runs `read` after the lock is taken, on a fresh snapshot. While another session holds the
@@ -53,7 +59,7 @@ pub fn begin_locked<'s, T>(
         let (begun, locked, value) = session.pipeline(async |client| {
             tokio::join!(
                 biased;
-                client.batch_execute("BEGIN"),
+                client.batch_execute(BEGIN),
                 try_xact(client, key),
                 read(client),
             )

@@ -1,6 +1,7 @@
 //! The side that talks to PostgreSQL. Nothing here reads project files.
 
 pub mod apply;
+pub mod claim;
 pub mod connect;
 pub mod history;
 pub mod inventory;

@@ -2,8 +2,8 @@
 //!
 //! Every command works step by step, so the calls block. Underneath, tokio-postgres can send
 //! several statements before reading any answer ([`Session::pipeline`]): a migration's
-//! `BEGIN`, lock and history check go in one flight, its script, history row and `COMMIT`
-//! in a second, where waiting for each answer would cost a round trip per statement.
+//! `BEGIN`, lock and history check, script, history row and `COMMIT` go in one flight,
+//! where waiting for each answer would cost a round trip per statement.
 
 use std::time::Duration;
 
