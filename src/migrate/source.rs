@@ -228,15 +228,19 @@ pub fn scan(dir: &Path) -> (Vec<NumberedFile>, Vec<FileProblem>) {
             return (files, problems);
         }
     };
-    // One folder, so sorting by file name orders the paths; comparing names as bytes is
-    // much cheaper than comparing paths component by component.
-    let mut entries: Vec<(std::ffi::OsString, PathBuf)> = entries
+    // One folder: the paths share everything up to the file name, so comparing them as
+    // bytes orders them by name, and costs far less than comparing component by component.
+    let mut entries: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok())
         .filter(|entry| entry.file_type().map(|t| !t.is_dir()).unwrap_or(false))
-        .map(|entry| (entry.file_name(), entry.path()))
+        .map(|entry| entry.path())
         .collect();
-    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (_, path) in entries {
+    entries.sort_unstable_by(|a, b| {
+        a.as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.as_os_str().as_encoded_bytes())
+    });
+    for path in entries {
         match parse_file_name(&path) {
             Ok(Some(file)) => files.push(file),
             Ok(None) => {}
@@ -402,16 +406,17 @@ pub fn next_number(files: &[NumberedFile]) -> (Version, usize) {
 
 /// Files sharing a number, each group with the next free number.
 pub fn find_duplicates(files: &[NumberedFile]) -> Vec<(Version, Vec<PathBuf>)> {
-    let mut by_version: BTreeMap<Version, Vec<PathBuf>> = BTreeMap::new();
-    for file in files {
-        by_version
-            .entry(file.version)
-            .or_default()
-            .push(file.path.clone());
-    }
+    // Ordered by number (a stable sort keeps the name order within one), files sharing a
+    // number are neighbours, and only their paths are copied.
+    let mut by_version: Vec<&NumberedFile> = files.iter().collect();
+    by_version.sort_by_key(|file| file.version);
     by_version
-        .into_iter()
-        .filter(|(_, paths)| paths.len() > 1)
+        .chunk_by(|a, b| a.version == b.version)
+        .filter(|same| same.len() > 1)
+        .map(|same| {
+            let paths = same.iter().map(|file| file.path.clone()).collect();
+            (same[0].version, paths)
+        })
         .collect()
 }
 
@@ -625,6 +630,31 @@ mod tests {
     fn missing_folders_are_an_empty_project() {
         let (_dir, dirs) = project(&[]);
         assert!(load(&dirs, Depth::Full).unwrap().is_empty());
+    }
+
+    #[test]
+    fn duplicates_are_found_when_name_order_is_not_number_order() {
+        let file = |name: &str, version: u64| NumberedFile {
+            version: Version(version),
+            name: name.to_string(),
+            width: 1,
+            path: PathBuf::from(name),
+        };
+        // As a folder lists them, by name: 02 < 10 < 2.
+        let files = [
+            file("02_c.sql", 2),
+            file("10_a.sql", 10),
+            file("2_b.sql", 2),
+        ];
+        assert_eq!(
+            find_duplicates(&files),
+            vec![(
+                Version(2),
+                vec![PathBuf::from("02_c.sql"), PathBuf::from("2_b.sql")]
+            )]
+        );
+        assert!(find_duplicates(&files[..2]).is_empty());
+        assert!(find_duplicates(&[]).is_empty());
     }
 
     #[test]
