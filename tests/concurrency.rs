@@ -87,6 +87,17 @@ fn a_waiting_runner_says_who_holds_the_lock_and_gives_up() {
         "{run:?}"
     );
     assert!(run.stderr.contains("gave up after 1s"), "{run:?}");
+    // Since when, in UTC: 2026-11-22T02:44:10Z.
+    let since = run
+        .stderr
+        .split("since ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default();
+    assert!(
+        since.len() == 20 && since.as_bytes()[10] == b'T' && since.ends_with('Z'),
+        "{since:?} in {run:?}"
+    );
     assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "1");
 
     holder.batch_execute("COMMIT").unwrap();

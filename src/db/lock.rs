@@ -1,7 +1,7 @@
 //! The migration lock: taken inside each transaction (`pg_try_advisory_xact_lock`), so that
 //! it also holds through a transaction-mode pooler, with a bounded, talkative wait.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
 use tokio_postgres::types::Type;
@@ -128,8 +128,7 @@ pub fn holder(client: &mut impl Sql, key: LockKey) -> Result<Option<LockHolder>>
     let row = client
         .query_typed_opt(
             "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
-                    to_char(coalesce(a.xact_start, a.backend_start) AT TIME ZONE 'UTC',
-                            'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+                    coalesce(a.xact_start, a.backend_start)
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.granted
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -142,7 +141,11 @@ pub fn holder(client: &mut impl Sql, key: LockKey) -> Result<Option<LockHolder>>
         pid: row.get(0),
         application_name: row.get(1),
         user: row.get(2),
-        since: row.get::<_, Option<String>>(3).unwrap_or_default(),
+        // Formatted here, as the history's times are.
+        since: row
+            .get::<_, Option<SystemTime>>(3)
+            .map(|at| humantime::format_rfc3339_seconds(at).to_string())
+            .unwrap_or_default(),
     }))
 }
 
