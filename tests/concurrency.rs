@@ -13,34 +13,16 @@ use support::{Project, TestDb, assert_code};
 fn eight_runners_at_once_apply_every_migration_exactly_once() {
     let db = TestDb::new();
     let project = Project::logging(10);
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            project
-                .command(&["up", "--format", "json"])
-                .env("DATABASE_URL", db.url())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
+    let applied_by_runners: usize = project
+        .race(&db.url(), &["up", "--format", "json"], 8)
+        .iter()
+        .map(|run| {
+            run.step_outcomes()
+                .iter()
+                .filter(|o| o.ends_with(":applied"))
+                .count()
         })
-        .collect();
-    let mut applied_by_runners = 0;
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        applied_by_runners += doc["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["outcome"] == "applied")
-            .count();
-    }
+        .sum();
     assert_eq!(
         applied_by_runners, 10,
         "each migration applied by exactly one runner"
@@ -231,13 +213,10 @@ fn a_migration_another_runner_recorded_meanwhile_is_not_run_again() {
          VALUES (3, 'c', 'elsewhere', true)",
     );
     assert_code(&run, 0);
-    let outcomes: Vec<String> = run.json()["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| format!("{}:{}", s["version"], s["outcome"].as_str().unwrap()))
-        .collect();
-    assert_eq!(outcomes, ["1:applied", "2:applied", "3:already_done"]);
+    assert_eq!(
+        run.step_outcomes(),
+        ["1:applied", "2:applied", "3:already_done"]
+    );
     assert!(!db.table_exists("c"), "the script of 3 did not run");
 }
 
@@ -281,13 +260,7 @@ fn a_rollback_another_runner_did_meanwhile_is_not_run_again() {
         "DELETE FROM dbward.schema_history WHERE version = 2",
     );
     assert_code(&run, 0);
-    let outcomes: Vec<String> = run.json()["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| format!("{}:{}", s["version"], s["outcome"].as_str().unwrap()))
-        .collect();
-    assert_eq!(outcomes, ["3:rolled_back", "2:already_done"]);
+    assert_eq!(run.step_outcomes(), ["3:rolled_back", "2:already_done"]);
     assert!(db.table_exists("slow"), "the rollback of 2 did not run");
 }
 
@@ -306,26 +279,7 @@ fn runners_race_safely_when_the_database_defaults_to_serializable() {
         "create table isolation_seen as select current_setting('transaction_isolation') as level;",
         "drop table isolation_seen;",
     );
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            project
-                .command(&["up"])
-                .env("DATABASE_URL", db.url())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    project.race(&db.url(), &["up"], 8);
     assert_eq!(
         db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
         "10/10"

@@ -119,26 +119,7 @@ fn eight_runners_through_a_transaction_pooler_apply_each_migration_once() {
         "postgres://postgres@127.0.0.1:{}/{}?sslmode=disable",
         bouncer.port, db.name
     );
-    let children: Vec<_> = (0..8)
-        .map(|_| {
-            project
-                .command(&["up", "--to", "8"])
-                .env("DATABASE_URL", &url)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
+    project.race(&url, &["up", "--to", "8"], 8);
     assert_eq!(
         db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
         "8/8"

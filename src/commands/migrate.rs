@@ -153,14 +153,14 @@ impl<'a> Runner<'a> {
         flight: Flight,
         script: &Script,
         rolled_back: &str,
-        committing: String,
+        committing: &str,
     ) -> Result<()> {
         if let Err(mut failure) = flight.ran {
             self.place(&[], &mut failure, script);
             return Err(apply::failed(failure, rolled_back.to_string()));
         }
         flight.booked?;
-        flight.committed.map_err(Error::db(committing))
+        flight.committed.map_err(Error::db(committing.to_string()))
     }
 
     /// Applies one migration in its own transaction: in one flight when the lock is free
@@ -172,6 +172,7 @@ impl<'a> Runner<'a> {
         let rolled_back = format!(
             "migration {version} was rolled back: nothing of it was applied (migrations before it stay applied)"
         );
+        let committing = format!("committing migration {version}");
         if migration.up.mode == TransactionMode::Transaction
             && let Some(flight) = self.in_one_flight(
                 &migration.up,
@@ -180,12 +181,7 @@ impl<'a> Runner<'a> {
                 async |c, history| history.record(c, migration, Outcome::Succeeded, None).await,
             )?
         {
-            self.settle(
-                flight,
-                &migration.up,
-                &rolled_back,
-                format!("committing migration {version}"),
-            )?;
+            self.settle(flight, &migration.up, &rolled_back, &committing)?;
             return Ok(step(
                 migration,
                 Direction::Up,
@@ -246,12 +242,7 @@ impl<'a> Runner<'a> {
                     booked,
                     committed,
                 };
-                self.settle(
-                    flight,
-                    &migration.up,
-                    &rolled_back,
-                    format!("committing migration {version}"),
-                )?;
+                self.settle(flight, &migration.up, &rolled_back, &committing)?;
             }
             TransactionMode::NoTransaction => {
                 // Recorded as failed first, so a crash half-way shows in `status` and stops `up`.
@@ -297,13 +288,13 @@ impl<'a> Runner<'a> {
         let rolled_back = format!(
             "the rollback of migration {version} was undone: migration {version} stays applied"
         );
-        let committing = || format!("committing the rollback of {version}");
+        let committing = format!("committing the rollback of {version}");
         let forget =
             async |c: &Client, history: &History| history.remove(c, version).await.map(|_| ());
         if rollback.mode == TransactionMode::Transaction
             && let Some(flight) = self.in_one_flight(rollback, version, Intent::RollBack, forget)?
         {
-            self.settle(flight, rollback, &rolled_back, committing())?;
+            self.settle(flight, rollback, &rolled_back, &committing)?;
             return Ok(step(
                 migration,
                 Direction::Down,
@@ -338,7 +329,7 @@ impl<'a> Runner<'a> {
                     booked,
                     committed,
                 };
-                self.settle(flight, rollback, &rolled_back, committing())?;
+                self.settle(flight, rollback, &rolled_back, &committing)?;
             }
             TransactionMode::NoTransaction => {
                 self.history

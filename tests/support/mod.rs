@@ -156,6 +156,16 @@ impl Run {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
     }
+
+    /// `VERSION:OUTCOME` of each step of a run made with `--format json`.
+    pub fn step_outcomes(&self) -> Vec<String> {
+        self.json()["steps"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no steps: {self:?}"))
+            .iter()
+            .map(|s| format!("{}:{}", s["version"], s["outcome"].as_str().unwrap()))
+            .collect()
+    }
 }
 
 impl Project {
@@ -205,6 +215,29 @@ impl Project {
 
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command(args).output().unwrap())
+    }
+
+    /// `count` runs of `dbward ARGS` against `url`, started at the same moment; asserts
+    /// that every one exits 0 and returns what each gave.
+    pub fn race(&self, url: &str, args: &[&str], count: usize) -> Vec<Run> {
+        let children: Vec<_> = (0..count)
+            .map(|_| {
+                self.command(args)
+                    .env("DATABASE_URL", url)
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let runs: Vec<Run> = children
+            .into_iter()
+            .map(|child| Run::from(child.wait_with_output().unwrap()))
+            .collect();
+        for run in &runs {
+            assert_code(run, 0);
+        }
+        runs
     }
 
     /// `dbward` against a test database.
