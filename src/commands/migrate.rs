@@ -53,6 +53,15 @@ struct Runner<'a> {
     target: Target,
     history: History,
     key: LockKey,
+    claim: ClaimSupport,
+}
+
+/// Whether steps can go in one flight: not once the claim function proved missing or not
+/// ours to call, so that later steps do not send their script twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClaimSupport {
+    Usable,
+    Unavailable,
 }
 
 impl<'a> Runner<'a> {
@@ -65,6 +74,7 @@ impl<'a> Runner<'a> {
             target,
             history: History::new(schema),
             key: LockKey::migrations(schema),
+            claim: ClaimSupport::Usable,
         })
     }
 
@@ -121,6 +131,9 @@ impl<'a> Runner<'a> {
         intent: Intent,
         book: impl AsyncFn(&Client, &History) -> Result<()>,
     ) -> Result<Option<Flight>> {
+        if self.claim == ClaimSupport::Unavailable {
+            return Ok(None);
+        }
         let (history, key) = (&self.history, self.key);
         let direction = match intent {
             Intent::Apply { .. } => Direction::Up,
@@ -143,7 +156,11 @@ impl<'a> Runner<'a> {
                 booked,
                 committed,
             }),
-            Claim::LockBusy | Claim::HistoryMoved | Claim::Unavailable => None,
+            Claim::LockBusy | Claim::HistoryMoved => None,
+            Claim::Unavailable => {
+                self.claim = ClaimSupport::Unavailable;
+                None
+            }
         })
     }
 
