@@ -40,16 +40,32 @@ impl Checksum {
     }
 
     pub fn to_hex(self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut hex = String::with_capacity(64);
+        for byte in self.0 {
+            hex.push(DIGITS[usize::from(byte >> 4)] as char);
+            hex.push(DIGITS[usize::from(byte & 0xf)] as char);
+        }
+        hex
     }
 
+    /// Exactly 64 hex digits, either case; `status` decodes one per applied migration.
     pub fn from_hex(hex: &str) -> Option<Checksum> {
-        if hex.len() != 64 || !hex.is_ascii() {
+        fn digit(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                b'A'..=b'F' => Some(c - b'A' + 10),
+                _ => None,
+            }
+        }
+        let hex = hex.as_bytes();
+        if hex.len() != 64 {
             return None;
         }
         let mut bytes = [0u8; 32];
-        for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        for (byte, pair) in bytes.iter_mut().zip(hex.chunks_exact(2)) {
+            *byte = digit(pair[0])? << 4 | digit(pair[1])?;
         }
         Some(Checksum(bytes))
     }
@@ -202,5 +218,17 @@ mod tests {
         assert_eq!(Checksum::from_hex(&c.to_hex()), Some(c));
         assert_eq!(Checksum::from_hex("zz"), None);
         assert_eq!(Checksum::from_hex(&"g".repeat(64)), None);
+        assert_eq!(
+            Checksum::from_hex(&c.to_hex().to_uppercase()),
+            Some(c),
+            "upper-case digits are the same checksum"
+        );
+        // A sign is not a digit, though `from_str_radix` would take "+f" as 15.
+        assert_eq!(Checksum::from_hex(&"+f".repeat(32)), None);
+        assert_eq!(
+            Checksum::from_hex(&"é".repeat(32)),
+            None,
+            "64 bytes, not ASCII"
+        );
     }
 }
