@@ -129,8 +129,18 @@ for db in bench bench_sqlx; do
 done
 psql_admin -c "CHECKPOINT"
 sleep 2
-hyperfine -N -w 5 -r 60 --export-json "$work/status.json" "${status_commands[@]}" >/dev/null 2>&1
-status_ms() { python3 -c "import json,sys; r=json.load(open(sys.argv[1]))['results'][int(sys.argv[2])]; print('%.1f ms (%.1f-%.1f)' % (r['median']*1e3, r['min']*1e3, r['max']*1e3))" "$work/status.json" "$1"; }
+# Six blocks of ten runs, each block running every command in turn: a drift in the
+# machine's load during the minute this takes falls on every command alike.
+for block in 1 2 3 4 5 6; do
+  hyperfine -N -w 2 -r 10 --export-json "$work/status-$block.json" "${status_commands[@]}" >/dev/null 2>&1
+done
+status_ms() { python3 - "$1" "$work"/status-*.json <<'PY'
+import json, statistics, sys
+index = int(sys.argv[1])
+times = [t for path in sys.argv[2:] for t in json.load(open(path))['results'][index]['times']]
+print('%.1f ms (%.1f-%.1f)' % (statistics.median(times) * 1e3, min(times) * 1e3, max(times) * 1e3))
+PY
+}
 
 echo "| run ($count migrations, $rounds rounds) | baseline (median) | dbward (median) | dbward / baseline (median of rounds) | range of rounds |"
 echo "|---|---|---|---|---|"
@@ -138,7 +148,7 @@ row "all in one transaction: \`psql -1 -f\` vs \`dbward up --single-transaction\
 row "each file its own transaction: one psql session vs \`dbward up\`" psql_each dbward_each
 [ -n "$have_sqlx" ] && row "sqlx-cli \`migrate run\` vs \`dbward up\`" sqlx_run dbward_each
 echo
-echo "| whole process on the migrated database (hyperfine, 60 runs) | median (min-max) |"
+echo "| whole process on the migrated database (hyperfine, 6 blocks of 10 runs) | median (min-max) |"
 echo "|---|---|"
 echo "| \`dbward status\` | $(status_ms 0) |"
 echo "| \`dbward status --format json\` | $(status_ms 1) |"
