@@ -119,9 +119,6 @@ pub fn from_catalog(catalog: &Catalog) -> Spec {
 /// Each difference between the spec and the catalog, one finding per object.
 pub fn compare(spec: &Spec, catalog: &Catalog) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let error = |object: String, message: String, fix: &str| {
-        Finding::new(ID, Severity::Error, object, message, fix)
-    };
     for (name, expected) in &spec.tables {
         let Some(table) = catalog.tables.iter().find(|t| t.qualified() == *name) else {
             findings.push(error(
@@ -138,9 +135,6 @@ pub fn compare(spec: &Spec, catalog: &Catalog) -> Vec<Finding> {
 
 fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding>) {
     let name = table.qualified();
-    let error = |object: String, message: String, fix: &str| {
-        Finding::new(ID, Severity::Error, object, message, fix)
-    };
     if let Some(rls) = expected.rls
         && rls != table.rls_enabled
     {
@@ -187,13 +181,11 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
             ));
         }
         differences.extend(optional_differs("default", &column.default, &want.default));
-        if !differences.is_empty() {
-            findings.push(error(
-                object,
-                differences.join("; "),
-                "change it in a migration, or update the spec",
-            ));
-        }
+        findings.extend(differing(
+            object,
+            &differences,
+            "change it in a migration, or update the spec",
+        ));
     }
     for index in &expected.indexes {
         if !table.indexes.iter().any(|i| i.name == *index) {
@@ -247,13 +239,11 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
             &policy.with_check,
             &want.with_check,
         ));
-        if !differences.is_empty() {
-            findings.push(error(
-                object,
-                differences.join("; "),
-                "change the policy in a migration, or update the spec",
-            ));
-        }
+        findings.extend(differing(
+            object,
+            &differences,
+            "change the policy in a migration, or update the spec",
+        ));
     }
     for policy in &table.policies {
         if !expected.policies.contains_key(&policy.name) {
@@ -267,6 +257,15 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
 }
 
 /// "`label` is X (spec: Y)" when an optional text differs from the spec.
+fn error(object: String, message: String, fix: &str) -> Finding {
+    Finding::new(ID, Severity::Error, object, message, fix)
+}
+
+/// One finding for all of an object's differences; none when it matches the spec.
+fn differing(object: String, differences: &[String], fix: &str) -> Option<Finding> {
+    (!differences.is_empty()).then(|| error(object, differences.join("; "), fix))
+}
+
 fn optional_differs(
     label: &str,
     actual: &Option<String>,
