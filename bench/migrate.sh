@@ -9,26 +9,17 @@ count=${1:-1000}
 rounds=${2:-7}
 command -v hyperfine >/dev/null || { echo "bench/migrate.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 1; }
 
-cargo build --release --quiet
-dbward=$PWD/target/release/dbward
+. bench/cluster.sh
 # The cluster lives in memory by default: the disk's fsync times on a shared machine vary
 # more than the gap being measured, and without them each tool's own overhead is a larger
 # share of the time, so the comparison is stricter. BENCH_TMPDIR=/tmp puts it on disk.
-work=$(mktemp -d "${BENCH_TMPDIR:-/dev/shm}/dbward-bench.XXXXXX")
-chmod 755 "$work"
-trap '"$dbward" -C "$work/cluster-project" local destroy >/dev/null 2>&1 || true; rm -rf "$work" "${files:-}"' EXIT
-
-# One cluster, made and started the way dbward makes its own.
-mkdir -p "$work/cluster-project"
-"$dbward" -C "$work/cluster-project" local start >/dev/null
-ln -s "$work/cluster-project/.dbward" "$work/cluster"
-url=$("$dbward" -C "$work/cluster-project" local url)
-base=${url%/postgres}
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$url" "$@"; }
+bench_cluster migrate "${BENCH_TMPDIR:-/dev/shm}"
+psql_admin() { bench_psql postgres "$@"; }
 
 # The migrations: a table, an index, RLS and a policy each.
 # The project's files stay on disk, where a user's checkout is.
 files=$(mktemp -d /tmp/dbward-bench-files.XXXXXX)
+bench_cleanup+=("$files")
 project=$files/project
 mkdir -p "$project/migrations" "$project/rollbacks"
 for i in $(seq 1 "$count"); do

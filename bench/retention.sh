@@ -9,16 +9,11 @@ total=${1:-2000000}
 expired=${2:-1000000}
 batch=${3:-5000}
 
-cargo build --release --quiet
-dbward=$PWD/target/release/dbward
-work=$(mktemp -d /tmp/dbward-bench-retention.XXXXXX)
-chmod 755 "$work"
-trap '"$dbward" -C "$work/cluster" local destroy >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-mkdir -p "$work/cluster" "$work/project"
-"$dbward" -C "$work/cluster" local start >/dev/null
-url=$("$dbward" -C "$work/cluster" local url)
-psql -X -q "$url" -c "CREATE DATABASE bench_retention"
-db=${url%/postgres}/bench_retention
+. bench/cluster.sh
+bench_cluster retention
+mkdir -p "$work/project"
+bench_psql postgres -c "CREATE DATABASE bench_retention"
+db=$base/bench_retention
 
 fill() {
   psql -X -q "$db" <<SQL

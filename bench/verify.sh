@@ -6,17 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-300}
 
-cargo build --release --quiet
-dbward=$PWD/target/release/dbward
-work=$(mktemp -d /tmp/dbward-bench-verify.XXXXXX)
-chmod 755 "$work"
-trap '"$dbward" -C "$work/cluster" local destroy >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-
-mkdir -p "$work/cluster" "$work/project/migrations"
-"$dbward" -C "$work/cluster" local start >/dev/null
-url=$("$dbward" -C "$work/cluster" local url)
-psql -X -q "$url" -c "CREATE DATABASE bench_verify"
-export DATABASE_URL=${url%/postgres}/bench_verify
+. bench/cluster.sh
+bench_cluster verify
+mkdir -p "$work/project/migrations"
+bench_psql postgres -c "CREATE DATABASE bench_verify"
+export DATABASE_URL=$base/bench_verify
 
 echo 'compat = "supabase"' > "$work/project/dbward.toml"
 {
