@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::cli::Format;
 use crate::db::history::RunStatus;
 use crate::error::{Error, LockHolder};
+use crate::migrate::model::Version;
 use crate::migrate::plan::State;
 use crate::report::*;
 use crate::verify::finding::Severity;
@@ -56,6 +57,20 @@ impl Output {
         }
     }
 
+    pub fn waiting_for_migration(&self, version: Version, holder: &LockHolder) {
+        // Said even with --quiet, as the wait for the lock is.
+        if self.silent || self.format == Format::Table {
+            eprintln!(
+                "waiting for migration {version}, which runs outside a transaction and is being applied by {holder}"
+            );
+        } else {
+            eprintln!(
+                "{}",
+                serde_json::json!({"event": "waiting_for_migration", "version": version, "holder": holder})
+            );
+        }
+    }
+
     pub fn step(&self, step: &StepRow) {
         let verb = match step.outcome {
             StepOutcome::Applied => "applied",
@@ -100,7 +115,7 @@ impl Output {
             for row in &report.migrations {
                 let state = Cell::new(row.state.to_string()).fg(match row.state {
                     State::Applied => Color::Green,
-                    State::Pending => Color::Yellow,
+                    State::Pending | State::Applying => Color::Yellow,
                     _ => Color::Red,
                 });
                 table.add_row(vec![

@@ -289,3 +289,118 @@ fn runners_race_safely_when_the_database_defaults_to_serializable() {
         "read committed"
     );
 }
+
+/// A table, then a no-transaction migration that builds an index and takes 1.5 s, then one
+/// more: each logs its number in `applied_log`.
+fn no_transaction_project() -> Project {
+    let project = Project::logging(1);
+    project.migration(
+        "002_index.sql",
+        "-- dbward:no-transaction\ncreate index concurrently applied_log_version on applied_log (version);\ninsert into applied_log values (2);\nselect pg_sleep(1.5) /* applying-marker */;",
+        "-- dbward:no-transaction\ndrop index concurrently applied_log_version;",
+    );
+    project.migration(
+        "003_after.sql",
+        "create table after_index (id int);\ninsert into applied_log values (3);",
+        "drop table after_index;",
+    );
+    project
+}
+
+#[test]
+fn runners_wait_for_a_no_transaction_migration_another_is_applying() {
+    let db = TestDb::new();
+    let project = no_transaction_project();
+    let runs = project.race(&db.url(), &["up", "--format", "json"], 6);
+    assert_eq!(
+        db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+        "3/3",
+        "each migration ran once"
+    );
+    assert_eq!(
+        db.scalar("SELECT string_agg(version || ':' || success, ',' ORDER BY version) FROM dbward.schema_history"),
+        "1:true,2:true,3:true"
+    );
+    let applied_2: Vec<_> = runs
+        .iter()
+        .filter(|run| run.step_outcomes().contains(&"2:applied".to_string()))
+        .collect();
+    assert_eq!(applied_2.len(), 1, "one runner applied 2");
+    // The others arrived while it ran: they waited and said for whom.
+    let waited = runs
+        .iter()
+        .filter(|run| run.stderr.contains(r#""event":"waiting_for_migration""#))
+        .count();
+    assert!(waited >= 1, "{runs:#?}");
+}
+
+#[test]
+fn status_shows_a_no_transaction_migration_being_applied_and_repair_leaves_it_alone() {
+    let db = TestDb::new();
+    let project = no_transaction_project();
+    let child = project
+        .command(&["up"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_query(&db, "applying-marker");
+
+    let status = project.dbward(&db, &["status", "--format", "json"]);
+    assert_code(&status, 0);
+    assert_eq!(status.json()["migrations"][1]["state"], "applying");
+    let table = project.dbward(&db, &["status"]);
+    assert!(table.stdout.contains("applying"), "{table:?}");
+
+    let repair = project.dbward(&db, &["repair"]);
+    assert_code(&repair, 3);
+    assert!(
+        repair
+            .stderr
+            .contains("another runner is applying it right now"),
+        "{repair:?}"
+    );
+    let down = project.dbward(&db, &["down"]);
+    assert_code(&down, 3);
+
+    assert_code(&support::Run::from(child.wait_with_output().unwrap()), 0);
+    let status = project.dbward(&db, &["status", "--format", "json"]);
+    assert_eq!(status.json()["migrations"][1]["state"], "applied");
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM dbward.schema_events"),
+        "0",
+        "repair changed nothing"
+    );
+}
+
+#[test]
+fn a_no_transaction_migration_whose_runner_died_reads_as_failed_not_applying() {
+    let db = TestDb::new();
+    let project = no_transaction_project();
+    let mut child = project
+        .command(&["up"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_query(&db, "applying-marker");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The server ends the statement, finds the client gone, and ends the session and its
+    // locks with it.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let state = loop {
+        let status = project.dbward(&db, &["status", "--format", "json"]);
+        let state = status.json()["migrations"][1]["state"].clone();
+        if state != "applying" || Instant::now() > deadline {
+            break state;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(state, "failed");
+    let up = project.dbward(&db, &["up", "--wait-for-lock", "1s"]);
+    assert_code(&up, 3);
+    assert!(up.stderr.contains("did not finish"), "{up:?}");
+}

@@ -1,7 +1,7 @@
 //! `status`, `up`, `down`, `redo`, `validate`, `repair`, `baseline`: the pure plan, then the
 //! database work, one transaction per migration under the advisory lock.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::config::Compat;
@@ -14,7 +14,7 @@ use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::db::shim::{self, ShimOutcome};
 use crate::error::MigrationFailure;
 use crate::error::{Direction, Error, Result};
-use crate::migrate::model::{Migration, Outcome, Script, TransactionMode, Version};
+use crate::migrate::model::{Applied, Migration, Outcome, Script, TransactionMode, Version};
 use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
 use crate::migrate::source;
 use crate::report::*;
@@ -100,8 +100,41 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    fn applied(&mut self) -> Result<Vec<crate::migrate::model::Applied>> {
-        self.history.load(&mut self.session)
+    /// The history, with the no-transaction migrations other runners are applying marked.
+    fn applied(&mut self) -> Result<Vec<Applied>> {
+        let mut applied = self.history.load(&mut self.session)?;
+        self.history
+            .mark_applying(&mut self.session, &mut applied)?;
+        Ok(applied)
+    }
+
+    /// The history once no other runner is applying a no-transaction migration: `up` waits
+    /// for such a runner, as for the migration lock, and says who it is. A migration still
+    /// applying after the lock wait stays marked so, and the plan refuses it.
+    fn applied_when_settled(&mut self) -> Result<Vec<Applied>> {
+        let started = Instant::now();
+        let wait = self.ctx.settings.wait_for_lock;
+        let mut pause = Duration::from_millis(50);
+        let mut told = false;
+        loop {
+            let applied = self.applied()?;
+            let Some(busy) = applied.iter().find(|a| a.outcome == Outcome::Applying) else {
+                return Ok(applied);
+            };
+            if started.elapsed() >= wait {
+                return Ok(applied);
+            }
+            if !told
+                && let Some(holder) = self
+                    .history
+                    .applying_holder(&mut self.session, busy.version)?
+            {
+                self.ctx.out.waiting_for_migration(busy.version, &holder);
+                told = true;
+            }
+            std::thread::sleep(pause.min(wait.saturating_sub(started.elapsed())));
+            pause = (pause * 2).min(Duration::from_millis(500));
+        }
     }
 
     /// Finds the statement behind a failure PostgreSQL gave no position for, by replaying in
@@ -206,10 +239,23 @@ impl<'a> Runner<'a> {
                 Some(elapsed_ms(started)),
             ));
         }
+        let (tx, fence) = loop {
+            let history = &self.history;
+            let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
+                history.fence(c, version).await
+            })?;
+            if !fence.any_failed {
+                break (tx, fence);
+            }
+            // Another runner's no-transaction migration failed, or is being applied: wait
+            // for a runner at work, then look again.
+            drop(tx);
+            let unfinished = plan::unfinished_runs(&self.applied_when_settled()?);
+            if !unfinished.is_empty() {
+                return Err(unfinished.into());
+            }
+        };
         let history = &self.history;
-        let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
-            history.fence(c, version).await
-        })?;
         if fence.this_recorded {
             // Another runner applied it while this one waited.
             drop(tx);
@@ -219,20 +265,6 @@ impl<'a> Runner<'a> {
                 StepOutcome::AlreadyDone,
                 None,
             ));
-        }
-        if fence.any_failed {
-            // Another runner's no-transaction migration failed (or is running) meanwhile.
-            drop(tx);
-            let failed: Vec<Divergence> = self
-                .applied()?
-                .into_iter()
-                .filter(|a| a.outcome == Outcome::Failed)
-                .map(|a| Divergence::Failed {
-                    version: a.version,
-                    name: a.name,
-                })
-                .collect();
-            return Err(failed.into());
         }
         if let Some(newest) = fence.newest_applied
             && newest > version
@@ -262,13 +294,23 @@ impl<'a> Runner<'a> {
                 self.settle(flight, &migration.up, &rolled_back, &committing)?;
             }
             TransactionMode::NoTransaction => {
-                // Recorded as failed first, so a crash half-way shows in `status` and stops `up`.
-                let (recorded, committed) = tx.commit_after(async |c| {
-                    history.record(c, migration, Outcome::Failed, Some(0)).await
+                // Recorded as failed first, so a crash half-way shows in `status` and stops
+                // `up`. The applying lock, taken in the same transaction and held by this
+                // session to the end, tells other runners the row is work in progress.
+                let applying = history.applying_key(version);
+                let ((locked, recorded), committed) = tx.commit_after(async |c| {
+                    tokio::join!(
+                        biased;
+                        lock::try_session_in(c, applying),
+                        history.record(c, migration, Outcome::Failed, Some(0)),
+                    )
                 });
+                // Not granted only when a pooler stranded it on another connection: the
+                // row then reads as applying until that connection closes, which is safe.
+                locked?;
                 recorded?;
                 committed.map_err(Error::db(format!("recording migration {version}")))?;
-                apply::run(&mut self.session, &migration.up, version, Direction::Up)
+                let finished = apply::run(&mut self.session, &migration.up, version, Direction::Up)
                     .map_err(|(done, f)| {
                         apply::failed(
                             f,
@@ -276,13 +318,19 @@ impl<'a> Runner<'a> {
                                 "migration {version} runs outside a transaction: {done} statement(s) before this one stay committed. It is recorded as failed and `up` stops until you finish or undo it by hand and run `dbward repair`."
                             ),
                         )
-                    })?;
-                self.history.set_outcome(
-                    &mut self.session,
-                    version,
-                    Outcome::Succeeded,
-                    elapsed_ms(started),
-                )?;
+                    })
+                    .and_then(|()| {
+                        self.history.set_outcome(
+                            &mut self.session,
+                            version,
+                            Outcome::Succeeded,
+                            elapsed_ms(started),
+                        )
+                    });
+                // A lost session has lost its locks with it, so a failure to release is no
+                // news worth hiding the outcome behind.
+                let _ = lock::release_session(&mut self.session, applying);
+                finished?;
             }
         }
         Ok(step(
@@ -511,12 +559,13 @@ pub(super) fn up_loaded(
     }
     runner.prepare()?;
     if single_transaction {
+        runner.applied_when_settled()?;
         report.steps = up_in_one_transaction(&mut runner, migrations, target, allow)?;
         for row in &report.steps {
             ctx.out.step(row);
         }
     } else {
-        let applied = runner.applied()?;
+        let applied = runner.applied_when_settled()?;
         let entries = plan::status(migrations, &applied);
         let steps: Vec<(&Migration, State)> = plan::plan_up(&entries, target, allow)?
             .into_iter()
@@ -546,9 +595,11 @@ fn up_in_one_transaction(
     allow: Allow,
 ) -> Result<Vec<StepRow>> {
     let history = &runner.history;
-    let (mut tx, applied) = begin_locked(runner.ctx, runner.key, &mut runner.session, async |c| {
-        history.load_in(c).await
-    })?;
+    let (mut tx, mut applied) =
+        begin_locked(runner.ctx, runner.key, &mut runner.session, async |c| {
+            history.load_in(c).await
+        })?;
+    history.mark_applying(&mut tx, &mut applied)?;
     let entries = plan::status(migrations, &applied);
     let steps = plan::plan_up(&entries, target, allow)?;
     if let Some(m) = steps
@@ -719,9 +770,19 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
     let mut changes = Vec::new();
     if runner.history.exists(&mut runner.session)? {
         let history = &runner.history;
-        let (mut tx, applied) = begin_locked(ctx, runner.key, &mut runner.session, async |c| {
-            history.load_in(c).await
-        })?;
+        let (mut tx, mut applied) =
+            begin_locked(ctx, runner.key, &mut runner.session, async |c| {
+                history.load_in(c).await
+            })?;
+        // A run another runner is still applying is not a failure to clear.
+        history.mark_applying(&mut tx, &mut applied)?;
+        let applying: Vec<Divergence> = plan::unfinished_runs(&applied)
+            .into_iter()
+            .filter(|d| matches!(d, Divergence::Applying { .. }))
+            .collect();
+        if !applying.is_empty() {
+            return Err(applying.into());
+        }
         for entry in plan::status(&migrations, &applied) {
             match (entry.state, entry.local, entry.applied) {
                 (State::Modified, Some(local), Some(row)) => {

@@ -6,8 +6,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use crate::db::claim;
+use crate::db::lock::{self, LockKey};
 use crate::db::session::{Client, Sql};
-use crate::error::{Error, Result};
+use crate::error::{Error, LockHolder, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
 
 /// Quotes an identifier for PostgreSQL: `a"b` becomes `"a""b"`.
@@ -145,6 +146,31 @@ impl History {
     /// transaction only: a missing table is detected by the error, saving a round trip.
     pub fn load(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
         client.pipeline(async |c| self.load_in(c).await)
+    }
+
+    /// Reads each failed row whose runner still holds its applying lock as
+    /// [`Outcome::Applying`]. One lookup per failed row; a history has none most days.
+    pub fn mark_applying(&self, client: &mut impl Sql, rows: &mut [Applied]) -> Result<()> {
+        for row in rows.iter_mut().filter(|r| r.outcome == Outcome::Failed) {
+            if self.applying_holder(client, row.version)?.is_some() {
+                row.outcome = Outcome::Applying;
+            }
+        }
+        Ok(())
+    }
+
+    /// The session applying no-transaction migration `version`, if one is.
+    pub fn applying_holder(
+        &self,
+        client: &mut impl Sql,
+        version: Version,
+    ) -> Result<Option<LockHolder>> {
+        lock::holder(client, self.applying_key(version))
+    }
+
+    /// The lock a runner holds while it applies no-transaction migration `version`.
+    pub fn applying_key(&self, version: Version) -> LockKey {
+        LockKey::applying(&self.schema, version)
     }
 
     /// [`History::load`], to run in a flight with other statements.

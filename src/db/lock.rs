@@ -8,6 +8,7 @@ use tokio_postgres::types::Type;
 
 use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::error::{Error, LockHolder, Result};
+use crate::migrate::model::Version;
 
 /// An advisory lock key, one per purpose and schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,12 @@ impl LockKey {
 
     pub fn migrations(schema: &str) -> LockKey {
         LockKey::new("migrate", schema)
+    }
+
+    /// Held, as a session lock, by the runner applying a no-transaction migration. While it
+    /// is held, the migration's unfinished history row means "applying", not "failed".
+    pub fn applying(schema: &str, version: Version) -> LockKey {
+        LockKey::new(&format!("applying:{}", version.0), schema)
     }
 
     /// pg_locks shows a bigint key as two oids.
@@ -106,19 +113,31 @@ async fn try_xact(client: &Client, key: LockKey) -> Result<bool> {
     Ok(row.get(0))
 }
 
+const TRY_SESSION: &str = "SELECT pg_try_advisory_lock($1)";
+
 /// Tries the session-scoped lock a job holds across its many short transactions. False when
 /// another session holds it.
 pub fn try_session(client: &mut impl Sql, key: LockKey) -> Result<bool> {
     let row = client
-        .query_typed_one("SELECT pg_try_advisory_lock($1)", &[(&key.0, Type::INT8)])
+        .query_typed_one(TRY_SESSION, &[(&key.0, Type::INT8)])
         .map_err(Error::db("taking a job lock"))?;
+    Ok(row.get(0))
+}
+
+/// [`try_session`] in a flight with other statements: taken inside a transaction, a session
+/// lock outlives its commit.
+pub async fn try_session_in(client: &Client, key: LockKey) -> Result<bool> {
+    let row = client
+        .query_typed_one(TRY_SESSION, &[(&key.0, Type::INT8)])
+        .await
+        .map_err(Error::db("taking a migration's applying lock"))?;
     Ok(row.get(0))
 }
 
 pub fn release_session(client: &mut impl Sql, key: LockKey) -> Result<()> {
     client
         .query_typed_one("SELECT pg_advisory_unlock($1)", &[(&key.0, Type::INT8)])
-        .map_err(Error::db("releasing a job lock"))?;
+        .map_err(Error::db("releasing an advisory lock"))?;
     Ok(())
 }
 
@@ -136,7 +155,7 @@ pub fn holder(client: &mut impl Sql, key: LockKey) -> Result<Option<LockHolder>>
              LIMIT 1",
             &[(&high, Type::OID), (&low, Type::OID)],
         )
-        .map_err(Error::db("looking up who holds the migration lock"))?;
+        .map_err(Error::db("looking up who holds a dbward lock"))?;
     Ok(row.map(|row| LockHolder {
         pid: row.get(0),
         application_name: row.get(1),

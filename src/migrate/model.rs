@@ -172,6 +172,9 @@ pub enum Outcome {
     Succeeded,
     /// A no-transaction migration that started and never finished: it blocks `up`.
     Failed,
+    /// A no-transaction migration that started and whose runner is still at work: stored
+    /// as `Failed`, and read as this while that runner holds the migration's applying lock.
+    Applying,
 }
 
 /// One row of `dbward.schema_history`.

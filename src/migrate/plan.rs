@@ -23,6 +23,8 @@ pub enum State {
     Missing,
     /// A no-transaction migration that started and never finished.
     Failed,
+    /// A no-transaction migration that another runner is applying right now.
+    Applying,
 }
 
 impl fmt::Display for State {
@@ -34,6 +36,7 @@ impl fmt::Display for State {
             State::Modified => "modified",
             State::Missing => "missing",
             State::Failed => "failed",
+            State::Applying => "applying",
         })
     }
 }
@@ -67,6 +70,7 @@ pub fn status<'a>(local: &'a [Migration], applied: &'a [Applied]) -> Vec<Entry<'
         .map(|(version, (local, applied))| {
             let state = match (local, applied) {
                 (_, Some(row)) if row.outcome == Outcome::Failed => State::Failed,
+                (_, Some(row)) if row.outcome == Outcome::Applying => State::Applying,
                 (None, Some(_)) => State::Missing,
                 (Some(m), Some(row)) if row.checksum != Some(m.up.checksum) => State::Modified,
                 (Some(_), Some(_)) => State::Applied,
@@ -122,6 +126,10 @@ pub enum Divergence {
         version: Version,
         name: String,
     },
+    Applying {
+        version: Version,
+        name: String,
+    },
 }
 
 impl fmt::Display for Divergence {
@@ -154,7 +162,11 @@ impl fmt::Display for Divergence {
             ),
             Divergence::Failed { version, name } => write!(
                 f,
-                "migration {version} ({name}) runs outside a transaction and did not finish (it failed, or another runner is applying it right now); once no runner is on it, finish or undo it by hand, then run `dbward repair` to clear it"
+                "migration {version} ({name}) runs outside a transaction and did not finish (it failed, or its runner stopped); finish or undo it by hand, then run `dbward repair` to clear it"
+            ),
+            Divergence::Applying { version, name } => write!(
+                f,
+                "migration {version} ({name}) runs outside a transaction and another runner is applying it right now; run again once it is done (`dbward status` shows it as applying until then)"
             ),
         }
     }
@@ -188,11 +200,34 @@ pub fn validate(entries: &[Entry<'_>], allow: Allow) -> Vec<Divergence> {
                 path: entry.local?.up.path.clone(),
                 newest_applied: newest_applied?,
             }),
-            State::Failed => Some(Divergence::Failed {
-                version: entry.version,
-                name: entry.name.clone(),
-            }),
+            State::Failed | State::Applying => unfinished(entry.version, &entry.name, entry.state),
             _ => None,
+        })
+        .collect()
+}
+
+/// The divergence of a no-transaction migration that has not finished, from its state.
+fn unfinished(version: Version, name: &str, state: State) -> Option<Divergence> {
+    let name = name.to_string();
+    match state {
+        State::Failed => Some(Divergence::Failed { version, name }),
+        State::Applying => Some(Divergence::Applying { version, name }),
+        _ => None,
+    }
+}
+
+/// The history's unfinished no-transaction migrations (failed, or being applied), which
+/// stop `up` and `down`.
+pub fn unfinished_runs(applied: &[Applied]) -> Vec<Divergence> {
+    applied
+        .iter()
+        .filter_map(|row| {
+            let state = match row.outcome {
+                Outcome::Succeeded => return None,
+                Outcome::Failed => State::Failed,
+                Outcome::Applying => State::Applying,
+            };
+            unfinished(row.version, &row.name, state)
         })
         .collect()
 }
@@ -294,16 +329,12 @@ pub fn plan_down<'a>(
     entries: &[Entry<'a>],
     target: DownTarget,
 ) -> Result<Vec<&'a Migration>, PlanError> {
-    let failed: Vec<Divergence> = entries
+    let unfinished: Vec<Divergence> = entries
         .iter()
-        .filter(|e| e.state == State::Failed)
-        .map(|e| Divergence::Failed {
-            version: e.version,
-            name: e.name.clone(),
-        })
+        .filter_map(|e| unfinished(e.version, &e.name, e.state))
         .collect();
-    if !failed.is_empty() {
-        return Err(PlanError::Diverged(failed));
+    if !unfinished.is_empty() {
+        return Err(PlanError::Diverged(unfinished));
     }
     let applied = entries
         .iter()
@@ -611,5 +642,66 @@ mod tests {
             plan_down(&entries, DownTarget::Steps(1)),
             Err(PlanError::Diverged(_))
         ));
+    }
+
+    #[test]
+    fn a_run_being_applied_is_its_own_state_and_stops_up_and_down() {
+        let local = vec![migration(1, true), migration(2, true), migration(3, true)];
+        let mut rows = vec![applied(&local[0]), applied(&local[1])];
+        rows[1].outcome = Outcome::Applying;
+        assert_eq!(
+            states(&local, &rows),
+            vec![
+                (1, State::Applied),
+                (2, State::Applying),
+                (3, State::Pending)
+            ]
+        );
+        let entries = status(&local, &rows);
+        let everything = Allow {
+            modified: true,
+            missing: true,
+            out_of_order: true,
+        };
+        let applying = vec![Divergence::Applying {
+            version: Version(2),
+            name: "m2".into(),
+        }];
+        assert_eq!(validate(&entries, everything), applying);
+        assert_eq!(
+            plan_up(&entries, None, everything).err(),
+            Some(PlanError::Diverged(applying.clone()))
+        );
+        assert_eq!(
+            plan_down(&entries, DownTarget::Steps(1)).err(),
+            Some(PlanError::Diverged(applying.clone()))
+        );
+        assert!(
+            applying[0]
+                .to_string()
+                .contains("another runner is applying it right now")
+        );
+    }
+
+    #[test]
+    fn unfinished_runs_are_the_failed_and_applying_rows() {
+        let local = [migration(1, true), migration(2, true), migration(3, true)];
+        let mut rows: Vec<Applied> = local.iter().map(applied).collect();
+        assert_eq!(unfinished_runs(&rows), vec![]);
+        rows[0].outcome = Outcome::Failed;
+        rows[2].outcome = Outcome::Applying;
+        assert_eq!(
+            unfinished_runs(&rows),
+            vec![
+                Divergence::Failed {
+                    version: Version(1),
+                    name: "m1".into()
+                },
+                Divergence::Applying {
+                    version: Version(3),
+                    name: "m3".into()
+                },
+            ]
+        );
     }
 }
