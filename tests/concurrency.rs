@@ -350,6 +350,10 @@ fn status_shows_a_no_transaction_migration_being_applied_and_repair_leaves_it_al
     let status = project.dbward(&db, &["status", "--format", "json"]);
     assert_code(&status, 0);
     assert_eq!(status.json()["migrations"][1]["state"], "applying");
+    assert!(
+        status.json()["migrations"][1]["execution_ms"].is_null(),
+        "an unfinished run has no duration yet: {status:?}"
+    );
     let table = project.dbward(&db, &["status"]);
     assert!(table.stdout.contains("applying"), "{table:?}");
 

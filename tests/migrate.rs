@@ -369,6 +369,7 @@ fn a_failed_no_transaction_migration_blocks_up_until_repaired() {
 
     let status = project.dbward(&db, &["status", "--format", "json"]);
     assert_eq!(status.json()["migrations"][1]["state"], "failed");
+    assert!(status.json()["migrations"][1]["execution_ms"].is_null());
     let blocked = project.dbward(&db, &["up"]);
     assert_code(&blocked, 3);
     assert!(blocked.stderr.contains("dbward repair"), "{blocked:?}");

@@ -499,7 +499,11 @@ fn print_status(
             mode: e.local.map(|m| m.up.mode),
             applied_at: e.applied.map(|a| a.applied_at.clone()),
             applied_by: e.applied.map(|a| a.applied_by.clone()),
-            execution_ms: e.applied.map(|a| a.execution_ms),
+            // An unfinished run has no duration yet: its row holds a placeholder 0.
+            execution_ms: e
+                .applied
+                .filter(|a| a.outcome == Outcome::Succeeded)
+                .map(|a| a.execution_ms),
         })
         .collect();
     ctx.out.status(&StatusReport {
