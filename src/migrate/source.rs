@@ -335,8 +335,8 @@ pub enum Depth {
     Status,
 }
 
-/// [`read_script`] (and at [`Depth::Full`] [`check_script`]) for many files, spread over
-/// the machine's cores, results in order.
+/// [`read_script`] (and at [`Depth::Full`] [`check_script`]) for many files, results in
+/// order. At [`Depth::Full`], many files are spread over the machine's cores.
 pub fn read_scripts(paths: &[&Path], depth: Depth) -> Vec<Result<Script, FileProblem>> {
     let read_all = |part: &[&Path]| {
         let mut buffer = Vec::new();
@@ -350,11 +350,13 @@ pub fn read_scripts(paths: &[&Path], depth: Depth) -> Vec<Result<Script, FilePro
             })
             .collect::<Vec<_>>()
     };
-    // Threads cost more than they save on a few files.
-    let workers = if paths.len() < 64 {
-        1
-    } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+    let workers = match depth {
+        // `status` reads on one thread while its session starts: a second reading thread
+        // competes with the server for the cores and the process ends later (bench/README.md).
+        Depth::Status => 1,
+        // Threads cost more than they save on a few files.
+        Depth::Full if paths.len() < 64 => 1,
+        Depth::Full => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     if workers < 2 {
         return read_all(paths);
@@ -468,7 +470,6 @@ pub fn list(dirs: &SourceDirs) -> (Listing, Vec<FileProblem>) {
 /// Reads the listed files (at [`Depth::Status`], migrations only).
 pub fn read(listing: &Listing, depth: Depth) -> Result<Vec<Migration>, Vec<FileProblem>> {
     let mut problems = Vec::new();
-    // Reading, checksumming and lexing a thousand files is most of `status`: use every core.
     let rollbacks_to_read = match depth {
         Depth::Full => listing.downs.len(),
         Depth::Status => 0,
