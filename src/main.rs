@@ -3,8 +3,8 @@ use clap::Parser;
 use dbward::cli::Cli;
 use dbward::output::Output;
 
-// A thousand-file `status` makes tens of thousands of small allocations across three
-// threads (reading, checksumming, laying out the table); glibc's allocator spent about two
+// A thousand-file `status` makes tens of thousands of small allocations (reading the files,
+// decoding the history, laying out the table); glibc's allocator spent about two
 // milliseconds of that process on them (bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

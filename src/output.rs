@@ -46,28 +46,28 @@ impl Output {
     }
 
     pub fn waiting_for_lock(&self, holder: &LockHolder) {
-        // Always said, even with --quiet: a silent hang is the worst kind.
-        if self.silent || self.format == Format::Table {
-            eprintln!("waiting for the migration lock, held by {holder}");
-        } else {
-            eprintln!(
-                "{}",
-                serde_json::json!({"event": "waiting_for_lock", "holder": holder})
-            );
-        }
+        self.waiting(
+            format!("waiting for the migration lock, held by {holder}"),
+            serde_json::json!({"event": "waiting_for_lock", "holder": holder}),
+        );
     }
 
     pub fn waiting_for_migration(&self, version: Version, holder: &LockHolder) {
-        // Said even with --quiet, as the wait for the lock is.
-        if self.silent || self.format == Format::Table {
-            eprintln!(
+        self.waiting(
+            format!(
                 "waiting for migration {version}, which runs outside a transaction and is being applied by {holder}"
-            );
+            ),
+            serde_json::json!({"event": "waiting_for_migration", "version": version, "holder": holder}),
+        );
+    }
+
+    /// A wait on another runner: always said, even with --quiet, because a silent hang is the
+    /// worst kind. With `--format json`, as one JSON event on stderr.
+    fn waiting(&self, text: String, event: serde_json::Value) {
+        if self.silent || self.format == Format::Table {
+            eprintln!("{text}");
         } else {
-            eprintln!(
-                "{}",
-                serde_json::json!({"event": "waiting_for_migration", "version": version, "holder": holder})
-            );
+            eprintln!("{event}");
         }
     }
 
