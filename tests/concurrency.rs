@@ -104,6 +104,25 @@ fn wait_for_query(db: &TestDb, fragment: &str) {
     panic!("the migration never started");
 }
 
+/// Starts `dbward ARGS` in the background and returns once its statement marked `marker`
+/// is running.
+fn start_until_running(
+    project: &Project,
+    db: &TestDb,
+    args: &[&str],
+    marker: &str,
+) -> std::process::Child {
+    let child = project
+        .command(args)
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_query(db, marker);
+    child
+}
+
 fn slow_project() -> Project {
     let project = Project::new();
     project.migration("001_a.sql", "create table a (id int);", "drop table a;");
@@ -120,14 +139,7 @@ fn slow_project() -> Project {
 fn kill_9_in_the_middle_leaves_the_database_before_or_after_and_up_recovers() {
     let db = TestDb::new();
     let project = slow_project();
-    let mut child = project
-        .command(&["up"])
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_query(&db, "slow-marker");
+    let mut child = start_until_running(&project, &db, &["up"], "slow-marker");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
@@ -153,14 +165,7 @@ fn kill_9_in_the_middle_leaves_the_database_before_or_after_and_up_recovers() {
 fn a_dropped_connection_mid_migration_leaves_no_trace() {
     let db = TestDb::new();
     let project = slow_project();
-    let child = project
-        .command(&["up"])
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_query(&db, "slow-marker");
+    let child = start_until_running(&project, &db, &["up"], "slow-marker");
     // Only this test's database: other tests run the same slow migration at the same time.
     db.scalar("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%slow-marker%' AND pid <> pg_backend_pid()");
     let output = child.wait_with_output().unwrap();
@@ -188,14 +193,7 @@ fn while_running(
     marker: &str,
     meanwhile: &str,
 ) -> support::Run {
-    let child = project
-        .command(args)
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_query(db, marker);
+    let child = start_until_running(project, db, args, marker);
     db.client().batch_execute(meanwhile).unwrap();
     support::Run::from(child.wait_with_output().unwrap())
 }
@@ -338,14 +336,7 @@ fn runners_wait_for_a_no_transaction_migration_another_is_applying() {
 fn status_shows_a_no_transaction_migration_being_applied_and_repair_leaves_it_alone() {
     let db = TestDb::new();
     let project = no_transaction_project();
-    let child = project
-        .command(&["up"])
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_query(&db, "applying-marker");
+    let child = start_until_running(&project, &db, &["up"], "applying-marker");
 
     let status = project.dbward(&db, &["status", "--format", "json"]);
     assert_code(&status, 0);
@@ -382,14 +373,7 @@ fn status_shows_a_no_transaction_migration_being_applied_and_repair_leaves_it_al
 fn a_no_transaction_migration_whose_runner_died_reads_as_failed_not_applying() {
     let db = TestDb::new();
     let project = no_transaction_project();
-    let mut child = project
-        .command(&["up"])
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_query(&db, "applying-marker");
+    let mut child = start_until_running(&project, &db, &["up"], "applying-marker");
     child.kill().unwrap();
     child.wait().unwrap();
     // The server ends the statement, finds the client gone, and ends the session and its
