@@ -114,7 +114,7 @@ pub enum Command {
     },
     /// List every migration with its state, when it was applied and how long it took
     #[command(
-        after_help = "Example:\n  dbward status --exit-code   # exit 3 when anything is pending"
+        after_help = "States: applied, pending, pending (out of order), modified (the file changed since), missing (the file is gone), failed (a no-transaction migration that did not finish), applying (one another runner is applying now).\n\nExample:\n  dbward status --exit-code   # exit 3 when anything is pending"
     )]
     Status {
         /// Exit with code 3 when migrations are pending
@@ -167,7 +167,9 @@ pub enum Command {
         allow: AllowArgs,
     },
     /// Accept edited migrations' new checksums and clear failed no-transaction migrations
-    #[command(after_help = "Example:\n  dbward repair --dry-run")]
+    #[command(
+        after_help = "A no-transaction migration another runner is still applying is not a failure: repair refuses to run (exit 3) until it is done.\n\nExample:\n  dbward repair --dry-run"
+    )]
     Repair {
         /// Print what would change and change nothing
         #[arg(long)]
