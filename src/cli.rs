@@ -114,7 +114,7 @@ pub enum Command {
     },
     /// List every migration with its state, when it was applied and how long it took
     #[command(
-        after_help = "States: applied, pending, pending (out of order), modified (the file changed since), missing (the file is gone), failed (a no-transaction migration that did not finish), applying (one another runner is applying now).\n\nExample:\n  dbward status --exit-code   # exit 3 when anything is pending"
+        after_help = "States: applied, pending, pending (out of order), modified (the file changed since), missing (the file is gone), failed (a no-transaction migration that did not finish), applying (one, or its rollback, that another runner is running now).\n\nExample:\n  dbward status --exit-code   # exit 3 when anything is pending"
     )]
     Status {
         /// Exit with code 3 when migrations are pending

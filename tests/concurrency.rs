@@ -392,3 +392,31 @@ fn a_no_transaction_migration_whose_runner_died_reads_as_failed_not_applying() {
     assert_code(&up, 3);
     assert!(up.stderr.contains("did not finish"), "{up:?}");
 }
+
+#[test]
+fn a_no_transaction_rollback_in_progress_reads_as_applying_and_up_waits_for_it() {
+    let db = TestDb::new();
+    let project = no_transaction_project();
+    project.write(
+        "rollbacks/002_index.sql",
+        "-- dbward:no-transaction\ndrop index concurrently applied_log_version;\nselect pg_sleep(1.5) /* unapplying-marker */;",
+    );
+    assert_code(&project.dbward(&db, &["up", "--to", "2"]), 0);
+    let down = start_until_running(&project, &db, &["down"], "unapplying-marker");
+
+    let status = project.dbward(&db, &["status", "--format", "json"]);
+    assert_eq!(status.json()["migrations"][1]["state"], "applying");
+    // up waits for the rollback to end, then applies 2 again, and 3.
+    let up = project.dbward(&db, &["up", "--format", "json"]);
+    assert_code(&up, 0);
+    assert!(
+        up.stderr.contains(r#""event":"waiting_for_migration""#),
+        "{up:?}"
+    );
+    assert_eq!(up.step_outcomes(), ["2:applied", "3:applied"]);
+    assert_code(&support::Run::from(down.wait_with_output().unwrap()), 0);
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'applied_log_version'"),
+        "1"
+    );
+}

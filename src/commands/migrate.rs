@@ -137,6 +137,14 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// Lets go of a no-transaction script's applying lock, then gives what the script came
+    /// to. A lost session has lost its locks with it, so a failure to release is no news
+    /// worth hiding that outcome behind.
+    fn release_applying(&mut self, applying: LockKey, finished: Result<()>) -> Result<()> {
+        let _ = lock::release_session(&mut self.session, applying);
+        finished
+    }
+
     /// Finds the statement behind a failure PostgreSQL gave no position for, by replaying in
     /// a transaction that is rolled back (under the lock).
     fn place(&mut self, before: &[&Script], failure: &mut MigrationFailure, script: &Script) {
@@ -327,10 +335,7 @@ impl<'a> Runner<'a> {
                             elapsed_ms(started),
                         )
                     });
-                // A lost session has lost its locks with it, so a failure to release is no
-                // news worth hiding the outcome behind.
-                let _ = lock::release_session(&mut self.session, applying);
-                finished?;
+                self.release_applying(applying, finished)?;
             }
         }
         Ok(step(
@@ -397,11 +402,14 @@ impl<'a> Runner<'a> {
                 self.settle(flight, rollback, &rolled_back, &committing)?;
             }
             TransactionMode::NoTransaction => {
+                // As `up` does: marked unfinished, under the applying lock, until the end.
+                let applying = history.applying_key(version);
+                lock::try_session(&mut tx, applying)?;
                 self.history
                     .set_outcome(&mut tx, version, Outcome::Failed, 0)?;
                 tx.commit()
                     .map_err(Error::db(format!("recording the rollback of {version}")))?;
-                apply::run(&mut self.session, rollback, version, Direction::Down)
+                let finished = apply::run(&mut self.session, rollback, version, Direction::Down)
                     .map_err(|(done, f)| {
                         apply::failed(
                             f,
@@ -409,9 +417,13 @@ impl<'a> Runner<'a> {
                                 "the rollback of migration {version} runs outside a transaction: {done} statement(s) before this one stay committed. It is recorded as failed until you finish it by hand and run `dbward repair`."
                             ),
                         )
-                    })?;
-                self.session
-                    .pipeline(async |c| history.remove(c, version).await)?;
+                    })
+                    .and_then(|()| {
+                        self.session
+                            .pipeline(async |c| history.remove(c, version).await)
+                            .map(|_| ())
+                    });
+                self.release_applying(applying, finished)?;
             }
         }
         Ok(step(

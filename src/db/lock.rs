@@ -115,12 +115,12 @@ async fn try_xact(client: &Client, key: LockKey) -> Result<bool> {
 
 const TRY_SESSION: &str = "SELECT pg_try_advisory_lock($1)";
 
-/// Tries the session-scoped lock a job holds across its many short transactions. False when
-/// another session holds it.
+/// Tries a session-scoped lock: the one a job holds across its many short transactions, or
+/// a no-transaction migration's applying lock. False when another session holds it.
 pub fn try_session(client: &mut impl Sql, key: LockKey) -> Result<bool> {
     let row = client
         .query_typed_one(TRY_SESSION, &[(&key.0, Type::INT8)])
-        .map_err(Error::db("taking a job lock"))?;
+        .map_err(Error::db("taking an advisory lock"))?;
     Ok(row.get(0))
 }
 
@@ -130,7 +130,7 @@ pub async fn try_session_in(client: &Client, key: LockKey) -> Result<bool> {
     let row = client
         .query_typed_one(TRY_SESSION, &[(&key.0, Type::INT8)])
         .await
-        .map_err(Error::db("taking a migration's applying lock"))?;
+        .map_err(Error::db("taking an advisory lock"))?;
     Ok(row.get(0))
 }
 
