@@ -420,3 +420,38 @@ fn a_no_transaction_rollback_in_progress_reads_as_applying_and_up_waits_for_it()
         "1"
     );
 }
+
+#[test]
+fn down_stops_when_another_runner_applied_a_newer_migration_meanwhile() {
+    let db = TestDb::new();
+    let project = slow_project();
+    project.write(
+        "rollbacks/003_c.sql",
+        "drop table c;\nselect pg_sleep(1.5) /* slow-down-marker */;",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    let run = while_running(
+        &project,
+        &db,
+        &["down", "--steps", "2"],
+        "slow-down-marker",
+        "INSERT INTO dbward.schema_history (version, name, checksum, success)
+         VALUES (4, 'elsewhere', 'x', true)",
+    );
+    assert_code(&run, 3);
+    assert!(
+        run.stderr
+            .contains("another runner applied migration 4 while this run was rolling back"),
+        "{run:?}"
+    );
+    assert!(
+        !db.table_exists("c") && db.table_exists("slow"),
+        "3 was rolled back, 2 stays"
+    );
+    assert_eq!(
+        db.scalar(
+            "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history"
+        ),
+        "1,2,4"
+    );
+}

@@ -558,7 +558,7 @@ fn a_history_made_by_an_older_dbward_gets_the_claim_function() {
     assert_code(&project.dbward(&db, &["up", "--to", "2"]), 0);
     // What dbward made before the claim function existed: the tables alone. Until `up`
     // upgrades it, every command works without the function.
-    db.scalar("DROP FUNCTION dbward.claim_step_v1(bigint, bigint, text, boolean)");
+    db.scalar("DROP FUNCTION dbward.claim_step_v2(bigint, bigint, text, boolean)");
     assert_code(&project.dbward(&db, &["down"]), 0);
     assert_code(&project.dbward(&db, &["redo"]), 0);
     assert_code(&project.dbward(&db, &["status"]), 0);
@@ -566,12 +566,12 @@ fn a_history_made_by_an_older_dbward_gets_the_claim_function() {
     assert_code(&project.dbward(&db, &["up"]), 0);
     assert_eq!(history_versions(&db), "1,2,3");
     assert_eq!(
-        db.scalar("SELECT to_regprocedure('dbward.claim_step_v1(bigint, bigint, text, boolean)') IS NOT NULL"),
+        db.scalar("SELECT to_regprocedure('dbward.claim_step_v2(bigint, bigint, text, boolean)') IS NOT NULL"),
         "t"
     );
     // Only the migrating role may call it.
     assert_eq!(
-        db.scalar("SELECT has_function_privilege('public', 'dbward.claim_step_v1(bigint, bigint, text, boolean)', 'execute')"),
+        db.scalar("SELECT has_function_privilege('public', 'dbward.claim_step_v2(bigint, bigint, text, boolean)', 'execute')"),
         "f"
     );
 }

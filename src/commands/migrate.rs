@@ -372,10 +372,23 @@ impl<'a> Runner<'a> {
                 Some(elapsed_ms(started)),
             ));
         }
+        let (mut tx, fence) = loop {
+            let history = &self.history;
+            let (tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
+                history.fence(c, version).await
+            })?;
+            if !fence.any_failed {
+                break (tx, fence);
+            }
+            // A no-transaction migration another runner started since the plan; when it is
+            // gone by the time the history is read again, look once more.
+            drop(tx);
+            let unfinished = plan::unfinished_runs(&self.applied()?);
+            if !unfinished.is_empty() {
+                return Err(unfinished.into());
+            }
+        };
         let history = &self.history;
-        let (mut tx, fence) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
-            history.fence(c, version).await
-        })?;
         if !fence.this_recorded {
             drop(tx);
             return Ok(step(
@@ -384,6 +397,15 @@ impl<'a> Runner<'a> {
                 StepOutcome::AlreadyDone,
                 None,
             ));
+        }
+        if let Some(newest) = fence.newest_applied
+            && newest > version
+        {
+            return Err(vec![Divergence::NewerApplied {
+                version,
+                newest_applied: newest,
+            }]
+            .into());
         }
         match rollback.mode {
             TransactionMode::Transaction => {

@@ -21,7 +21,7 @@ use crate::migrate::model::Version;
 
 /// The function's name carries a version: a changed function gets a new name, so an older
 /// install is upgraded by creating it, and runners of both versions keep working meanwhile.
-const CLAIM_FUNCTION: &str = "claim_step_v1";
+const CLAIM_FUNCTION: &str = "claim_step_v2";
 const CLAIM_ARGUMENTS: &str = "bigint, bigint, text, boolean";
 
 /// The SQLSTATEs the claim raises (class `DW`, which PostgreSQL does not use).
@@ -42,7 +42,8 @@ pub enum Intent {
     /// Apply a migration that is not recorded, with no failed run in the history.
     /// `below_newest` allows the version to be lower than the newest applied one.
     Apply { below_newest: bool },
-    /// Roll back a recorded migration.
+    /// Roll back a recorded migration: the newest applied, with no failed run in the
+    /// history (nothing was applied above it since the run planned).
     RollBack,
 }
 
@@ -106,7 +107,8 @@ pub(super) fn definitions(schema: &str) -> String {
            IF (CASE direction
                  WHEN 'up' THEN NOT this_recorded AND NOT any_failed
                    AND (below_newest OR coalesce(newest_applied < step_version, true))
-                 WHEN 'down' THEN this_recorded
+                 WHEN 'down' THEN this_recorded AND NOT any_failed
+                   AND newest_applied <= step_version
                END) IS NOT TRUE THEN
              RAISE EXCEPTION 'the migration history changed since this run read it'
                USING ERRCODE = '{HISTORY_MOVED}';
@@ -205,7 +207,7 @@ mod tests {
     fn the_signature_names_the_claim_in_its_schema() {
         assert_eq!(
             claim_signature("\"ops\""),
-            "\"ops\".claim_step_v1(bigint, bigint, text, boolean)"
+            "\"ops\".claim_step_v2(bigint, bigint, text, boolean)"
         );
     }
 }

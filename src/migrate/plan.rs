@@ -130,6 +130,12 @@ pub enum Divergence {
         version: Version,
         name: String,
     },
+    /// `down` was about to roll back `version`, and another runner applied a newer one since
+    /// the run planned.
+    NewerApplied {
+        version: Version,
+        newest_applied: Version,
+    },
 }
 
 impl fmt::Display for Divergence {
@@ -163,6 +169,13 @@ impl fmt::Display for Divergence {
             Divergence::Failed { version, name } => write!(
                 f,
                 "migration {version} ({name}) runs outside a transaction and did not finish (it failed, or its runner stopped); finish or undo it by hand, then run `dbward repair` to clear it"
+            ),
+            Divergence::NewerApplied {
+                version,
+                newest_applied,
+            } => write!(
+                f,
+                "another runner applied migration {newest_applied} while this run was rolling back, so migration {version} is no longer the newest and stays applied; run `dbward down` again to plan from the history as it is now"
             ),
             Divergence::Applying { version, name } => write!(
                 f,
