@@ -241,20 +241,24 @@ fn a_run_that_failed_meanwhile_stops_up_before_the_next_script() {
     );
 }
 
-#[test]
-fn a_rollback_another_runner_did_meanwhile_is_not_run_again() {
-    let db = TestDb::new();
+/// Applies [`slow_project`] with a slow rollback of 3, runs `args` (a `down`), and does
+/// `meanwhile` from another session while that rollback runs.
+fn while_rolling_back_3(db: &TestDb, args: &[&str], meanwhile: &str) -> support::Run {
     let project = slow_project();
     project.write(
         "rollbacks/003_c.sql",
         "drop table c;\nselect pg_sleep(1.5) /* slow-down-marker */;",
     );
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    let run = while_running(
-        &project,
+    assert_code(&project.dbward(db, &["up"]), 0);
+    while_running(&project, db, args, "slow-down-marker", meanwhile)
+}
+
+#[test]
+fn a_rollback_another_runner_did_meanwhile_is_not_run_again() {
+    let db = TestDb::new();
+    let run = while_rolling_back_3(
         &db,
         &["down", "--steps", "2", "--format", "json"],
-        "slow-down-marker",
         "DELETE FROM dbward.schema_history WHERE version = 2",
     );
     assert_code(&run, 0);
@@ -424,17 +428,9 @@ fn a_no_transaction_rollback_in_progress_reads_as_applying_and_up_waits_for_it()
 #[test]
 fn down_stops_when_another_runner_applied_a_newer_migration_meanwhile() {
     let db = TestDb::new();
-    let project = slow_project();
-    project.write(
-        "rollbacks/003_c.sql",
-        "drop table c;\nselect pg_sleep(1.5) /* slow-down-marker */;",
-    );
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    let run = while_running(
-        &project,
+    let run = while_rolling_back_3(
         &db,
         &["down", "--steps", "2"],
-        "slow-down-marker",
         "INSERT INTO dbward.schema_history (version, name, checksum, success)
          VALUES (4, 'elsewhere', 'x', true)",
     );

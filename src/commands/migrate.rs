@@ -137,6 +137,18 @@ impl<'a> Runner<'a> {
         }
     }
 
+    /// For a step whose check under the lock found an unfinished no-transaction run (another
+    /// runner's, started since the plan): waits while a runner is at work on one, then
+    /// stops on those left. When none is left, the step looks again.
+    fn stop_on_unfinished_runs(&mut self) -> Result<()> {
+        let unfinished = plan::unfinished_runs(&self.applied_when_settled()?);
+        if unfinished.is_empty() {
+            Ok(())
+        } else {
+            Err(unfinished.into())
+        }
+    }
+
     /// Lets go of a no-transaction script's applying lock, then gives what the script came
     /// to. A lost session has lost its locks with it, so a failure to release is no news
     /// worth hiding that outcome behind.
@@ -255,13 +267,8 @@ impl<'a> Runner<'a> {
             if !fence.any_failed {
                 break (tx, fence);
             }
-            // Another runner's no-transaction migration failed, or is being applied: wait
-            // for a runner at work, then look again.
             drop(tx);
-            let unfinished = plan::unfinished_runs(&self.applied_when_settled()?);
-            if !unfinished.is_empty() {
-                return Err(unfinished.into());
-            }
+            self.stop_on_unfinished_runs()?;
         };
         let history = &self.history;
         if fence.this_recorded {
@@ -380,13 +387,8 @@ impl<'a> Runner<'a> {
             if !fence.any_failed {
                 break (tx, fence);
             }
-            // A no-transaction migration another runner started since the plan; when it is
-            // gone by the time the history is read again, look once more.
             drop(tx);
-            let unfinished = plan::unfinished_runs(&self.applied()?);
-            if !unfinished.is_empty() {
-                return Err(unfinished.into());
-            }
+            self.stop_on_unfinished_runs()?;
         };
         let history = &self.history;
         if !fence.this_recorded {
