@@ -108,9 +108,10 @@ impl<'a> Runner<'a> {
         Ok(applied)
     }
 
-    /// The history once no other runner is applying a no-transaction migration: `up` waits
-    /// for such a runner, as for the migration lock, and says who it is. A migration still
-    /// applying after the lock wait stays marked so, and the plan refuses it.
+    /// The history once no other runner is applying a no-transaction migration: `up` (and
+    /// a step that meets one) waits for such a runner, as for the migration lock, and says
+    /// who it is. A migration still applying after the lock wait stays marked so, and the
+    /// plan refuses it.
     fn applied_when_settled(&mut self) -> Result<Vec<Applied>> {
         let started = Instant::now();
         let wait = self.ctx.settings.wait_for_lock;
