@@ -203,3 +203,38 @@ fn sslmode_verify_full_checks_the_chain_and_the_name() {
     ];
     assert_code(&run_with(&project, &env, &["status"]), 0);
 }
+
+#[test]
+fn a_unix_socket_host_connects_without_tls_whatever_sslmode_says() {
+    // TLS is on for TCP, as a hosted server would have it; the socket never offers it.
+    tls_server();
+    let db = TestDb::new();
+    let project = tls_project();
+    let socket_dir = support::cluster().root.join("cluster/run");
+    assert!(
+        socket_dir.join(format!(".s.PGSQL.{}", db.port)).exists(),
+        "the test cluster listens on a socket"
+    );
+    let socket_dir = socket_dir.display().to_string();
+    for sslmode in ["", "prefer", "require"] {
+        let mut env = vec![
+            ("PGHOST", socket_dir.clone()),
+            ("PGPORT", db.port.to_string()),
+            ("PGUSER", "postgres".to_string()),
+            ("PGDATABASE", db.name.clone()),
+        ];
+        if !sslmode.is_empty() {
+            env.push(("PGSSLMODE", sslmode.to_string()));
+        }
+        let status = run_with(&project, &env, &["status"]);
+        assert_code(&status, 0);
+        assert!(status.stdout.contains(&socket_dir), "{status:?}");
+    }
+    // A key=value string naming the socket directory, as libpq takes it.
+    let connection = format!(
+        "host={socket_dir} port={} user=postgres dbname={}",
+        db.port, db.name
+    );
+    assert_code(&project.run(&["--database-url", &connection, "up"]), 0);
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "f");
+}

@@ -160,6 +160,14 @@ impl Target {
     }
 
     fn finish(mut config: Config, ssl_mode: SslMode, root_cert: Option<PathBuf>) -> Target {
+        // PostgreSQL offers no TLS on a Unix socket, and libpq ignores sslmode there. Asked
+        // for it, the driver would fail before connecting (a socket has no name to check).
+        let hosts = config.get_hosts();
+        let ssl_mode = if !hosts.is_empty() && hosts.iter().all(|h| matches!(h, Host::Unix(_))) {
+            SslMode::Disable
+        } else {
+            ssl_mode
+        };
         if config.get_application_name().is_none() {
             config.application_name("dbward");
         }
