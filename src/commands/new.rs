@@ -45,10 +45,15 @@ pub fn run(ctx: &Context, name: &str) -> Result<()> {
 /// Spaces become `_`; anything else outside letters, digits, `_` and `-` is refused.
 fn clean_name(name: &str) -> Result<String> {
     let cleaned: String = name.trim().replace([' ', '\t'], "_");
-    if cleaned.is_empty()
-        || !cleaned
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    if cleaned.is_empty() {
+        return Err(Error::Usage(
+            "a migration needs a name that says what it changes, as in `dbward new add_invoices`"
+                .into(),
+        ));
+    }
+    if !cleaned
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
         return Err(Error::Usage(format!(
             "migration name `{name}` may hold only letters, digits, `_` and `-`"
@@ -78,6 +83,8 @@ mod tests {
         assert_eq!(clean_name("add invoices").unwrap(), "add_invoices");
         assert_eq!(clean_name("add-x_2").unwrap(), "add-x_2");
         assert!(clean_name("drop;table").is_err());
+        let empty = clean_name("  ").unwrap_err().to_string();
+        assert!(empty.contains("needs a name"), "{empty}");
         assert!(clean_name("  ").is_err());
         assert!(clean_name("../x").is_err());
     }
