@@ -238,3 +238,80 @@ fn a_unix_socket_host_connects_without_tls_whatever_sslmode_says() {
     assert_code(&project.run(&["--database-url", &connection, "up"]), 0);
     assert_eq!(db.scalar("SELECT ssl FROM seen"), "f");
 }
+
+/// A role that must give its password over TCP, on the shared cluster: its own line at the
+/// top of pg_hba.conf, ahead of the cluster's `trust` lines.
+fn password_role() -> &'static str {
+    static ROLE: OnceLock<&'static str> = OnceLock::new();
+    ROLE.get_or_init(|| {
+        let cluster = support::cluster();
+        let hba = cluster.root.join("cluster/data/pg_hba.conf");
+        let rest = std::fs::read_to_string(&hba).unwrap();
+        std::fs::write(
+            &hba,
+            format!("host all pgpass_user 127.0.0.1/32 scram-sha-256\n{rest}"),
+        )
+        .unwrap();
+        let mut admin = postgres::Client::connect(
+            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
+            postgres::NoTls,
+        )
+        .unwrap();
+        admin
+            .batch_execute(
+                "CREATE ROLE pgpass_user LOGIN PASSWORD 'pw-from-file-7'; SELECT pg_reload_conf();",
+            )
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        "pgpass_user"
+    })
+}
+
+#[test]
+fn the_password_file_gives_the_password_and_it_never_shows() {
+    use std::os::unix::fs::PermissionsExt;
+    let role = password_role();
+    let db = TestDb::new();
+    db.scalar(&format!("ALTER DATABASE {} OWNER TO {role}", db.name));
+    let project = tls_project();
+    let dir = tempfile::tempdir().unwrap();
+    let passfile = dir.path().join("pgpass");
+    std::fs::write(
+        &passfile,
+        format!(
+            "# the operator's passwords\n127.0.0.1:{}:{}:{role}:pw-from-file-7\n",
+            db.port, db.name
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let url = format!(
+        "postgres://{role}@127.0.0.1:{}/{}?sslmode=disable",
+        db.port, db.name
+    );
+    let with_file = |file: &std::path::Path, args: &[&str]| {
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        run_with(
+            &project,
+            &[("PGPASSFILE", file.display().to_string())],
+            &all,
+        )
+    };
+
+    let without = with_file(&dir.path().join("none"), &["status"]);
+    assert_code(&without, 1);
+    assert!(without.stderr.contains("password"), "{without:?}");
+
+    let up = with_file(&passfile, &["up"]);
+    assert_code(&up, 0);
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "1");
+    assert!(!format!("{up:?}").contains("pw-from-file-7"));
+
+    // Readable by others: passed over, as libpq does, and the failure says why.
+    std::fs::set_permissions(&passfile, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let open = with_file(&passfile, &["status"]);
+    assert_code(&open, 1);
+    assert!(open.stderr.contains("chmod 600"), "{open:?}");
+    assert!(!format!("{open:?}").contains("pw-from-file-7"));
+}

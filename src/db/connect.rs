@@ -11,6 +11,7 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 use tokio_postgres::config::{Host, SslMode as DriverSslMode};
 use tokio_postgres::{Config, NoTls};
 
+use crate::db::pgpass;
 use crate::db::session::Session;
 use crate::error::{Error, Result};
 
@@ -47,6 +48,8 @@ pub struct Target {
     config: Config,
     ssl_mode: SslMode,
     root_cert: Option<PathBuf>,
+    /// Why the password file was passed over, said only if connecting fails.
+    passfile_skipped: Option<String>,
 }
 
 impl std::fmt::Debug for Target {
@@ -65,6 +68,8 @@ pub struct PgEnv {
     pub database: Option<String>,
     pub sslmode: Option<String>,
     pub sslrootcert: Option<String>,
+    /// libpq's password file: `PGPASSFILE`, else `~/.pgpass`.
+    pub passfile: Option<PathBuf>,
 }
 
 impl PgEnv {
@@ -78,6 +83,9 @@ impl PgEnv {
             database: var("PGDATABASE"),
             sslmode: var("PGSSLMODE"),
             sslrootcert: var("PGSSLROOTCERT"),
+            passfile: var("PGPASSFILE")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".pgpass"))),
         }
     }
 
@@ -115,7 +123,7 @@ impl Target {
             },
         };
         let root_cert = root_cert.or_else(|| env.sslrootcert.clone().map(PathBuf::from));
-        Ok(Target::finish(config, ssl_mode, root_cert))
+        Ok(Target::finish(config, ssl_mode, root_cert).with_password_file(env))
     }
 
     /// A target from libpq's environment alone.
@@ -141,11 +149,10 @@ impl Target {
             .map(SslMode::parse)
             .transpose()?
             .unwrap_or(SslMode::Prefer);
-        Ok(Target::finish(
-            config,
-            ssl_mode,
-            env.sslrootcert.clone().map(PathBuf::from),
-        ))
+        Ok(
+            Target::finish(config, ssl_mode, env.sslrootcert.clone().map(PathBuf::from))
+                .with_password_file(env),
+        )
     }
 
     /// The embedded local cluster: loopback, trust, no TLS.
@@ -183,7 +190,44 @@ impl Target {
             config,
             ssl_mode,
             root_cert,
+            passfile_skipped: None,
         }
+    }
+
+    /// Without a password from the URL or `PGPASSWORD`, the password file's, as libpq finds
+    /// it: the first line matching the first host, port, database and user. Like libpq,
+    /// it skips a file that others may read.
+    fn with_password_file(mut self, env: &PgEnv) -> Target {
+        if self.config.get_password().is_some() {
+            return self;
+        }
+        let Some(path) = &env.passfile else {
+            return self;
+        };
+        let file = match read_password_file(path) {
+            Ok(Some(file)) => file,
+            Ok(None) => return self,
+            Err(why) => {
+                self.passfile_skipped = Some(why);
+                return self;
+            }
+        };
+        let host = match self.config.get_hosts().first() {
+            Some(Host::Tcp(host)) => host.clone(),
+            Some(Host::Unix(path)) => path.display().to_string(),
+            None => "localhost".into(),
+        };
+        let user = self.config.get_user().unwrap_or("postgres").to_string();
+        let wanted = pgpass::Wanted {
+            host: &host,
+            port: self.port(),
+            database: self.config.get_dbname().unwrap_or(&user),
+            user: &user,
+        };
+        if let Some(password) = pgpass::lookup(&file, wanted) {
+            self.config.password(password);
+        }
+        self
     }
 
     /// The same server, another database.
@@ -228,9 +272,37 @@ impl Target {
         };
         result.map_err(|message| Error::Connect {
             target: self.describe(),
-            message,
+            message: match &self.passfile_skipped {
+                Some(why) => format!("{message} ({why})"),
+                None => message,
+            },
         })
     }
+}
+
+/// The password file's text; None when there is none. An error says why a file that is
+/// there was not read.
+fn read_password_file(path: &std::path::Path) -> std::result::Result<Option<String>, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("password file {} not read: {e}", path.display())),
+    };
+    if !metadata.is_file() {
+        return Err(format!("password file {} is not a file", path.display()));
+    }
+    let mode = metadata.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "password file {} not read: others may read it (mode {:o}); chmod 600 it, as libpq also requires",
+            path.display(),
+            mode & 0o777
+        ));
+    }
+    std::fs::read_to_string(path)
+        .map(Some)
+        .map_err(|e| format!("password file {} not read: {e}", path.display()))
 }
 
 /// Pulls `sslmode` and `sslrootcert` out of a connection string, which the driver would
@@ -574,5 +646,49 @@ mod tests {
         let target = Target::parse("postgres://app@db/main", &env).unwrap();
         assert_eq!(target.config.get_password(), Some(&b"from-env"[..]));
         assert_eq!(target.ssl_mode, SslMode::Require);
+    }
+
+    fn password_file(text: &str, mode: u32) -> (tempfile::TempDir, PgEnv) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pgpass");
+        std::fs::write(&path, text).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        let env = PgEnv {
+            passfile: Some(path),
+            ..PgEnv::default()
+        };
+        (dir, env)
+    }
+
+    #[test]
+    fn the_password_file_fills_a_missing_password() {
+        let (_dir, env) = password_file("db:6543:main:app:from-file\n", 0o600);
+        let target = Target::parse("postgres://app@db:6543/main", &env).unwrap();
+        assert_eq!(target.config.get_password(), Some(&b"from-file"[..]));
+        assert!(!format!("{target:?}").contains("from-file"));
+
+        let target = Target::parse("postgres://app:in-url@db:6543/main", &env).unwrap();
+        assert_eq!(
+            target.config.get_password(),
+            Some(&b"in-url"[..]),
+            "the URL wins"
+        );
+
+        let target = Target::parse("postgres://app@db:5432/main", &env).unwrap();
+        assert_eq!(target.config.get_password(), None, "no line for this port");
+    }
+
+    #[test]
+    fn a_password_file_others_may_read_is_passed_over_and_the_reason_kept() {
+        let (_dir, env) = password_file("*:*:*:*:from-file\n", 0o644);
+        let target = Target::parse("postgres://app@db/main", &env).unwrap();
+        assert_eq!(target.config.get_password(), None);
+        let why = target.passfile_skipped.unwrap();
+        assert!(
+            why.contains("mode 644") && why.contains("chmod 600"),
+            "{why}"
+        );
+        assert!(!why.contains("from-file"));
     }
 }
