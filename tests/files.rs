@@ -100,6 +100,25 @@ fn each_bad_file_gets_its_own_error() {
             run.stderr
         );
     }
+
+    // status refuses a bad migration name before it connects, and finds the rest while it
+    // connects (here, to nowhere): those still win over the connection's failure, all of
+    // them but the lexer's, which status does not run.
+    project.remove("migrations/two_bad.sql");
+    let run = refused(&project, &["status"]);
+    for expected in [
+        "003_latin1.sql:1: is not UTF-8",
+        "004_orphan.sql: rollback matches no migration",
+        "001_other_name.sql: rollback name does not match its migration",
+        "005_directive.sql:1: unknown directive `-- dbward:no-transacton`",
+    ] {
+        assert!(
+            run.stderr.contains(expected),
+            "missing {expected:?} in {}",
+            run.stderr
+        );
+    }
+    assert!(!run.stderr.contains("cannot connect"), "{run:?}");
 }
 
 #[test]

@@ -497,11 +497,14 @@ fn count(entries: &[Entry<'_>], wanted: &[State]) -> usize {
 }
 
 pub fn status(ctx: &Context, exit_code: bool) -> Result<()> {
-    // Names are checked before any connection; the files are read while the database
-    // answers (a remote database's round trips are the longer wait).
-    let listing = ctx.listing()?;
+    // Migration numbers are checked before any connection. The rollbacks are listed and
+    // the files read while the database answers (a remote database's round trips are the
+    // longer wait); their problems still come before anything the database said.
+    let names = ctx.migration_names()?;
     let (files, database) = std::thread::scope(|scope| {
-        let reading = scope.spawn(|| source::read(&listing, source::Depth::Status));
+        let reading = scope.spawn(|| {
+            source::pair_and_read(names, &ctx.settings.dirs.rollbacks, source::Depth::Status)
+        });
         let database = Runner::connect(ctx).and_then(|mut runner| {
             let applied = runner.applied()?;
             Ok((runner, applied))

@@ -62,11 +62,12 @@ impl Context {
         source::load(&self.settings.dirs, source::Depth::Full).map_err(Error::Files)
     }
 
-    /// The files by name only (duplicates, orphans, bad names refused), none opened.
-    pub fn listing(&self) -> Result<source::Listing> {
-        let (listing, problems) = source::list(&self.settings.dirs);
+    /// The migrations folder by name only (bad names and duplicate numbers refused), none
+    /// opened: what must hold before dbward connects.
+    pub fn migration_names(&self) -> Result<source::Migrations> {
+        let (migrations, problems) = source::list_migrations(&self.settings.dirs.migrations);
         if problems.is_empty() {
-            Ok(listing)
+            Ok(migrations)
         } else {
             Err(Error::Files(problems))
         }

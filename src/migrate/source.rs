@@ -429,12 +429,16 @@ pub struct Listing {
     downs: BTreeMap<Version, NumberedFile>,
 }
 
-/// Lists the folders: bad names, duplicate numbers and orphaned rollbacks are found here.
-pub fn list(dirs: &SourceDirs) -> (Listing, Vec<FileProblem>) {
-    let (ups, mut problems) = scan(&dirs.migrations);
-    let (downs, down_problems) = scan(&dirs.rollbacks);
-    problems.extend(down_problems);
+/// The migrations folder listed and its numbers checked: what must hold before dbward
+/// connects. The rollbacks are listed later, against it.
+#[derive(Debug, Clone, Default)]
+pub struct Migrations {
+    ups: BTreeMap<Version, NumberedFile>,
+}
 
+/// Lists the migrations folder: bad names and duplicate numbers are found here.
+pub fn list_migrations(dir: &Path) -> (Migrations, Vec<FileProblem>) {
+    let (ups, mut problems) = scan(dir);
     let (next_free, _) = next_number(&ups);
     for (version, paths) in find_duplicates(&ups) {
         problems.push(FileProblem::DuplicateVersion {
@@ -443,11 +447,18 @@ pub fn list(dirs: &SourceDirs) -> (Listing, Vec<FileProblem>) {
             next_free,
         });
     }
+    let ups = ups.into_iter().map(|f| (f.version, f)).collect();
+    (Migrations { ups }, problems)
+}
+
+/// Lists the rollbacks folder and pairs each rollback with its migration: bad names,
+/// duplicate numbers and orphaned rollbacks are found here.
+pub fn pair_rollbacks(migrations: Migrations, dir: &Path) -> (Listing, Vec<FileProblem>) {
+    let ups = migrations.ups;
+    let (downs, mut problems) = scan(dir);
     for (version, paths) in find_duplicates(&downs) {
         problems.push(FileProblem::DuplicateRollback { version, paths });
     }
-
-    let ups: BTreeMap<Version, NumberedFile> = ups.into_iter().map(|f| (f.version, f)).collect();
     let mut paired: BTreeMap<Version, NumberedFile> = BTreeMap::new();
     for down in downs {
         match ups.get(&down.version) {
@@ -465,6 +476,33 @@ pub fn list(dirs: &SourceDirs) -> (Listing, Vec<FileProblem>) {
         }
     }
     (Listing { ups, downs: paired }, problems)
+}
+
+/// Lists the rollbacks against `migrations`, then reads the files: every problem of both,
+/// or the migrations.
+pub fn pair_and_read(
+    migrations: Migrations,
+    rollbacks: &Path,
+    depth: Depth,
+) -> Result<Vec<Migration>, Vec<FileProblem>> {
+    let (listing, problems) = pair_rollbacks(migrations, rollbacks);
+    with_problems(problems, read(&listing, depth))
+}
+
+/// What a later step gave, with the `problems` found before it: the migrations only when
+/// there is no problem at all.
+fn with_problems(
+    mut problems: Vec<FileProblem>,
+    later: Result<Vec<Migration>, Vec<FileProblem>>,
+) -> Result<Vec<Migration>, Vec<FileProblem>> {
+    match later {
+        Ok(migrations) if problems.is_empty() => Ok(migrations),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
 }
 
 /// Reads the listed files (at [`Depth::Status`], migrations only).
@@ -522,15 +560,8 @@ pub fn read(listing: &Listing, depth: Depth) -> Result<Vec<Migration>, Vec<FileP
 
 /// Lists, reads and checks every migration and rollback. All problems or none.
 pub fn load(dirs: &SourceDirs, depth: Depth) -> Result<Vec<Migration>, Vec<FileProblem>> {
-    let (listing, mut problems) = list(dirs);
-    match read(&listing, depth) {
-        Ok(migrations) if problems.is_empty() => Ok(migrations),
-        Ok(_) => Err(problems),
-        Err(more) => {
-            problems.extend(more);
-            Err(problems)
-        }
-    }
+    let (migrations, problems) = list_migrations(&dirs.migrations);
+    with_problems(problems, pair_and_read(migrations, &dirs.rollbacks, depth))
 }
 
 #[cfg(test)]
