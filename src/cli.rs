@@ -41,7 +41,8 @@ pub struct Global {
 #[command(next_help_heading = "Connection")]
 pub struct ConnectionArgs {
     /// postgres:// URL or libpq key=value string; sslmode may be disable, prefer, require,
-    /// verify-ca or verify-full
+    /// verify-ca or verify-full. Without a password, PGPASSWORD, then PGPASSFILE or
+    /// ~/.pgpass, give it
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Use the database of `[environments.NAME]` in dbward.toml
