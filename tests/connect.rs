@@ -315,3 +315,38 @@ fn the_password_file_gives_the_password_and_it_never_shows() {
     assert!(open.stderr.contains("chmod 600"), "{open:?}");
     assert!(!format!("{open:?}").contains("pw-from-file-7"));
 }
+
+/// Removes a path when dropped, so that a failing test leaves nothing in /tmp.
+struct Removed(PathBuf);
+
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn with_no_host_named_a_socket_in_libpqs_folder_is_used() {
+    let db = TestDb::new();
+    let project = tls_project();
+    // The test cluster's socket, shown where libpq looks by default.
+    let socket = format!(".s.PGSQL.{}", db.port);
+    let link = Removed(PathBuf::from("/tmp").join(&socket));
+    std::os::unix::fs::symlink(
+        support::cluster().root.join("cluster/run").join(&socket),
+        &link.0,
+    )
+    .unwrap();
+    let env = [
+        ("PGPORT", db.port.to_string()),
+        ("PGUSER", "postgres".to_string()),
+        ("PGDATABASE", db.name.clone()),
+    ];
+    let run = run_with(&project, &env, &["up"]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains(&format!("postgres@/tmp:{}/", db.port)),
+        "{run:?}"
+    );
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "f");
+}

@@ -110,7 +110,8 @@ impl Target {
             config.password(password);
         }
         if config.get_hosts().is_empty() {
-            config.host(env.host.as_deref().unwrap_or("localhost"));
+            let port = config.get_ports().first().copied().unwrap_or(5432);
+            config.host(env.host.clone().unwrap_or_else(|| default_host(port)));
         }
         if config.get_user().is_none() {
             config.user(env.user.as_deref().unwrap_or("postgres"));
@@ -129,13 +130,14 @@ impl Target {
     /// A target from libpq's environment alone.
     pub fn from_env(env: &PgEnv) -> Result<Target> {
         let mut config = Config::new();
-        config.host(env.host.as_deref().unwrap_or("localhost"));
-        if let Some(port) = &env.port {
-            let port = port
+        let port = match &env.port {
+            Some(port) => port
                 .parse()
-                .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))?;
-            config.port(port);
-        }
+                .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))?,
+            None => 5432,
+        };
+        config.port(port);
+        config.host(env.host.clone().unwrap_or_else(|| default_host(port)));
         config.user(env.user.as_deref().unwrap_or("postgres"));
         if let Some(database) = &env.database {
             config.dbname(database);
@@ -278,6 +280,22 @@ impl Target {
             },
         })
     }
+}
+
+/// The folders a libpq build keeps its Unix sockets in, by platform.
+pub(super) const LIBPQ_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
+
+/// The host when none is named anywhere: as libpq, a Unix socket in its usual folder, when
+/// a server listens there on `port`; else `localhost` over TCP.
+fn default_host(port: u16) -> String {
+    LIBPQ_SOCKET_DIRS
+        .iter()
+        .find(|dir| {
+            std::path::Path::new(dir)
+                .join(format!(".s.PGSQL.{port}"))
+                .exists()
+        })
+        .map_or_else(|| "localhost".to_string(), |dir| dir.to_string())
 }
 
 /// The password file's text; None when there is none. An error says why a file that is

@@ -32,8 +32,7 @@ pub fn lookup(file: &str, wanted: Wanted<'_>) -> Option<String> {
 /// The names a host goes by in the file. libpq writes a Unix socket in the default folder
 /// as `localhost`.
 fn host_names(host: &str) -> Vec<&str> {
-    const DEFAULT_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
-    if DEFAULT_SOCKET_DIRS.contains(&host.trim_end_matches('/')) {
+    if super::connect::LIBPQ_SOCKET_DIRS.contains(&host.trim_end_matches('/')) {
         vec![host, "localhost"]
     } else {
         vec![host]
