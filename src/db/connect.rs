@@ -116,6 +116,11 @@ impl Target {
         if config.get_user().is_none() {
             config.user(env.user.as_deref().unwrap_or("postgres"));
         }
+        if config.get_dbname().is_none()
+            && let Some(database) = &env.database
+        {
+            config.dbname(database);
+        }
         let ssl_mode = match ssl_mode {
             Some(mode) => mode,
             None => match &env.sslmode {
@@ -131,9 +136,7 @@ impl Target {
     pub fn from_env(env: &PgEnv) -> Result<Target> {
         let mut config = Config::new();
         let port = match &env.port {
-            Some(port) => port
-                .parse()
-                .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))?,
+            Some(port) => parse_port(port)?,
             None => 5432,
         };
         config.port(port);
@@ -280,6 +283,11 @@ impl Target {
             },
         })
     }
+}
+
+fn parse_port(port: &str) -> Result<u16> {
+    port.parse()
+        .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))
 }
 
 /// The folders a libpq build keeps its Unix sockets in, by platform.
@@ -652,6 +660,18 @@ mod tests {
         let err = Target::parse("postgres://app:hunter2@host:notaport/db", &PgEnv::default())
             .unwrap_err();
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn the_environment_names_the_database_a_url_leaves_out() {
+        let env = PgEnv {
+            database: Some("main".into()),
+            ..PgEnv::default()
+        };
+        let target = Target::parse("postgres://app@db", &env).unwrap();
+        assert_eq!(target.describe(), "app@db:5432/main");
+        let target = Target::parse("postgres://app@db/other", &env).unwrap();
+        assert_eq!(target.describe(), "app@db:5432/other", "the URL wins");
     }
 
     #[test]
