@@ -69,6 +69,17 @@ fn duplicates_of_any_width_are_refused_for_every_command() {
     );
 }
 
+#[track_caller]
+fn assert_names_all(run: &Run, problems: &[&str]) {
+    for expected in problems {
+        assert!(
+            run.stderr.contains(expected),
+            "missing {expected:?} in {}",
+            run.stderr
+        );
+    }
+}
+
 #[test]
 fn each_bad_file_gets_its_own_error() {
     let project = Project::new();
@@ -86,38 +97,32 @@ fn each_bad_file_gets_its_own_error() {
         "create table x (id int);\ncommit;\n",
     );
     let run = refused(&project, &["up"]);
-    for expected in [
-        "two_bad.sql: does not start with a number",
-        "003_latin1.sql:1: is not UTF-8",
-        "004_orphan.sql: rollback matches no migration",
-        "001_other_name.sql: rollback name does not match its migration",
-        "005_directive.sql:1: unknown directive `-- dbward:no-transacton`",
-        "006_commit.sql:2:1: COMMIT would end dbward's transaction",
-    ] {
-        assert!(
-            run.stderr.contains(expected),
-            "missing {expected:?} in {}",
-            run.stderr
-        );
-    }
+    assert_names_all(
+        &run,
+        &[
+            "two_bad.sql: does not start with a number",
+            "003_latin1.sql:1: is not UTF-8",
+            "004_orphan.sql: rollback matches no migration",
+            "001_other_name.sql: rollback name does not match its migration",
+            "005_directive.sql:1: unknown directive `-- dbward:no-transacton`",
+            "006_commit.sql:2:1: COMMIT would end dbward's transaction",
+        ],
+    );
 
     // status refuses a bad migration name before it connects, and finds the rest while it
     // connects (here, to nowhere): those still win over the connection's failure, all of
     // them but the lexer's, which status does not run.
     project.remove("migrations/two_bad.sql");
     let run = refused(&project, &["status"]);
-    for expected in [
-        "003_latin1.sql:1: is not UTF-8",
-        "004_orphan.sql: rollback matches no migration",
-        "001_other_name.sql: rollback name does not match its migration",
-        "005_directive.sql:1: unknown directive `-- dbward:no-transacton`",
-    ] {
-        assert!(
-            run.stderr.contains(expected),
-            "missing {expected:?} in {}",
-            run.stderr
-        );
-    }
+    assert_names_all(
+        &run,
+        &[
+            "003_latin1.sql:1: is not UTF-8",
+            "004_orphan.sql: rollback matches no migration",
+            "001_other_name.sql: rollback name does not match its migration",
+            "005_directive.sql:1: unknown directive `-- dbward:no-transacton`",
+        ],
+    );
     assert!(!run.stderr.contains("cannot connect"), "{run:?}");
 }
 
