@@ -136,7 +136,9 @@ impl Target {
     pub fn from_env(env: &PgEnv) -> Result<Target> {
         let mut config = Config::new();
         let port = match &env.port {
-            Some(port) => parse_port(port)?,
+            Some(port) => port
+                .parse()
+                .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))?,
             None => 5432,
         };
         config.port(port);
@@ -217,17 +219,12 @@ impl Target {
                 return self;
             }
         };
-        let host = match self.config.get_hosts().first() {
-            Some(Host::Tcp(host)) => host.clone(),
-            Some(Host::Unix(path)) => path.display().to_string(),
-            None => "localhost".into(),
-        };
-        let user = self.config.get_user().unwrap_or("postgres").to_string();
+        let host = self.host_name();
         let wanted = pgpass::Wanted {
             host: &host,
             port: self.port(),
-            database: self.config.get_dbname().unwrap_or(&user),
-            user: &user,
+            database: self.database(),
+            user: self.user(),
         };
         if let Some(password) = pgpass::lookup(&file, wanted) {
             self.config.password(password);
@@ -248,15 +245,31 @@ impl Target {
 
     /// `user@host:port/database`, never the password.
     pub fn describe(&self) -> String {
-        let host = match self.config.get_hosts().first() {
+        format!(
+            "{}@{}:{}/{}",
+            self.user(),
+            self.host_name(),
+            self.port(),
+            self.database()
+        )
+    }
+
+    /// The first host: a name, an address, or a socket's folder.
+    fn host_name(&self) -> String {
+        match self.config.get_hosts().first() {
             Some(Host::Tcp(h)) => h.clone(),
             Some(Host::Unix(path)) => path.display().to_string(),
             None => "localhost".into(),
-        };
-        let port = self.config.get_ports().first().copied().unwrap_or(5432);
-        let user = self.config.get_user().unwrap_or("postgres");
-        let database = self.config.get_dbname().unwrap_or(user);
-        format!("{user}@{host}:{port}/{database}")
+        }
+    }
+
+    fn user(&self) -> &str {
+        self.config.get_user().unwrap_or("postgres")
+    }
+
+    /// As the server defaults it: the user's name.
+    fn database(&self) -> &str {
+        self.config.get_dbname().unwrap_or(self.user())
     }
 
     /// A `postgres://` URL without the password, for other tools on the local cluster.
@@ -283,11 +296,6 @@ impl Target {
             },
         })
     }
-}
-
-fn parse_port(port: &str) -> Result<u16> {
-    port.parse()
-        .map_err(|_| Error::Usage(format!("PGPORT `{port}` is not a port number")))
 }
 
 /// The folders a libpq build keeps its Unix sockets in, by platform.
