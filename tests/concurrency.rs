@@ -451,3 +451,22 @@ fn down_stops_when_another_runner_applied_a_newer_migration_meanwhile() {
         "1,2,4"
     );
 }
+
+#[test]
+fn up_single_transaction_waits_for_a_no_transaction_migration_being_applied() {
+    let db = TestDb::new();
+    let project = no_transaction_project();
+    let applier = start_until_running(&project, &db, &["up", "--to", "2"], "applying-marker");
+    let single = project.dbward(&db, &["up", "--single-transaction", "--format", "json"]);
+    assert_code(&single, 0);
+    assert!(
+        single.stderr.contains(r#""event":"waiting_for_migration""#),
+        "{single:?}"
+    );
+    assert_eq!(single.step_outcomes(), ["3:applied"]);
+    assert_code(&support::Run::from(applier.wait_with_output().unwrap()), 0);
+    assert_eq!(
+        db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+        "3/3"
+    );
+}

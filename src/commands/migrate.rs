@@ -603,7 +603,6 @@ pub(super) fn up_loaded(
     }
     runner.prepare()?;
     if single_transaction {
-        runner.applied_when_settled()?;
         report.steps = up_in_one_transaction(&mut runner, migrations, target, allow)?;
         for row in &report.steps {
             ctx.out.step(row);
@@ -638,12 +637,25 @@ fn up_in_one_transaction(
     target: Option<Version>,
     allow: Allow,
 ) -> Result<Vec<StepRow>> {
+    let (mut tx, applied) = loop {
+        let history = &runner.history;
+        let (mut tx, mut applied) =
+            begin_locked(runner.ctx, runner.key, &mut runner.session, async |c| {
+                history.load_in(c).await
+            })?;
+        history.mark_applying(&mut tx, &mut applied)?;
+        if !applied.iter().any(|a| a.outcome == Outcome::Applying) {
+            break (tx, applied);
+        }
+        // Another runner is applying a no-transaction migration: wait for it outside the
+        // lock, then look again; stop on one still applying after the wait.
+        drop(tx);
+        let settled = runner.applied_when_settled()?;
+        if settled.iter().any(|a| a.outcome == Outcome::Applying) {
+            return Err(plan::unfinished_runs(&settled).into());
+        }
+    };
     let history = &runner.history;
-    let (mut tx, mut applied) =
-        begin_locked(runner.ctx, runner.key, &mut runner.session, async |c| {
-            history.load_in(c).await
-        })?;
-    history.mark_applying(&mut tx, &mut applied)?;
     let entries = plan::status(migrations, &applied);
     let steps = plan::plan_up(&entries, target, allow)?;
     if let Some(m) = steps
