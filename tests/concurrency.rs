@@ -470,3 +470,26 @@ fn up_single_transaction_waits_for_a_no_transaction_migration_being_applied() {
         "3/3"
     );
 }
+
+/// Sixteen runners at once over thirty migrations, three of them without a transaction:
+/// a runner that meets one another runner is applying waits for it, and reads the finished
+/// run as finished (the history and the lock holders are read so that a run ending between
+/// the two reads is never taken for a failed one). `DBWARD_RACE_TRIALS` runs it more often.
+#[test]
+fn sixteen_runners_race_over_no_transaction_migrations_without_a_false_failure() {
+    let trials = support::race_trials(3);
+    let project = Project::thirty_with_three_no_transaction();
+    for _ in 0..trials {
+        let db = TestDb::new();
+        project.race(&db.url(), &["up", "--format", "json"], 16);
+        assert_eq!(
+            db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+            "30/30",
+            "each migration ran once"
+        );
+        assert_eq!(
+            db.scalar("SELECT count(*) FILTER (WHERE success) FROM dbward.schema_history"),
+            "30"
+        );
+    }
+}

@@ -146,3 +146,28 @@ fn eight_runners_through_a_transaction_pooler_apply_each_migration_once() {
     run(&["up", "--single-transaction", "--to", "8"]);
     assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "8");
 }
+
+/// The race of `tests/concurrency.rs` through the pooler: sixteen runners, three
+/// no-transaction migrations among thirty, no runner fails and each migration runs once.
+#[test]
+fn sixteen_runners_through_a_pooler_race_over_no_transaction_migrations() {
+    let bouncer = bouncer();
+    let project = Project::thirty_with_three_no_transaction();
+    for _ in 0..support::race_trials(2) {
+        let db = TestDb::new();
+        let url = format!(
+            "postgres://postgres@127.0.0.1:{}/{}?sslmode=disable",
+            bouncer.port, db.name
+        );
+        project.race(&url, &["up", "--format", "json"], 16);
+        assert_eq!(
+            db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+            "30/30",
+            "each migration ran once"
+        );
+        assert_eq!(
+            db.scalar("SELECT count(*) FILTER (WHERE success) FROM dbward.schema_history"),
+            "30"
+        );
+    }
+}

@@ -62,6 +62,65 @@ impl Event {
     }
 }
 
+/// What a history row holds, in the order [`applied_from`] reads it.
+const APPLIED_COLUMNS: &str =
+    "version, name, checksum, rollback_checksum, applied_at, applied_by, execution_ms, success";
+
+fn applied_from(row: &tokio_postgres::Row) -> Applied {
+    Applied {
+        version: Version(row.get::<_, i64>(0) as u64),
+        name: row.get(1),
+        checksum: Checksum::from_hex(row.get(2)),
+        rollback_checksum: row.get::<_, Option<&str>>(3).and_then(Checksum::from_hex),
+        // Formatted here: `to_char` costs a fresh session a millisecond.
+        applied_at: humantime::format_rfc3339_seconds(row.get::<_, SystemTime>(4)).to_string(),
+        applied_by: row.get(5),
+        execution_ms: row.get(6),
+        outcome: if row.get(7) {
+            Outcome::Succeeded
+        } else {
+            Outcome::Failed
+        },
+    }
+}
+
+/// How often [`History::mark_applying`] looks again at rows that keep moving, before it
+/// leaves them as work in progress (which `up` waits for, up to `wait_for_lock`).
+const SETTLE_LOOKS: usize = 20;
+
+/// A history row, and the transaction that last wrote it (`xmin`).
+struct SeenRow {
+    applied: Applied,
+    writer: String,
+}
+
+/// What a failed row turned out to be.
+#[derive(Debug, Clone)]
+enum Settled {
+    /// The row as it stands: failed, applying, or finished since it was read.
+    Now(Applied),
+    /// Rolled back, or cleared, since it was read.
+    Gone,
+    /// Written again between the two reads of one look: look again.
+    Moved,
+}
+
+/// A look at one failed row: the row before, whether its applying lock was held, the row
+/// after, each read after the one before it.
+fn settle(before: Option<&SeenRow>, held: bool, after: Option<&SeenRow>) -> Settled {
+    match (before, after) {
+        (None, None) => Settled::Gone,
+        (Some(before), Some(after)) if before.writer == after.writer => {
+            let mut row = after.applied.clone();
+            if row.outcome == Outcome::Failed && held {
+                row.outcome = Outcome::Applying;
+            }
+            Settled::Now(row)
+        }
+        _ => Settled::Moved,
+    }
+}
+
 /// What recording a migration writes, in the order both inserts bind it.
 const RECORDED_COLUMNS: &str = "version, name, checksum, rollback_checksum, execution_ms, success";
 
@@ -148,13 +207,62 @@ impl History {
         client.pipeline(async |c| self.load_in(c).await)
     }
 
-    /// Reads each failed row whose runner still holds its applying lock as
-    /// [`Outcome::Applying`]. One lookup per failed row; a history has none most days.
-    pub fn mark_applying(&self, client: &mut impl Sql, rows: &mut [Applied]) -> Result<()> {
-        for row in rows.iter_mut().filter(|r| r.outcome == Outcome::Failed) {
-            if self.applying_holder(client, row.version)?.is_some() {
-                row.outcome = Outcome::Applying;
+    /// Settles what the failed rows of `rows` mean: a run another runner is still applying
+    /// (its applying lock is held), a run that finished or was rolled back since `rows`
+    /// were read, or a failed one. A run can end between reading its row and looking for
+    /// its lock, so each look is one flight of three statements, run in order: the rows,
+    /// the locks, the rows again. A row that reads failed, written by the same transaction
+    /// before and after a look that found no lock, is failed: its runner took the lock
+    /// before writing it and let go only after it was done. A row that moved meanwhile is
+    /// looked at again. One flight, and none at all on the usual history without a failed
+    /// row.
+    pub fn mark_applying(&self, client: &mut impl Sql, rows: &mut Vec<Applied>) -> Result<()> {
+        let mut unsettled: Vec<Version> = rows
+            .iter()
+            .filter(|r| r.outcome == Outcome::Failed)
+            .map(|r| r.version)
+            .collect();
+        for _ in 0..SETTLE_LOOKS {
+            if unsettled.is_empty() {
+                return Ok(());
             }
+            let keys: Vec<LockKey> = unsettled.iter().map(|&v| self.applying_key(v)).collect();
+            let (before, held, after) = client.pipeline(async |c| {
+                tokio::join!(
+                    biased;
+                    self.rows_in(c, &unsettled),
+                    lock::held(c, &keys),
+                    self.rows_in(c, &unsettled),
+                )
+            });
+            let (before, held, after) = (before?, held?, after?);
+            let mut moving = Vec::new();
+            for (version, key) in unsettled.into_iter().zip(keys) {
+                let seen_after = after.iter().find(|r| r.applied.version == version);
+                let now = match settle(
+                    before.iter().find(|r| r.applied.version == version),
+                    held.contains(&key),
+                    seen_after,
+                ) {
+                    Settled::Now(row) => Some(row),
+                    Settled::Gone => None,
+                    Settled::Moved => {
+                        let row = seen_after.map(|r| r.applied.clone());
+                        if row.as_ref().is_some_and(|r| r.outcome == Outcome::Failed) {
+                            moving.push(version);
+                        }
+                        row
+                    }
+                };
+                rows.retain(|r| r.version != version);
+                rows.extend(now);
+            }
+            rows.sort_by_key(|r| r.version);
+            unsettled = moving;
+        }
+        // Rows that kept moving are work in progress, which `up` waits for.
+        for row in rows.iter_mut().filter(|r| unsettled.contains(&r.version)) {
+            row.outcome = Outcome::Applying;
         }
         Ok(())
     }
@@ -176,30 +284,30 @@ impl History {
     /// [`History::load`], to run in a flight with other statements.
     pub async fn load_in(&self, client: &Client) -> Result<Vec<Applied>> {
         let sql = format!(
-            "SELECT version, name, checksum, rollback_checksum,
-                    applied_at, applied_by, execution_ms, success
-             FROM {} ORDER BY version",
+            "SELECT {APPLIED_COLUMNS} FROM {} ORDER BY version",
             self.table()
         );
         let result = client.query_typed(&sql, &[]).await;
         let rows = empty_if_missing(result, "reading the migration history")?;
+        Ok(rows.iter().map(applied_from).collect())
+    }
+
+    /// The rows of `versions` as they stand, with the transaction that last wrote each.
+    async fn rows_in(&self, client: &Client, versions: &[Version]) -> Result<Vec<SeenRow>> {
+        let sql = format!(
+            "SELECT {APPLIED_COLUMNS}, xmin::text FROM {} WHERE version = ANY($1)",
+            self.table()
+        );
+        let versions: Vec<i64> = versions.iter().map(|v| v.as_i64()).collect();
+        let rows = client
+            .query_typed(&sql, &[(&versions, Type::INT8_ARRAY)])
+            .await
+            .map_err(Error::db("reading the migration history"))?;
         Ok(rows
             .iter()
-            .map(|row| Applied {
-                version: Version(row.get::<_, i64>(0) as u64),
-                name: row.get(1),
-                checksum: Checksum::from_hex(row.get(2)),
-                rollback_checksum: row.get::<_, Option<&str>>(3).and_then(Checksum::from_hex),
-                // Formatted here: `to_char` costs a fresh session a millisecond.
-                applied_at: humantime::format_rfc3339_seconds(row.get::<_, SystemTime>(4))
-                    .to_string(),
-                applied_by: row.get(5),
-                execution_ms: row.get(6),
-                outcome: if row.get(7) {
-                    Outcome::Succeeded
-                } else {
-                    Outcome::Failed
-                },
+            .map(|row| SeenRow {
+                applied: applied_from(row),
+                writer: row.get(8),
             })
             .collect())
     }
@@ -564,6 +672,60 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn seen(outcome: Outcome, writer: &str) -> SeenRow {
+        SeenRow {
+            applied: Applied {
+                version: Version(8),
+                name: "t8".into(),
+                checksum: None,
+                rollback_checksum: None,
+                applied_at: "2026-11-30T00:00:00Z".into(),
+                applied_by: "postgres".into(),
+                execution_ms: 0,
+                outcome,
+            },
+            writer: writer.into(),
+        }
+    }
+
+    fn outcome(settled: Settled) -> Option<Outcome> {
+        match settled {
+            Settled::Now(row) => Some(row.outcome),
+            Settled::Gone | Settled::Moved => None,
+        }
+    }
+
+    #[test]
+    fn a_failed_row_settles_by_its_lock_and_by_who_wrote_it() {
+        use Outcome::*;
+        let failed = seen(Failed, "741");
+        let done = seen(Succeeded, "742");
+        // Unchanged across the look: the lock decides.
+        let applying = settle(Some(&failed), true, Some(&failed));
+        assert_eq!(outcome(applying), Some(Applying));
+        let dead = settle(Some(&failed), false, Some(&failed));
+        assert_eq!(outcome(dead), Some(Failed));
+        // Finished before the look: what the row says now.
+        assert_eq!(
+            outcome(settle(Some(&done), false, Some(&done))),
+            Some(Succeeded)
+        );
+        // Finished during the look, its lock already gone: never "failed".
+        assert!(matches!(
+            settle(Some(&failed), false, Some(&done)),
+            Settled::Moved
+        ));
+        assert!(matches!(
+            settle(Some(&failed), true, Some(&done)),
+            Settled::Moved
+        ));
+        // Its rollback finished: gone, or gone during the look.
+        assert!(matches!(settle(None, false, None), Settled::Gone));
+        assert!(matches!(settle(Some(&failed), false, None), Settled::Moved));
+        // A new run began during the look.
+        assert!(matches!(settle(None, true, Some(&failed)), Settled::Moved));
+    }
 
     #[test]
     fn identifiers_are_quoted() {

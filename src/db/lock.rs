@@ -38,6 +38,10 @@ impl LockKey {
         let bits = self.0 as u64;
         ((bits >> 32) as u32, bits as u32)
     }
+
+    fn from_halves(high: u32, low: u32) -> LockKey {
+        LockKey((u64::from(high) << 32 | u64::from(low)) as i64)
+    }
 }
 
 /// How every transaction that takes the migration lock begins. The history is re-read after
@@ -141,18 +145,23 @@ pub fn release_session(client: &mut impl Sql, key: LockKey) -> Result<()> {
     Ok(())
 }
 
+/// The rows of `pg_locks` `l` that are advisory locks with a bigint key, granted in this
+/// database.
+const GRANTED_ADVISORY_HERE: &str = "l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
 /// The session holding an advisory lock, if it can be seen.
 pub fn holder(client: &mut impl Sql, key: LockKey) -> Result<Option<LockHolder>> {
     let (high, low) = key.halves();
     let row = client
         .query_typed_opt(
-            "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
-                    coalesce(a.xact_start, a.backend_start)
-             FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-             WHERE l.locktype = 'advisory' AND l.granted
-               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-               AND l.classid = $1 AND l.objid = $2 AND l.objsubid = 1
-             LIMIT 1",
+            &format!(
+                "SELECT a.pid, coalesce(a.application_name, ''), coalesce(a.usename::text, ''),
+                        coalesce(a.xact_start, a.backend_start)
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE {GRANTED_ADVISORY_HERE} AND l.classid = $1 AND l.objid = $2
+                 LIMIT 1"
+            ),
             &[(&high, Type::OID), (&low, Type::OID)],
         )
         .map_err(Error::db("looking up who holds a dbward lock"))?;
@@ -166,6 +175,26 @@ pub fn holder(client: &mut impl Sql, key: LockKey) -> Result<Option<LockHolder>>
             .map(|at| humantime::format_rfc3339_seconds(at).to_string())
             .unwrap_or_default(),
     }))
+}
+
+/// Which of `keys` some session holds right now, in one statement (for a flight).
+pub async fn held(client: &Client, keys: &[LockKey]) -> Result<Vec<LockKey>> {
+    let (high, low): (Vec<u32>, Vec<u32>) = keys.iter().map(|k| k.halves()).unzip();
+    let rows = client
+        .query_typed(
+            &format!(
+                "SELECT DISTINCT l.classid, l.objid FROM pg_locks l
+                 WHERE {GRANTED_ADVISORY_HERE}
+                   AND (l.classid, l.objid) IN (SELECT * FROM unnest($1::oid[], $2::oid[]))"
+            ),
+            &[(&high, Type::OID_ARRAY), (&low, Type::OID_ARRAY)],
+        )
+        .await
+        .map_err(Error::db("looking up which dbward locks are held"))?;
+    Ok(rows
+        .iter()
+        .map(|row| LockKey::from_halves(row.get(0), row.get(1)))
+        .collect())
 }
 
 #[cfg(test)]
@@ -183,6 +212,9 @@ mod tests {
     fn halves_recombine() {
         let key = LockKey(-42);
         let (high, low) = key.halves();
-        assert_eq!((((high as u64) << 32) | low as u64) as i64, -42);
+        assert_eq!(LockKey::from_halves(high, low), key);
+        let key = LockKey::migrations("dbward");
+        let (high, low) = key.halves();
+        assert_eq!(LockKey::from_halves(high, low), key);
     }
 }

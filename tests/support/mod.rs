@@ -281,6 +281,33 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Thirty migrations of which three (8, 17, 26) run outside a transaction, each logging
+    /// its number in `applied_log`.
+    pub fn thirty_with_three_no_transaction() -> Project {
+        let project = Project::logging(30);
+        for v in [8, 17, 26] {
+            project.migration(
+                &format!("{v:03}_t{v}.sql"),
+                &format!(
+                    "-- dbward:no-transaction\ncreate table t{v} (id int);\ncreate index concurrently t{v}_id on t{v} (id);\ninsert into applied_log values ({v});\nselect pg_sleep(0.05);"
+                ),
+                &format!("drop table t{v};"),
+            );
+        }
+        project
+    }
+}
+
+/// How many trials a race test runs: `default`, or `DBWARD_RACE_TRIALS` to hunt for a rare
+/// interleaving (the suite keeps to a few, to stay quick).
+pub fn race_trials(default: usize) -> usize {
+    std::env::var("DBWARD_RACE_TRIALS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Asserts a run's exit code, showing everything it said when it is not.
 #[track_caller]
 pub fn assert_code(run: &Run, code: i32) {
