@@ -588,3 +588,73 @@ fn a_schema_name_holding_dollar_quotes_still_works() {
         "1,2"
     );
 }
+
+/// Where `public.t2` (or `s1.t2`) ended up, and whether the session could write.
+fn settings_project(first: &str, mode: &str) -> Project {
+    let project = Project::new();
+    project.migration(
+        "001_settings.sql",
+        &format!("{mode}create schema s1;\n{first}\n"),
+        "drop schema s1;",
+    );
+    project.migration(
+        "002_table.sql",
+        "create table t2 (id int);",
+        "drop table t2;",
+    );
+    project.migration(
+        "003_role.sql",
+        "insert into owners values (current_user);",
+        "delete from owners;",
+    );
+    project
+}
+
+#[test]
+fn each_migration_starts_from_the_sessions_defaults() {
+    let cases = [
+        ("set search_path = s1;", ""),
+        ("set search_path = s1;", "-- dbward:no-transaction\n"),
+        ("set session characteristics as transaction read only;", ""),
+        ("set role nobody_here;", ""),
+        ("set role nobody_here;", "-- dbward:no-transaction\n"),
+    ];
+    for (first, mode) in cases {
+        for together in [true, false] {
+            let db = TestDb::new();
+            db.scalar(
+                "DO $$ BEGIN CREATE ROLE nobody_here; EXCEPTION WHEN duplicate_object THEN NULL; END $$; \
+                 CREATE TABLE public.owners (name text); GRANT ALL ON public.owners TO nobody_here; SELECT 1",
+            );
+            let project = settings_project(first, mode);
+            if together {
+                assert_code(&project.dbward(&db, &["up"]), 0);
+            } else {
+                for to in ["1", "2", "3"] {
+                    assert_code(&project.dbward(&db, &["up", "--to", to]), 0);
+                }
+            }
+            let case = format!("{first} {mode:?} together={together}");
+            assert_eq!(
+                db.scalar("SELECT to_regclass('public.t2') IS NOT NULL"),
+                "t",
+                "{case}"
+            );
+            assert_eq!(
+                db.scalar("SELECT name FROM public.owners"),
+                "postgres",
+                "{case}"
+            );
+            assert_eq!(history_versions(&db), "1,2,3", "{case}");
+        }
+    }
+    // --single-transaction too: one transaction, each migration from the defaults.
+    let db = TestDb::new();
+    db.scalar("CREATE TABLE public.owners (name text); SELECT 1");
+    let project = settings_project("set search_path = s1;", "");
+    assert_code(&project.dbward(&db, &["up", "--single-transaction"]), 0);
+    assert_eq!(
+        db.scalar("SELECT to_regclass('public.t2') IS NOT NULL"),
+        "t"
+    );
+}

@@ -198,7 +198,7 @@ impl<'a> Runner<'a> {
                 biased;
                 c.batch_execute(lock::BEGIN),
                 history.claim(c, key, version, intent),
-                apply::run_whole(c, script, version, direction),
+                apply::run_step(c, script, version, direction),
                 book(c, history),
                 c.batch_execute("COMMIT"),
             )
@@ -298,7 +298,7 @@ impl<'a> Runner<'a> {
                 let ((ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
-                        apply::run_whole(c, &migration.up, version, Direction::Up),
+                        apply::run_step(c, &migration.up, version, Direction::Up),
                         history.record(c, migration, Outcome::Succeeded, None),
                     )
                 });
@@ -336,6 +336,9 @@ impl<'a> Runner<'a> {
                         )
                     })
                     .and_then(|()| {
+                        self.session
+                            .batch_execute(apply::RESET_SESSION)
+                            .map_err(Error::db(format!("resetting the session after migration {version}")))?;
                         self.history.set_outcome(
                             &mut self.session,
                             version,
@@ -415,7 +418,7 @@ impl<'a> Runner<'a> {
                 let ((ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
-                        apply::run_whole(c, rollback, version, Direction::Down),
+                        apply::run_step(c, rollback, version, Direction::Down),
                         forget(c, history),
                     )
                 });
@@ -444,6 +447,9 @@ impl<'a> Runner<'a> {
                         )
                     })
                     .and_then(|()| {
+                        self.session
+                            .batch_execute(apply::RESET_SESSION)
+                            .map_err(Error::db(format!("resetting the session after the rollback of {version}")))?;
                         self.session
                             .pipeline(async |c| history.remove(c, version).await)
                             .map(|_| ())
@@ -672,7 +678,7 @@ fn up_in_one_transaction(
     for migration in steps {
         let step_started = Instant::now();
         if let Err(mut failure) = tx.pipeline(async |c| {
-            apply::run_whole(c, &migration.up, migration.version, Direction::Up).await
+            apply::run_step(c, &migration.up, migration.version, Direction::Up).await
         }) {
             drop(tx);
             let before: Vec<&Script> = done

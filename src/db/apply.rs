@@ -23,6 +23,30 @@ pub async fn run_whole(
         .map_err(|e| failure(&e, script, version, direction, None))
 }
 
+/// Puts the session's settings back as the connection began, so that a migration's `SET`
+/// (`search_path`, `SET ROLE`, `SET SESSION CHARACTERISTICS ...`) does not reach the next
+/// one: each migration starts from the session's defaults, whether it runs in the same `up`
+/// as the one before or in another. Settings given when connecting (`PGOPTIONS`, the URL's
+/// `options`) are those defaults, so they stay.
+pub const RESET_SESSION: &str = "RESET SESSION AUTHORIZATION; RESET ROLE; RESET ALL";
+
+/// [`run_whole`], then [`RESET_SESSION`] in the same flight and the same transaction: one
+/// migration step's script.
+pub async fn run_step(
+    client: &Client,
+    script: &Script,
+    version: Version,
+    direction: Direction,
+) -> Result<(), Box<MigrationFailure>> {
+    let (ran, reset) = tokio::join!(
+        biased;
+        run_whole(client, script, version, direction),
+        client.batch_execute(RESET_SESSION),
+    );
+    ran?;
+    reset.map_err(|e| failure(&e, script, version, direction, None))
+}
+
 /// Runs a script statement by statement, each its own simple-query message, so that any
 /// failure is placed in its statement: for `-- dbward:no-transaction` (each statement
 /// commits on its own) and to place a failure after the fact. On failure, also says how
@@ -73,7 +97,11 @@ pub fn place(
     let Ok(mut tx) = begin(session) else {
         return;
     };
-    if before.iter().any(|s| tx.batch_execute(&s.sql).is_err()) {
+    let replayed = |tx: &mut Transaction<'_>, s: &Script| {
+        tx.batch_execute(&s.sql)
+            .and_then(|()| tx.batch_execute(RESET_SESSION))
+    };
+    if before.iter().any(|s| replayed(&mut tx, s).is_err()) {
         return;
     }
     if let Err((_, again)) = run(&mut tx, script, failure.version, failure.direction)
