@@ -70,7 +70,10 @@ fn a_rollback_that_leaves_a_table_behind_fails_the_down_step() {
         "select 1;",
     );
     let (code, doc) = ci(&project, &db);
-    assert_ne!(code, 0);
+    assert_eq!(
+        code, 3,
+        "a rollback that is not the reverse is a problem found"
+    );
     let (step, message) = failed_step(&doc);
     assert_eq!(step, "down");
     assert!(
@@ -89,7 +92,10 @@ fn a_rollback_that_is_not_the_reverse_fails_naming_the_column() {
         "alter table notes drop column pinned;",
     );
     let (code, doc) = ci(&project, &db);
-    assert_ne!(code, 0);
+    assert_eq!(
+        code, 3,
+        "a rollback that is not the reverse is a problem found"
+    );
     let (step, message) = failed_step(&doc);
     assert_eq!(step, "down");
     assert!(message.contains("rollback of migration 2"), "{message}");
@@ -257,4 +263,44 @@ fn diff_names_a_column_a_policy_and_an_index_changed_by_hand() {
         text.stdout.contains("database: character varying(200)"),
         "{text:?}"
     );
+}
+
+#[test]
+fn a_failing_statement_fails_its_step_with_exit_1() {
+    // In up.
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.migration(
+        "002_bad.sql",
+        "insert into missing_table values (1);",
+        "select 1;",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 1);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "up");
+    assert!(message.contains("missing_table"), "{message}");
+
+    // In a fixture.
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.write(
+        "fixtures/001_notes.sql",
+        "insert into notes (id) values (1);",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 1);
+    assert_eq!(failed_step(&doc).0, "seed");
+
+    // In a rollback.
+    let db = TestDb::new();
+    let project = supabase_project();
+    project.migration(
+        "002_tags.sql",
+        "create table tags (id bigint primary key);\nalter table tags enable row level security;",
+        "drop table no_such_table;",
+    );
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 1);
+    assert_eq!(failed_step(&doc).0, "down");
 }

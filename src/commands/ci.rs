@@ -14,7 +14,7 @@ use crate::db::inventory::{self, Inventory};
 use crate::db::local::{LOCAL_DATABASE, LocalCluster};
 use crate::db::scratch::ScratchDatabase;
 use crate::db::session::Sql;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitCode, Result};
 use crate::migrate::model::Version;
 use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;
@@ -142,10 +142,13 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
                 let left = inventory::compare(before, &snapshot(step_ctx)?);
                 if !left.is_empty() {
                     let lines: Vec<String> = left.iter().map(ToString::to_string).collect();
-                    return Err(Error::Usage(format!(
-                        "the rollback of migration {version} is not the reverse of the migration:\n  {}",
-                        lines.join("\n  ")
-                    )));
+                    return Err(Error::StepFailed {
+                        message: format!(
+                            "the rollback of migration {version} is not the reverse of the migration:\n  {}",
+                            lines.join("\n  ")
+                        ),
+                        code: ExitCode::ProblemsFound,
+                    });
                 }
             }
             Ok(format!("{} rollback(s), each the exact reverse of its migration", states.len() - 1))
@@ -156,10 +159,13 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             let changed = inventory::compare(&first_up, &snapshot(step_ctx)?);
             if !changed.is_empty() {
                 let lines: Vec<String> = changed.iter().map(ToString::to_string).collect();
-                return Err(Error::Usage(format!(
-                    "the catalog after down and up differs from the first up:\n  {}",
-                    lines.join("\n  ")
-                )));
+                return Err(Error::StepFailed {
+                    message: format!(
+                        "the catalog after down and up differs from the first up:\n  {}",
+                        lines.join("\n  ")
+                    ),
+                    code: ExitCode::ProblemsFound,
+                });
             }
             Ok("the same catalog as the first up".into())
         });
