@@ -81,7 +81,15 @@ impl Output {
         let ms = step
             .execution_ms
             .map_or_else(String::new, |ms| format!(" ({ms} ms)"));
-        self.note(&format!("{verb} {}{ms}", step.file));
+        let edited = if step.rollback_edited {
+            format!(
+                ", a rollback edited since migration {} was applied",
+                step.version
+            )
+        } else {
+            String::new()
+        };
+        self.note(&format!("{verb} {}{ms}{edited}", step.file));
     }
 
     fn json<T: Serialize>(&self, value: &T) {
@@ -127,14 +135,28 @@ impl Output {
                         row.execution_ms
                             .map_or_else(String::new, |ms| format!("{ms} ms")),
                     ),
-                    Cell::new(if row.reversible { "yes" } else { "none" }),
+                    match (row.reversible, row.rollback_edited) {
+                        (_, true) => Cell::new("edited").fg(Color::Yellow),
+                        (true, false) => Cell::new("yes"),
+                        (false, false) => Cell::new("none"),
+                    },
                 ]);
             }
+            let edited: Vec<EditedRollback> = report
+                .migrations
+                .iter()
+                .filter(|row| row.rollback_edited)
+                .map(|row| EditedRollback {
+                    version: row.version,
+                    file: row.rollback_file.clone().unwrap_or_default(),
+                })
+                .collect();
             format!(
-                "{table}\n{}: {} migration(s), {} pending",
+                "{table}\n{}: {} migration(s), {} pending{}",
                 report.database,
                 report.migrations.len(),
-                report.pending
+                report.pending,
+                edited_rollbacks_warning(&edited)
             )
         });
     }
@@ -191,8 +213,11 @@ impl Output {
     pub fn validate(&self, report: &ValidateReport) {
         self.emit(report, || {
             format!(
-                "{}: files and history agree ({} applied, {} pending)",
-                report.database, report.applied, report.pending
+                "{}: files and history agree ({} applied, {} pending){}",
+                report.database,
+                report.applied,
+                report.pending,
+                edited_rollbacks_warning(&report.edited_rollbacks)
             )
         });
     }
@@ -209,6 +234,7 @@ impl Output {
                     Cell::new(&row.name),
                     Cell::new(match row.action {
                         RepairAction::ChecksumAccepted => "checksum accepted",
+                        RepairAction::RollbackChecksumAccepted => "rollback checksum accepted",
                         RepairAction::FailedCleared => "failed run cleared",
                     }),
                     Cell::new(&row.detail),
@@ -577,4 +603,17 @@ fn table(header: &[&str]) -> Table {
         .set_content_arrangement(arrangement)
         .set_header(header.to_vec());
     table
+}
+
+/// Lines naming the rollbacks edited since their migration was applied (none: nothing).
+fn edited_rollbacks_warning(edited: &[EditedRollback]) -> String {
+    edited
+        .iter()
+        .map(|e| {
+            format!(
+                "\nwarning: {} changed since migration {} was applied; `down` runs it as it is now, `dbward repair` records it",
+                e.file, e.version
+            )
+        })
+        .collect()
 }

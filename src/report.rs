@@ -20,11 +20,14 @@ pub struct StatusRow {
     pub name: String,
     pub state: State,
     pub file: Option<String>,
+    pub rollback_file: Option<String>,
     pub reversible: bool,
     pub mode: Option<TransactionMode>,
     pub applied_at: Option<String>,
     pub applied_by: Option<String>,
     pub execution_ms: Option<i64>,
+    /// The rollback file changed since the migration was applied.
+    pub rollback_edited: bool,
 }
 
 /// What became of one planned step.
@@ -47,6 +50,8 @@ pub struct StepRow {
     pub file: String,
     pub outcome: StepOutcome,
     pub execution_ms: Option<i64>,
+    /// A rollback run as it is now, edited since its migration was applied.
+    pub rollback_edited: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -65,12 +70,22 @@ pub struct ValidateReport {
     pub database: String,
     pub applied: usize,
     pub pending: usize,
+    /// Rollbacks edited since their migration was applied: a warning, not a divergence.
+    pub edited_rollbacks: Vec<EditedRollback>,
+}
+
+/// A rollback file that changed since its migration was applied.
+#[derive(Debug, Serialize)]
+pub struct EditedRollback {
+    pub version: Version,
+    pub file: String,
 }
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RepairAction {
     ChecksumAccepted,
+    RollbackChecksumAccepted,
     FailedCleared,
 }
 

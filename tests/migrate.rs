@@ -658,3 +658,67 @@ fn each_migration_starts_from_the_sessions_defaults() {
         "t"
     );
 }
+
+#[test]
+fn an_edited_rollback_is_a_warning_that_down_and_repair_name() {
+    let db = TestDb::new();
+    let project = three_tables();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.write("rollbacks/002_posts.sql", "drop table if exists posts;");
+    let warning = "warning: rollbacks/002_posts.sql changed since migration 2 was applied";
+
+    let status = project.dbward(&db, &["status"]);
+    assert_code(&status, 0);
+    assert!(status.stdout.contains(warning), "{status:?}");
+    assert!(status.stdout.contains("edited"), "{status:?}");
+    let json = project.dbward(&db, &["status", "--format", "json"]).json();
+    let edited: Vec<bool> = json["migrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["rollback_edited"].as_bool().unwrap())
+        .collect();
+    assert_eq!(edited, [false, true, false]);
+
+    // A warning, not a divergence: validate still passes, and says it.
+    let validate = project.dbward(&db, &["validate"]);
+    assert_code(&validate, 0);
+    assert!(validate.stdout.contains(warning), "{validate:?}");
+    let json = project
+        .dbward(&db, &["validate", "--format", "json"])
+        .json();
+    assert_eq!(json["edited_rollbacks"][0]["version"], 2);
+
+    // repair records the new checksum, once.
+    let repair = project.dbward(&db, &["repair", "--format", "json"]).json();
+    assert_eq!(repair["changes"][0]["action"], "rollback_checksum_accepted");
+    assert_eq!(
+        db.scalar("SELECT event FROM dbward.schema_events WHERE version = 2"),
+        "rollback_checksum_accepted"
+    );
+    let status = project.dbward(&db, &["status"]);
+    assert!(!status.stdout.contains("warning"), "{status:?}");
+
+    // down names the rollback it runs, and whether it was edited since.
+    project.write("rollbacks/003_tags.sql", "drop table if exists tags;");
+    let down = project.dbward(&db, &["down", "--to", "1"]);
+    assert_code(&down, 0);
+    assert!(
+        down.stderr
+            .contains("rolled back rollbacks/003_tags.sql (",)
+            && down
+                .stderr
+                .contains("a rollback edited since migration 3 was applied"),
+        "{down:?}"
+    );
+    assert!(
+        down.stderr
+            .contains("rolled back rollbacks/002_posts.sql ("),
+        "{down:?}"
+    );
+    assert_eq!(
+        down.stderr.matches("edited since").count(),
+        1,
+        "only 3's rollback was edited after repair: {down:?}"
+    );
+}

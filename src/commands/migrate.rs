@@ -495,7 +495,27 @@ fn step(
         file: script.path.display().to_string(),
         outcome,
         execution_ms,
+        rollback_edited: false,
     }
+}
+
+fn rollback_edited(entries: &[Entry<'_>], version: Version) -> bool {
+    entries
+        .iter()
+        .any(|e| e.version == version && e.rollback_edited())
+}
+
+fn edited_rollbacks(entries: &[Entry<'_>]) -> Vec<EditedRollback> {
+    entries
+        .iter()
+        .filter(|e| e.rollback_edited())
+        .filter_map(|e| {
+            Some(EditedRollback {
+                version: e.version,
+                file: e.local?.down.as_ref()?.path.display().to_string(),
+            })
+        })
+        .collect()
 }
 
 fn count(entries: &[Entry<'_>], wanted: &[State]) -> usize {
@@ -541,6 +561,11 @@ fn print_status(
             name: e.name.clone(),
             state: e.state,
             file: e.local.map(|m| m.up.path.display().to_string()),
+            rollback_file: e
+                .local
+                .and_then(|m| m.down.as_ref())
+                .map(|d| d.path.display().to_string()),
+            rollback_edited: e.rollback_edited(),
             reversible: e.local.is_some_and(Migration::is_reversible),
             mode: e.local.map(|m| m.up.mode),
             applied_at: e.applied.map(|a| a.applied_at.clone()),
@@ -744,13 +769,13 @@ pub(super) fn down_loaded(
         elapsed_ms: 0,
     };
     for migration in plan {
-        let row = if dry_run {
+        let mut row = if dry_run {
             step(migration, Direction::Down, StepOutcome::WouldRun, None)
         } else {
-            let row = runner.apply_down(migration)?;
-            ctx.out.step(&row);
-            row
+            runner.apply_down(migration)?
         };
+        row.rollback_edited = rollback_edited(&entries, migration.version);
+        ctx.out.step(&row);
         report.steps.push(row);
     }
     report.elapsed_ms = elapsed_ms(started);
@@ -800,7 +825,8 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
             .steps
             .push(step(migration, Direction::Up, StepOutcome::WouldRun, None));
     } else {
-        let down = runner.apply_down(migration)?;
+        let mut down = runner.apply_down(migration)?;
+        down.rollback_edited = rollback_edited(&entries, migration.version);
         ctx.out.step(&down);
         let up = runner.apply_up(migration, State::Pending, Allow::default())?;
         ctx.out.step(&up);
@@ -821,6 +847,7 @@ pub fn validate(ctx: &Context, allow: Allow) -> Result<()> {
         database: runner.database(),
         applied: count(&entries, &[State::Applied, State::Modified, State::Missing]),
         pending: count(&entries, &[State::Pending, State::OutOfOrder]),
+        edited_rollbacks: edited_rollbacks(&entries),
     });
     Ok(())
 }
@@ -846,6 +873,31 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
             return Err(applying.into());
         }
         for entry in plan::status(&migrations, &applied) {
+            if let (true, Some(local), Some(row)) =
+                (entry.rollback_edited(), entry.local, entry.applied)
+                && let Some(down) = &local.down
+            {
+                let detail = format!(
+                    "{}: rollback checksum {} -> {}",
+                    down.path.display(),
+                    row.rollback_checksum
+                        .map_or_else(|| "none".into(), |c| c.short()),
+                    down.checksum.short()
+                );
+                history.set_rollback_checksum(&mut tx, entry.version, down.checksum)?;
+                history.log_event(
+                    &mut tx,
+                    entry.version,
+                    Event::RollbackChecksumAccepted,
+                    &detail,
+                )?;
+                changes.push(RepairRow {
+                    version: entry.version,
+                    name: entry.name.clone(),
+                    action: RepairAction::RollbackChecksumAccepted,
+                    detail,
+                });
+            }
             match (entry.state, entry.local, entry.applied) {
                 (State::Modified, Some(local), Some(row)) => {
                     let detail = format!(

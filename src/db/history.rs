@@ -46,6 +46,8 @@ fn empty_if_missing(
 pub enum Event {
     /// `repair` accepted an edited file's new checksum.
     ChecksumAccepted,
+    /// `repair` accepted an edited rollback's new checksum.
+    RollbackChecksumAccepted,
     /// `repair` cleared a failed no-transaction migration so that `up` runs it again.
     FailedCleared,
     /// `baseline` adopted an existing database.
@@ -56,6 +58,7 @@ impl Event {
     fn as_str(self) -> &'static str {
         match self {
             Event::ChecksumAccepted => "checksum_accepted",
+            Event::RollbackChecksumAccepted => "rollback_checksum_accepted",
             Event::FailedCleared => "failed_cleared",
             Event::Baseline => "baseline",
         }
@@ -437,10 +440,30 @@ impl History {
         version: Version,
         checksum: Checksum,
     ) -> Result<()> {
+        self.set_checksum_column(client, "checksum", version, checksum)
+    }
+
+    pub fn set_rollback_checksum(
+        &self,
+        client: &mut impl Sql,
+        version: Version,
+        checksum: Checksum,
+    ) -> Result<()> {
+        self.set_checksum_column(client, "rollback_checksum", version, checksum)
+    }
+
+    /// `column` is one of the two checksum columns, never a value from outside.
+    fn set_checksum_column(
+        &self,
+        client: &mut impl Sql,
+        column: &'static str,
+        version: Version,
+        checksum: Checksum,
+    ) -> Result<()> {
         client
             .query_typed(
                 &format!(
-                    "UPDATE {} SET checksum = $2 WHERE version = $1",
+                    "UPDATE {} SET {column} = $2 WHERE version = $1",
                     self.table()
                 ),
                 &[
@@ -449,7 +472,7 @@ impl History {
                 ],
             )
             .map_err(Error::db(format!(
-                "updating the checksum of migration {version}"
+                "updating the {column} of migration {version}"
             )))?;
         Ok(())
     }

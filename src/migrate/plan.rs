@@ -51,6 +51,16 @@ pub struct Entry<'a> {
     pub applied: Option<&'a Applied>,
 }
 
+impl Entry<'_> {
+    /// The rollback file differs from the one recorded when the migration was applied: a
+    /// normal fix, worth a warning, since `down` runs the file as it is now.
+    pub fn rollback_edited(&self) -> bool {
+        let recorded = self.applied.and_then(|a| a.rollback_checksum);
+        let now = self.local.and_then(|m| m.down.as_ref()).map(|d| d.checksum);
+        matches!((recorded, now), (Some(recorded), Some(now)) if recorded != now)
+    }
+}
+
 /// Joins the files and the history, one entry per version, in version order.
 pub fn status<'a>(local: &'a [Migration], applied: &'a [Applied]) -> Vec<Entry<'a>> {
     let newest_applied = applied
@@ -435,6 +445,35 @@ mod tests {
 
     fn versions(steps: &[&Migration]) -> Vec<u64> {
         steps.iter().map(|m| m.version.0).collect()
+    }
+
+    #[test]
+    fn an_edited_rollback_is_told_from_an_added_or_removed_one() {
+        let edited = |local: &Migration, row: &Applied| {
+            status(std::slice::from_ref(local), std::slice::from_ref(row))[0].rollback_edited()
+        };
+        let m = migration(1, true);
+        let row = applied(&m);
+        assert!(!edited(&m, &row), "as recorded");
+        let mut changed = migration(1, true);
+        changed.down = Some(script("rollbacks/001_m1.sql", "drop table if exists t1;"));
+        assert!(edited(&changed, &row), "edited since applied");
+        let irreversible = migration(1, false);
+        assert!(
+            !edited(&irreversible, &row),
+            "removed: the migration is irreversible now"
+        );
+        let row_without = applied(&irreversible);
+        assert!(
+            !edited(&m, &row_without),
+            "written after the migration was applied"
+        );
+        assert!(
+            status(&[], std::slice::from_ref(&row))
+                .iter()
+                .all(|e| !e.rollback_edited()),
+            "file gone"
+        );
     }
 
     #[test]

@@ -330,8 +330,8 @@ pub fn check_script(script: &Script) -> Option<FileProblem> {
 pub enum Depth {
     /// Everything read and checked: for commands that run SQL.
     Full,
-    /// Only what `status` shows: migrations read and checksummed, rollbacks only listed, no
-    /// lexing or parsing.
+    /// Only what `status` shows: migrations and rollbacks read and checksummed (an edited
+    /// rollback is shown), no lexing or parsing.
     Status,
 }
 
@@ -505,24 +505,14 @@ fn with_problems(
     }
 }
 
-/// Reads the listed files (at [`Depth::Status`], migrations only).
+/// Reads the listed files.
 pub fn read(listing: &Listing, depth: Depth) -> Result<Vec<Migration>, Vec<FileProblem>> {
     let mut problems = Vec::new();
-    let rollbacks_to_read = match depth {
-        Depth::Full => listing.downs.len(),
-        Depth::Status => 0,
-    };
     let paths: Vec<&Path> = listing
         .ups
         .values()
         .map(|up| up.path.as_path())
-        .chain(
-            listing
-                .downs
-                .values()
-                .take(rollbacks_to_read)
-                .map(|down| down.path.as_path()),
-        )
+        .chain(listing.downs.values().map(|down| down.path.as_path()))
         .collect();
     // Results come back in the order of `paths`: ups by version, then the rollbacks read.
     let mut results = read_scripts(&paths, depth).into_iter();
