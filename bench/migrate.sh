@@ -2,6 +2,8 @@
 # Benchmarks dbward's migration runs against psql (and sqlx-cli where installed) on the same
 # 1,000 generated migrations, one fresh throw-away cluster, fresh databases for each run.
 # Usage: bench/migrate.sh [COUNT] [ROUNDS]    (defaults: 1000 migrations, 7 rounds)
+# BASELINE_DBWARD=PATH also runs an earlier build of dbward (say, the last commit's release
+# binary) as one more contender in the same rounds and blocks: before and after, side by side.
 # Prints a Markdown table; bench/README.md holds the last one recorded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +73,8 @@ fi
 # and the table gives the median of those ratios beside the median times.
 contenders=(psql_one dbward_one psql_each dbward_each)
 [ -n "$have_sqlx" ] && contenders+=(sqlx_run)
+baseline=${BASELINE_DBWARD:-}
+[ -n "$baseline" ] && contenders+=(baseline_one baseline_each)
 run_contender() {
   case $1 in
     psql_one) timed psql -X -q -v ON_ERROR_STOP=1 -1 -f "$work/all.sql" "$DATABASE_URL" ;;
@@ -78,6 +82,8 @@ run_contender() {
     psql_each) timed psql -X -q -v ON_ERROR_STOP=1 -f "$work/each.sql" "$DATABASE_URL" ;;
     dbward_each) timed "$dbward" -C "$project" -q up ;;
     sqlx_run) (cd "$sqlx_project" && timed sqlx migrate run --source migrations) ;;
+    baseline_one) timed "$baseline" -C "$project" -q up --single-transaction ;;
+    baseline_each) timed "$baseline" -C "$project" -q up ;;
   esac
 }
 declare -A times
@@ -114,6 +120,7 @@ if [ -n "$have_sqlx" ]; then
   (cd "$sqlx_project" && sqlx migrate run --source migrations --database-url "$base/bench_sqlx" >/dev/null)
   status_commands+=("sqlx migrate info --source $sqlx_project/migrations --database-url $base/bench_sqlx")
 fi
+[ -n "$baseline" ] && status_commands+=("$baseline -C $project status")
 # Autovacuum and the checkpointer catch up on the new catalog rows before the timing.
 for db in bench bench_sqlx; do
   psql -X -q "$base/$db" -c "VACUUM ANALYZE" 2>/dev/null || true
@@ -138,14 +145,22 @@ echo "|---|---|---|---|---|"
 row "all in one transaction: \`psql -1 -f\` vs \`dbward up --single-transaction\`" psql_one dbward_one
 row "each file its own transaction: one psql session vs \`dbward up\`" psql_each dbward_each
 [ -n "$have_sqlx" ] && row "sqlx-cli \`migrate run\` vs \`dbward up\`" sqlx_run dbward_each
+if [ -n "$baseline" ]; then
+  row "baseline dbward vs this one: \`up --single-transaction\`" baseline_one dbward_one
+  row "baseline dbward vs this one: \`up\`" baseline_each dbward_each
+fi
 echo
 echo "| whole process on the migrated database (hyperfine, 6 blocks of 10 runs) | median (min-max) |"
 echo "|---|---|"
 echo "| \`dbward status\` | $(status_ms 0) |"
 echo "| \`dbward status --format json\` | $(status_ms 1) |"
+next=2
 if [ -n "$have_sqlx" ]; then
-  echo "| sqlx-cli \`migrate info\` | $(status_ms 2) |"
-else
+  echo "| sqlx-cli \`migrate info\` | $(status_ms $next) |"
+  next=3
+fi
+[ -n "$baseline" ] && echo "| baseline \`dbward status\` ($baseline) | $(status_ms $next) |"
+if [ -z "$have_sqlx" ]; then
   echo
   echo "sqlx-cli not installed: \`cargo install sqlx-cli --no-default-features --features postgres,rustls\` to compare with it."
 fi
