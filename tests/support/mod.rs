@@ -299,6 +299,24 @@ impl Project {
     }
 }
 
+impl Project {
+    /// Sixteen runners of `up` at once against `db` (by way of `url`), on
+    /// [`Project::thirty_with_three_no_transaction`]: every runner exits 0, and every
+    /// migration ran once and succeeded.
+    pub fn race_thirty_with_three_no_transaction(&self, db: &TestDb, url: &str) {
+        self.race(url, &["up", "--format", "json"], 16);
+        assert_eq!(
+            db.scalar("SELECT count(*) || '/' || count(DISTINCT version) FROM applied_log"),
+            "30/30",
+            "each migration ran once"
+        );
+        assert_eq!(
+            db.scalar("SELECT count(*) FILTER (WHERE success) FROM dbward.schema_history"),
+            "30"
+        );
+    }
+}
+
 /// How many trials a race test runs: `default`, or `DBWARD_RACE_TRIALS` to hunt for a rare
 /// interleaving (the suite keeps to a few, to stay quick).
 pub fn race_trials(default: usize) -> usize {
