@@ -76,7 +76,6 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
     let mut inner: Option<Context> = None;
     runner.step("database", || {
         let (url, made) = throwaway(ctx)?;
-        database = url.clone();
         scratch = made;
         let mut settings = ctx.settings.clone();
         settings.database = DatabaseChoice::Url(url);
@@ -85,6 +84,8 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             settings,
             out: Output::silent(),
         };
+        // Named as every report names a database: the URL may hold a password.
+        database = step_ctx.target()?.describe();
         // dbward's tables and the compat shim, no migration: the empty state to return to.
         super::migrate::up(&step_ctx, Some(0), false, false, Allow::default())?;
         inner = Some(step_ctx);
