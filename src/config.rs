@@ -243,7 +243,14 @@ fn read_file(path: &Path) -> Result<FileConfig> {
 }
 
 pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| e.to_string())
+    toml::from_str(text).map_err(|e| {
+        // Where and what, without quoting the line: it may be a URL with its password.
+        let start = e.span().map_or(0, |span| span.start).min(text.len());
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        format!("line {line}, column {column}: {}", e.message().trim_end())
+    })
 }
 
 /// dbward's schema must be its own: never `public` (Supabase exposes it over its API).
@@ -259,6 +266,18 @@ fn check_schema(schema: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_say_where_without_quoting_the_line() {
+        let message =
+            parse_file("schema = \"dbward\"\ndatabase_url = \"postgres://app:pa\"ss@db/main\"\n")
+                .unwrap_err();
+        assert!(message.starts_with("line 2, column "), "{message}");
+        assert!(
+            !message.contains("pa\"ss") && !message.contains("ss@db"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn every_key_has_a_default() {

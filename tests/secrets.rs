@@ -380,3 +380,20 @@ fn a_password_from_pgpassword_shows_nowhere() {
 fn a_password_from_the_password_file_shows_nowhere() {
     every_command_keeps_the_password_out(Given::PasswordFile);
 }
+
+#[test]
+fn a_dbward_toml_that_cannot_be_read_does_not_quote_its_url() {
+    let project = project();
+    // A quote in the password ends the TOML string early.
+    project.write(
+        "dbward.toml",
+        format!("database_url = \"postgres://app:{PASSWORD}\"x@db.example.com/app\"\n"),
+    );
+    for format in ["table", "json"] {
+        let run = project.run(&["status", "--format", format]);
+        support::assert_code(&run, 2);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains("dbward.toml: line 1, column "), "{run:?}");
+        assert!(!said.contains(PASSWORD), "{run:?}");
+    }
+}
