@@ -75,9 +75,11 @@ fn the_flag_wins_over_the_environment_which_wins_over_the_file() {
     );
 }
 
-/// Certificates for the test server: a CA, and a server certificate for `localhost` only.
+/// Certificates for the test server: a CA, a server certificate for `localhost` only, and
+/// another CA that signed nothing the server shows.
 struct Certs {
     ca: PathBuf,
+    other_ca: PathBuf,
 }
 
 static CERTS: OnceLock<Certs> = OnceLock::new();
@@ -97,6 +99,8 @@ fn tls_server() -> &'static Certs {
             assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
         };
         sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=dbward test CA' \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
+        sh("openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 2 -subj '/CN=dbward other CA' \
             -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign");
         sh("openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost'");
         sh("printf 'subjectAltName=DNS:localhost\\nbasicConstraints=CA:FALSE\\nkeyUsage=digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth\\n' > ext.cnf && \
@@ -130,7 +134,10 @@ fn tls_server() -> &'static Certs {
             admin.batch_execute(statement).unwrap();
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
-        Certs { ca: dir.join("ca.pem") }
+        Certs {
+            ca: dir.join("ca.pem"),
+            other_ca: dir.join("other-ca.pem"),
+        }
     })
 }
 
@@ -202,6 +209,133 @@ fn sslmode_verify_full_checks_the_chain_and_the_name() {
         ("PGSSLROOTCERT", ca.clone()),
     ];
     assert_code(&run_with(&project, &env, &["status"]), 0);
+}
+
+#[test]
+fn sslmode_require_with_a_root_certificate_checks_the_chain() {
+    let certs = tls_server();
+    let (ca, other_ca) = (
+        certs.ca.display().to_string(),
+        certs.other_ca.display().to_string(),
+    );
+    let db = TestDb::new();
+    let project = tls_project();
+    // An empty home: no ~/.postgresql/root.crt of the machine's gets in the way.
+    let home = tempfile::tempdir().unwrap();
+    let run = |params: &str, envs: &[(&str, String)], args: &[&str]| {
+        let url = url(&db, "127.0.0.1", params);
+        let mut env = vec![("HOME", home.path().display().to_string())];
+        env.extend_from_slice(envs);
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        run_with(&project, &env, &all)
+    };
+
+    // A CA that did not sign the server's certificate: refused, saying against what.
+    let refused = run(
+        &format!("sslmode=require&sslrootcert={other_ca}"),
+        &[],
+        &["status"],
+    );
+    assert_code(&refused, 1);
+    assert!(
+        refused.stderr.contains("cannot connect")
+            && refused.stderr.contains("certificate")
+            && refused.stderr.contains(&other_ca)
+            && refused.stderr.contains("verify-ca"),
+        "{refused:?}"
+    );
+    let from_env = run(
+        "",
+        &[
+            ("PGSSLMODE", "require".into()),
+            ("PGSSLROOTCERT", other_ca.clone()),
+        ],
+        &["status"],
+    );
+    assert_code(&from_env, 1);
+    assert!(from_env.stderr.contains(&other_ca), "{from_env:?}");
+
+    // The right CA: connects, encrypted; the name is not checked (127.0.0.1, not localhost).
+    assert_code(
+        &run(&format!("sslmode=require&sslrootcert={ca}"), &[], &["up"]),
+        0,
+    );
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "t");
+
+    // A root certificate file that is named must be there.
+    let missing = run(
+        "sslmode=require&sslrootcert=/nonexistent/root.crt",
+        &[],
+        &["status"],
+    );
+    assert_code(&missing, 2);
+    assert!(
+        missing.stderr.contains("sslrootcert /nonexistent/root.crt"),
+        "{missing:?}"
+    );
+
+    // sslrootcert=system: verify-full against the public roots, which do not know our CA;
+    // anything weaker is refused before connecting.
+    let system = run("sslrootcert=system", &[], &["status"]);
+    assert_code(&system, 1);
+    assert!(system.stderr.contains("certificate"), "{system:?}");
+    let weak = run("sslrootcert=system&sslmode=require", &[], &["status"]);
+    assert_code(&weak, 2);
+    assert!(weak.stderr.contains("verify-full"), "{weak:?}");
+}
+
+#[test]
+fn a_root_certificate_in_the_home_folder_makes_require_check_the_chain() {
+    let certs = tls_server();
+    let db = TestDb::new();
+    let project = tls_project();
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join(".postgresql/root.crt");
+    let run = |params: &str, args: &[&str]| {
+        let url = url(&db, "127.0.0.1", params);
+        let mut all = vec!["--database-url", url.as_str()];
+        all.extend_from_slice(args);
+        run_with(
+            &project,
+            &[("HOME", home.path().display().to_string())],
+            &all,
+        )
+    };
+
+    // No root file: encrypted, nothing checked, as before.
+    assert_code(&run("sslmode=require", &["status"]), 0);
+
+    std::fs::create_dir_all(root.parent().unwrap()).unwrap();
+    std::fs::copy(&certs.other_ca, &root).unwrap();
+    let refused = run("sslmode=require", &["status"]);
+    assert_code(&refused, 1);
+    assert!(
+        refused.stderr.contains("certificate")
+            && refused.stderr.contains(&root.display().to_string()),
+        "{refused:?}"
+    );
+    // A URL's own sslrootcert wins over the home folder's.
+    let named = format!("sslmode=require&sslrootcert={}", certs.ca.display());
+    assert_code(&run(&named, &["status"]), 0);
+
+    std::fs::copy(&certs.ca, &root).unwrap();
+    assert_code(&run("sslmode=require", &["up"]), 0);
+    assert_eq!(db.scalar("SELECT ssl FROM seen"), "t");
+    // verify-ca and verify-full use it too, as libpq does.
+    assert_code(&run("sslmode=verify-ca", &["status"]), 0);
+    let full = url(&db, "localhost", "sslmode=verify-full");
+    assert_code(
+        &run_with(
+            &project,
+            &[("HOME", home.path().display().to_string())],
+            &["--database-url", &full, "status"],
+        ),
+        0,
+    );
+    // prefer never checks.
+    std::fs::copy(&certs.other_ca, &root).unwrap();
+    assert_code(&run("sslmode=prefer", &["status"]), 0);
 }
 
 #[test]

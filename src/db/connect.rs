@@ -42,12 +42,22 @@ impl SslMode {
     }
 }
 
+/// Where the roots that check the server's certificate come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RootCerts {
+    /// A PEM file: `sslrootcert`, `PGSSLROOTCERT`, or libpq's `~/.postgresql/root.crt`.
+    File(PathBuf),
+    /// `sslrootcert=system`: the TLS library's own roots (Mozilla's).
+    System,
+}
+
 /// Where to connect and how, ready to use.
 #[derive(Clone)]
 pub struct Target {
     config: Config,
     ssl_mode: SslMode,
-    root_cert: Option<PathBuf>,
+    /// None: Mozilla's roots for the verify modes, no check for `require`.
+    root_cert: Option<RootCerts>,
     /// Why the password file was passed over, said only if connecting fails.
     passfile_skipped: Option<String>,
 }
@@ -70,11 +80,14 @@ pub struct PgEnv {
     pub sslrootcert: Option<String>,
     /// libpq's password file: `PGPASSFILE`, else `~/.pgpass`.
     pub passfile: Option<PathBuf>,
+    /// libpq's root certificate file when none is named: `~/.postgresql/root.crt`.
+    pub default_root_cert: Option<PathBuf>,
 }
 
 impl PgEnv {
     pub fn from_process() -> PgEnv {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let home = home_dir();
         PgEnv {
             host: var("PGHOST"),
             port: var("PGPORT"),
@@ -85,7 +98,8 @@ impl PgEnv {
             sslrootcert: var("PGSSLROOTCERT"),
             passfile: var("PGPASSFILE")
                 .map(PathBuf::from)
-                .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".pgpass"))),
+                .or_else(|| home.as_ref().map(|home| home.join(".pgpass"))),
+            default_root_cert: home.map(|home| home.join(".postgresql/root.crt")),
         }
     }
 
@@ -121,14 +135,7 @@ impl Target {
         {
             config.dbname(database);
         }
-        let ssl_mode = match ssl_mode {
-            Some(mode) => mode,
-            None => match &env.sslmode {
-                Some(mode) => SslMode::parse(mode)?,
-                None => SslMode::Prefer,
-            },
-        };
-        let root_cert = root_cert.or_else(|| env.sslrootcert.clone().map(PathBuf::from));
+        let (ssl_mode, root_cert) = tls_settings(ssl_mode, root_cert, env)?;
         Ok(Target::finish(config, ssl_mode, root_cert).with_password_file(env))
     }
 
@@ -150,16 +157,8 @@ impl Target {
         if let Some(password) = &env.password {
             config.password(password);
         }
-        let ssl_mode = env
-            .sslmode
-            .as_deref()
-            .map(SslMode::parse)
-            .transpose()?
-            .unwrap_or(SslMode::Prefer);
-        Ok(
-            Target::finish(config, ssl_mode, env.sslrootcert.clone().map(PathBuf::from))
-                .with_password_file(env),
-        )
+        let (ssl_mode, root_cert) = tls_settings(None, None, env)?;
+        Ok(Target::finish(config, ssl_mode, root_cert).with_password_file(env))
     }
 
     /// The embedded local cluster: loopback, trust, no TLS.
@@ -173,7 +172,7 @@ impl Target {
         Target::finish(config, SslMode::Disable, None)
     }
 
-    fn finish(mut config: Config, ssl_mode: SslMode, root_cert: Option<PathBuf>) -> Target {
+    fn finish(mut config: Config, ssl_mode: SslMode, root_cert: Option<RootCerts>) -> Target {
         // PostgreSQL offers no TLS on a Unix socket, and libpq ignores sslmode there. Asked
         // for it, the driver would fail before connecting (a socket has no name to check).
         let hosts = config.get_hosts();
@@ -281,20 +280,89 @@ impl Target {
         let result = match self.ssl_mode {
             SslMode::Disable => Session::connect(&self.config, NoTls),
             mode => {
-                let tls = tls_config(mode, self.root_cert.as_deref())?;
+                let tls = tls_config(mode, self.root_cert.as_ref())?;
                 Session::connect(
                     &self.config,
                     tokio_postgres_rustls::MakeRustlsConnect::new(tls),
                 )
             }
         };
-        result.map_err(|message| Error::Connect {
-            target: self.describe(),
-            message: match &self.passfile_skipped {
+        result.map_err(|message| {
+            let mut message = match &self.passfile_skipped {
                 Some(why) => format!("{message} ({why})"),
                 None => message,
-            },
+            };
+            if message.contains("certificate") {
+                message.push_str(&self.roots_checked());
+            }
+            Error::Connect {
+                target: self.describe(),
+                message,
+            }
         })
+    }
+
+    /// What the server's certificate was checked against, for a refusal to say.
+    fn roots_checked(&self) -> String {
+        let roots = match &self.root_cert {
+            Some(RootCerts::File(path)) => path.display().to_string(),
+            Some(RootCerts::System) | None => "Mozilla's roots".to_string(),
+        };
+        match (self.ssl_mode, &self.root_cert) {
+            (SslMode::Require, Some(RootCerts::File(_))) => format!(
+                " (the server's certificate was checked against {roots}: when a root certificate file exists, sslmode=require checks the chain like verify-ca, as libpq does)"
+            ),
+            (SslMode::VerifyCa | SslMode::VerifyFull, _) => {
+                format!(" (the server's certificate was checked against {roots})")
+            }
+            _ => String::new(),
+        }
+    }
+}
+
+/// libpq's `sslmode` and root certificates from the connection string's own (`mode`,
+/// `named_root`) or else the environment's. As libpq: a root certificate file (named, or
+/// `~/.postgresql/root.crt` when it exists) makes `require` check the chain as `verify-ca`
+/// does, and `sslrootcert=system` means `verify-full`, refusing any weaker mode.
+fn tls_settings(
+    mode: Option<SslMode>,
+    named_root: Option<PathBuf>,
+    env: &PgEnv,
+) -> Result<(SslMode, Option<RootCerts>)> {
+    let mode = match mode {
+        Some(mode) => Some(mode),
+        None => env.sslmode.as_deref().map(SslMode::parse).transpose()?,
+    };
+    let named_root = named_root.or_else(|| env.sslrootcert.as_ref().map(PathBuf::from));
+    if named_root.as_deref() == Some(std::path::Path::new("system")) {
+        return match mode {
+            None | Some(SslMode::VerifyFull) => Ok((SslMode::VerifyFull, Some(RootCerts::System))),
+            Some(_) => Err(Error::Usage(
+                "sslrootcert=system needs sslmode=verify-full (or no sslmode): anyone can get a certificate from a public CA for a host name of their own, so a weaker mode would check nothing"
+                    .into(),
+            )),
+        };
+    }
+    let roots = match named_root {
+        // Named, it must be there: unlike libpq, a missing file is not quietly skipped.
+        Some(path) => Some(RootCerts::File(path)),
+        None => env
+            .default_root_cert
+            .clone()
+            .filter(|path| path.exists())
+            .map(RootCerts::File),
+    };
+    Ok((mode.unwrap_or(SslMode::Prefer), roots))
+}
+
+/// The user's home folder, as libpq finds it: `HOME`, else the password database.
+fn home_dir() -> Option<PathBuf> {
+    match std::env::var_os("HOME").filter(|home| !home.is_empty()) {
+        Some(home) => Some(PathBuf::from(home)),
+        None => nix::unistd::User::from_uid(nix::unistd::getuid())
+            .ok()
+            .flatten()
+            .map(|user| user.dir),
     }
 }
 
@@ -460,15 +528,21 @@ fn percent_decode(value: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-fn tls_config(mode: SslMode, root_cert: Option<&std::path::Path>) -> Result<ClientConfig> {
+fn tls_config(mode: SslMode, root_cert: Option<&RootCerts>) -> Result<ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Usage(format!("TLS set-up failed: {e}")))?;
+    // libpq's require checks the chain when it has a root certificate file.
+    let mode = match (mode, root_cert) {
+        (SslMode::Require, Some(RootCerts::File(_))) => SslMode::VerifyCa,
+        (mode, _) => mode,
+    };
     let config = match mode {
         SslMode::Disable | SslMode::Prefer | SslMode::Require => builder
             .dangerous()
-            // libpq's prefer and require encrypt without checking who answers.
+            // libpq's prefer, and require without a root file, encrypt without checking
+            // who answers.
             .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
             .with_no_client_auth(),
         SslMode::VerifyCa | SslMode::VerifyFull => {
@@ -492,10 +566,10 @@ fn tls_config(mode: SslMode, root_cert: Option<&std::path::Path>) -> Result<Clie
     Ok(config)
 }
 
-fn root_store(root_cert: Option<&std::path::Path>) -> Result<RootCertStore> {
+fn root_store(root_cert: Option<&RootCerts>) -> Result<RootCertStore> {
     let mut roots = RootCertStore::empty();
     match root_cert {
-        Some(path) => {
+        Some(RootCerts::File(path)) => {
             use rustls::pki_types::pem::PemObject;
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
                 .map_err(|e| Error::Usage(format!("sslrootcert {}: {e}", path.display())))?
@@ -513,12 +587,15 @@ fn root_store(root_cert: Option<&std::path::Path>) -> Result<RootCertStore> {
                     .map_err(|e| Error::Usage(format!("sslrootcert {}: {e}", path.display())))?;
             }
         }
-        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+        Some(RootCerts::System) | None => {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
     }
     Ok(roots)
 }
 
-/// `sslmode=require`: encrypted, but the certificate is not checked (as libpq does).
+/// `sslmode=prefer`, and `require` without a root certificate file: encrypted, but the
+/// certificate is not checked (as libpq does).
 #[derive(Debug)]
 struct NoVerification(Arc<rustls::crypto::CryptoProvider>);
 
@@ -567,7 +644,8 @@ impl ServerCertVerifier for NoVerification {
     }
 }
 
-/// `sslmode=verify-ca`: the chain must lead to a trusted root; the host name is not checked.
+/// `sslmode=verify-ca` (and `require` with a root certificate file): the chain must lead to a
+/// trusted root; the host name is not checked.
 #[derive(Debug)]
 struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
 
@@ -692,6 +770,73 @@ mod tests {
         let target = Target::parse("postgres://app@db/main", &env).unwrap();
         assert_eq!(target.config.get_password(), Some(&b"from-env"[..]));
         assert_eq!(target.ssl_mode, SslMode::Require);
+    }
+
+    #[test]
+    fn a_root_certificate_file_is_named_or_found_where_libpq_looks() {
+        let dir = tempfile::tempdir().unwrap();
+        let home_root = dir.path().join(".postgresql/root.crt");
+        let mut env = PgEnv {
+            default_root_cert: Some(home_root.clone()),
+            ..PgEnv::default()
+        };
+        let settings = |url: &str, env: &PgEnv| {
+            let target = Target::parse(url, env).unwrap();
+            (target.ssl_mode, target.root_cert)
+        };
+        // None in the home folder: require checks nothing, as before.
+        assert_eq!(
+            settings("postgres://app@db/main?sslmode=require", &env),
+            (SslMode::Require, None)
+        );
+        std::fs::create_dir_all(home_root.parent().unwrap()).unwrap();
+        std::fs::write(&home_root, "").unwrap();
+        assert_eq!(
+            settings("postgres://app@db/main?sslmode=require", &env),
+            (SslMode::Require, Some(RootCerts::File(home_root.clone())))
+        );
+        // Named in the URL, then in PGSSLROOTCERT, it wins over the home folder's.
+        env.sslrootcert = Some("/from/env.pem".into());
+        assert_eq!(
+            settings("postgres://app@db/main?sslrootcert=/from/url.pem", &env),
+            (
+                SslMode::Prefer,
+                Some(RootCerts::File("/from/url.pem".into()))
+            )
+        );
+        assert_eq!(
+            settings("postgres://app@db/main", &env).1,
+            Some(RootCerts::File("/from/env.pem".into()))
+        );
+    }
+
+    #[test]
+    fn sslrootcert_system_means_verify_full_and_nothing_weaker() {
+        let env = PgEnv::default();
+        let target = Target::parse("postgres://app@db/main?sslrootcert=system", &env).unwrap();
+        assert_eq!(target.ssl_mode, SslMode::VerifyFull);
+        assert_eq!(target.root_cert, Some(RootCerts::System));
+        assert!(
+            Target::parse(
+                "postgres://app@db/main?sslrootcert=system&sslmode=verify-full",
+                &env
+            )
+            .is_ok()
+        );
+        for weaker in ["disable", "prefer", "require", "verify-ca"] {
+            let err = Target::parse(
+                &format!("postgres://app@db/main?sslrootcert=system&sslmode={weaker}"),
+                &env,
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("verify-full"), "{err}");
+        }
+        let env = PgEnv {
+            sslmode: Some("require".into()),
+            sslrootcert: Some("system".into()),
+            ..PgEnv::default()
+        };
+        assert!(Target::from_env(&env).is_err());
     }
 
     fn password_file(text: &str, mode: u32) -> (tempfile::TempDir, PgEnv) {
