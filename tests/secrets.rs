@@ -51,7 +51,8 @@ fn project() -> Project {
         "dbward.toml",
         "compat = \"supabase\"\n\n\
          [jobs.notes_retention]\nkind = \"retention\"\nschedule = \"daily\"\ntable = \"public.notes\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\n\n\
-         [jobs.touch]\nkind = \"sql\"\nschedule = \"daily\"\nsql = \"SELECT count(*) FROM public.notes\"\n",
+         [jobs.touch]\nkind = \"sql\"\nschedule = \"daily\"\nsql = \"SELECT count(*) FROM public.notes\"\n\n\
+         [jobs.health]\nkind = \"report\"\nschedule = \"weekly\"\n",
     );
     project.migration(
         "001_notes.sql",
@@ -260,6 +261,7 @@ fn every_command_keeps_the_password_out(given: Given) {
     runs.both(name, &["verify", "--probe"], 0);
     runs.both(name, &["job", "list"], 0);
     runs.both(name, &["job", "run", "--schedule", "daily"], 0);
+    runs.both(name, &["job", "run", "health", "-v"], 0);
     runs.both(name, &["job", "history"], 0);
     runs.both(name, &["down", "--dry-run"], 0);
     runs.run(name, &["down"], 0);
@@ -272,7 +274,7 @@ fn every_command_keeps_the_password_out(given: Given) {
     runs.both(name, &["local", "status"], 0);
     runs.both(name, &["local", "url"], 0);
     assert_eq!(history_rows_holding_password(&db), Vec::<String>::new());
-    assert_eq!(db.scalar("select count(*) from dbward.job_runs"), "4");
+    assert_eq!(db.scalar("select count(*) from dbward.job_runs"), "6");
 
     let baseline = owned_db();
     runs.run(&baseline.name, &["baseline", "1"], 0);
