@@ -318,7 +318,19 @@ fn every_command_keeps_the_password_out(given: Given) {
     // Errors: a database that does not exist, a migration that fails, a ci step that
     // fails (the database is not empty), a URL that cannot be read.
     runs.both("no_such_database", &["status"], 1);
-    runs.both("no_such_database", &["ci", "--junit", &junit_arg], 1);
+    runs.run("no_such_database", &["ci", "--junit", &junit_arg], 1);
+    let doc = runs
+        .run(
+            "no_such_database",
+            &["ci", "--junit", &junit_json_arg, "--format", "json"],
+            1,
+        )
+        .json();
+    assert_eq!(
+        doc["database"],
+        format!("{ROLE}@127.0.0.1:{}/no_such_database", db.port),
+        "a failed database step still names the database"
+    );
     project.migration(
         "003_fails.sql",
         "create table broken (id bigint);\nselect 1 / 0;",

@@ -75,6 +75,10 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
     });
     let mut inner: Option<Context> = None;
     runner.step("database", || {
+        if !matches!(ctx.settings.database, DatabaseChoice::Local) {
+            // Named even when it turns out unusable.
+            database = ctx.target()?.describe();
+        }
         let (url, made) = throwaway(ctx)?;
         scratch = made;
         let mut settings = ctx.settings.clone();
