@@ -259,6 +259,9 @@ fn every_command_keeps_the_password_out(given: Given) {
     runs.both(name, &["validate"], 0);
     runs.both(name, &["seed"], 0);
     runs.both(name, &["verify", "--probe"], 0);
+    runs.both(name, &["verify", "--write-spec"], 0);
+    assert!(project.path().join("dbward.spec.toml").exists());
+    runs.both(name, &["verify", "--probe"], 0);
     runs.both(name, &["job", "list"], 0);
     runs.both(name, &["job", "run", "--schedule", "daily"], 0);
     runs.both(name, &["job", "run", "health", "-v"], 0);
