@@ -317,6 +317,9 @@ fn every_command_keeps_the_password_out(given: Given) {
         let xml = std::fs::read_to_string(file).unwrap();
         assert!(xml.contains("<testsuite name=\"dbward ci\""), "{xml}");
     }
+    for db in [&ci, &ci_json] {
+        assert_eq!(history_rows_holding_password(db), Vec::<String>::new());
+    }
 
     // Errors: a database that does not exist, a migration that fails, a ci step that
     // fails (the database is not empty), a URL that cannot be read.
