@@ -44,7 +44,7 @@ impl SslMode {
 
 /// Where the roots that check the server's certificate come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RootCerts {
+enum RootCerts {
     /// A PEM file: `sslrootcert`, `PGSSLROOTCERT`, or libpq's `~/.postgresql/root.crt`.
     File(PathBuf),
     /// `sslrootcert=system`: the TLS library's own roots (Mozilla's).
