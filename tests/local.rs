@@ -161,3 +161,49 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     all
 }
+
+/// The postmaster's pid, from the first line of `postmaster.pid`.
+fn postmaster_pid(project: &Project) -> u32 {
+    let text = std::fs::read_to_string(project.path().join(".dbward/data/postmaster.pid")).unwrap();
+    text.lines().next().unwrap().trim().parse().unwrap()
+}
+
+#[test]
+fn the_server_keeps_nothing_of_the_callers_environment() {
+    let project = Project::new();
+    let _guard = Destroy(&project);
+    let start = project
+        .command(&["local", "start"])
+        .env("DATABASE_URL", "postgres://app:hunter2-url@db.example/app")
+        .env("PGPASSWORD", "hunter2-pgpassword")
+        .env("AWS_SECRET_ACCESS_KEY", "hunter2-aws")
+        .output()
+        .unwrap();
+    assert_eq!(start.status.code(), Some(0), "{start:?}");
+    let environ = std::fs::read(format!("/proc/{}/environ", postmaster_pid(&project))).unwrap();
+    let environ = String::from_utf8_lossy(&environ);
+    let names: Vec<&str> = environ
+        .split('\0')
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split('=').next().unwrap())
+        .collect();
+    assert!(!environ.contains("hunter2"), "{names:?}");
+    // What dbward gives, and what pg_ctl and its shell add themselves.
+    let given = ["LC_ALL", "PATH"];
+    let added = [
+        "PGDATA",
+        "PGLOCALEDIR",
+        "PGSYSCONFDIR",
+        "PG_GRANDPARENT_PID",
+        "PWD",
+    ];
+    for name in given {
+        assert!(names.contains(&name), "{environ}");
+    }
+    for name in &names {
+        assert!(
+            given.contains(name) || added.contains(name),
+            "{name} in {environ}"
+        );
+    }
+}

@@ -128,13 +128,22 @@ impl ServerUser {
         ))
     }
 
+    /// A server program with nothing of the caller's environment (it may hold
+    /// `DATABASE_URL`, `PGPASSWORD` or a cloud key, and a server's environment is readable
+    /// in /proc as long as it runs): a fixed PATH, the C locale, and TZ when set.
     fn command(&self, program: PathBuf) -> Command {
         let mut command = Command::new(program);
         if let Some((uid, gid, _)) = &self.switch_to {
             // std also drops root's supplementary groups when it switches uid.
             command.uid(uid.as_raw()).gid(gid.as_raw());
         }
-        command.env("LC_ALL", "C").env_remove("PGDATA");
+        command
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("LC_ALL", "C");
+        if let Some(tz) = std::env::var_os("TZ") {
+            command.env("TZ", tz);
+        }
         command
     }
 
