@@ -207,3 +207,28 @@ fn the_server_keeps_nothing_of_the_callers_environment() {
         );
     }
 }
+
+#[test]
+fn a_link_planted_in_the_servers_folder_is_not_written_through() {
+    let project = Project::new();
+    let _guard = Destroy(&project);
+    assert_code(&project.run(&["local", "start"]), 0);
+    assert_code(&project.run(&["local", "stop"]), 0);
+    let outside = tempfile::tempdir().unwrap();
+    let precious = outside.path().join("precious.conf");
+    std::fs::write(&precious, "keep me\n").unwrap();
+    let conf = project.path().join(".dbward/data/dbward.conf");
+    std::fs::remove_file(&conf).unwrap();
+    std::os::unix::fs::symlink(&precious, &conf).unwrap();
+
+    let start = project.run(&["local", "start"]);
+    assert_code(&start, 1);
+    assert!(start.stderr.contains("symbolic link"), "{start:?}");
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "keep me\n");
+    assert!(std::fs::symlink_metadata(&conf).unwrap().is_symlink());
+
+    // Removed, the next start writes its own file again.
+    std::fs::remove_file(&conf).unwrap();
+    assert_code(&project.run(&["local", "start"]), 0);
+    assert!(std::fs::symlink_metadata(&conf).unwrap().is_file());
+}

@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::Write;
 use std::net::TcpListener;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -131,6 +131,10 @@ impl ServerUser {
     /// A server program with nothing of the caller's environment (it may hold
     /// `DATABASE_URL`, `PGPASSWORD` or a cloud key, and a server's environment is readable
     /// in /proc as long as it runs): a fixed PATH, the C locale, and TZ when set.
+    fn uid_gid(&self) -> Option<(Uid, Gid)> {
+        self.switch_to.as_ref().map(|(uid, gid, _)| (*uid, *gid))
+    }
+
     fn command(&self, program: PathBuf) -> Command {
         let mut command = Command::new(program);
         if let Some((uid, gid, _)) = &self.switch_to {
@@ -147,14 +151,17 @@ impl ServerUser {
         command
     }
 
+    /// Hands a folder dbward just made to the server user (never a link's target).
     fn give(&self, path: &Path) -> Result<()> {
         if let Some((uid, gid, _)) = &self.switch_to {
-            nix::unistd::chown(path, Some(*uid), Some(*gid)).map_err(|e| {
-                Error::Local(format!(
-                    "cannot hand {} to the server user: {e}",
-                    path.display()
-                ))
-            })?;
+            std::os::unix::fs::lchown(path, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
+                |e| {
+                    Error::Local(format!(
+                        "cannot hand {} to the server user: {e}",
+                        path.display()
+                    ))
+                },
+            )?;
         }
         Ok(())
     }
@@ -278,7 +285,7 @@ impl LocalCluster {
             self.init(&binaries, &user)?;
         }
         let port = self.choose_port()?;
-        self.write_settings(port)?;
+        self.write_settings(port, &user)?;
         let output = self.pg_ctl(
             &binaries,
             &user,
@@ -300,7 +307,7 @@ impl LocalCluster {
                 tail.into_iter().rev().collect::<Vec<_>>().join("\n")
             )));
         }
-        fs::write(self.port_file(), port.to_string()).map_err(Error::io(self.port_file()))?;
+        write_file(&self.port_file(), &port.to_string(), 0o644, None)?;
         Ok((Target::local(port, LOCAL_DATABASE), true))
     }
 
@@ -341,9 +348,7 @@ impl LocalCluster {
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o755))
             .map_err(Error::io(&self.root))?;
         // The folder ignores itself, so no project needs a .gitignore line for it.
-        let ignore = self.root.join(".gitignore");
-        fs::write(&ignore, "*\n").map_err(Error::io(ignore))?;
-        Ok(())
+        write_file(&self.root.join(".gitignore"), "*\n", 0o644, None)
     }
 
     /// Serialises concurrent `dbward` processes starting the same cluster.
@@ -353,6 +358,7 @@ impl LocalCluster {
             .create(true)
             .truncate(false)
             .write(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
             .open(&path)
             .map_err(Error::io(&path))?;
         nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusive)
@@ -361,10 +367,7 @@ impl LocalCluster {
 
     fn init(&self, binaries: &Binaries, user: &ServerUser) -> Result<()> {
         for dir in [self.data(), self.run_dir()] {
-            fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700))
-                .map_err(Error::io(&dir))?;
-            user.give(&dir)?;
+            private_dir(&dir, user)?;
         }
         let output = user
             .command(binaries.program("initdb"))
@@ -394,6 +397,7 @@ impl LocalCluster {
         let conf = self.data().join("postgresql.conf");
         let mut file = fs::OpenOptions::new()
             .append(true)
+            .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
             .open(&conf)
             .map_err(Error::io(&conf))?;
         writeln!(file, "\ninclude_if_exists = 'dbward.conf'").map_err(Error::io(&conf))?;
@@ -416,7 +420,7 @@ impl LocalCluster {
         Ok(port)
     }
 
-    fn write_settings(&self, port: u16) -> Result<()> {
+    fn write_settings(&self, port: u16, user: &ServerUser) -> Result<()> {
         let socket_dir = self.run_dir();
         // A Unix socket path is limited to about 100 bytes; longer, and only TCP is used.
         let socket = if socket_dir.as_os_str().len() + 20 < 100 {
@@ -431,9 +435,13 @@ impl LocalCluster {
         if self.durability == Durability::Throwaway {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
         }
-        let path = self.data().join("dbward.conf");
-        fs::write(&path, settings).map_err(Error::io(&path))?;
-        Ok(())
+        real_dir(&self.data())?;
+        write_file(
+            &self.data().join("dbward.conf"),
+            &settings,
+            0o600,
+            user.uid_gid(),
+        )
     }
 
     fn pg_ctl(&self, binaries: &Binaries, user: &ServerUser, args: &[&str]) -> Result<Output> {
@@ -448,6 +456,71 @@ impl LocalCluster {
             .output()
             .map_err(|e| Error::Local(format!("cannot run pg_ctl: {e}")))
     }
+}
+
+/// A folder of the server's made private: mode 0700, owned by the server user, and not a
+/// link to some other folder.
+fn private_dir(dir: &Path, user: &ServerUser) -> Result<()> {
+    match fs::create_dir(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Error::io(dir)(e)),
+    }
+    real_dir(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(Error::io(dir))?;
+    user.give(dir)
+}
+
+/// Refuses a symbolic link where dbward keeps a folder of its own.
+fn real_dir(dir: &Path) -> Result<()> {
+    let meta = fs::symlink_metadata(dir).map_err(Error::io(dir))?;
+    if meta.is_dir() {
+        Ok(())
+    } else {
+        Err(Error::Local(format!(
+            "{} is not a folder (a symbolic link?); dbward writes only into its own folders",
+            dir.display()
+        )))
+    }
+}
+
+/// Writes a file whole without following a link at its place, so that whoever can write
+/// the folder cannot send dbward (perhaps root) to another file. `owner` gets the file
+/// (the server user, for files it reads).
+fn write_file(path: &Path, content: &str, mode: u32, owner: Option<(Uid, Gid)>) -> Result<()> {
+    use nix::fcntl::OFlag;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(mode)
+        // O_NONBLOCK: a FIFO put there fails instead of blocking.
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
+        .open(path)
+        .map_err(|e| match e.raw_os_error() {
+            Some(code) if code == nix::errno::Errno::ELOOP as i32 => Error::Local(format!(
+                "{} is a symbolic link; dbward does not write through one. Remove it and run again",
+                path.display()
+            )),
+            _ => Error::io(path)(e),
+        })?;
+    let meta = file.metadata().map_err(Error::io(path))?;
+    if !meta.is_file() {
+        return Err(Error::Local(format!(
+            "{} is not a regular file; dbward does not write to it",
+            path.display()
+        )));
+    }
+    if let Some((uid, gid)) = owner {
+        std::os::unix::fs::fchown(&file, Some(uid.as_raw()), Some(gid.as_raw()))
+            .map_err(Error::io(path))?;
+    }
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(Error::io(path))?;
+    file.set_len(0).map_err(Error::io(path))?;
+    file.write_all(content.as_bytes())
+        .map_err(Error::io(path))?;
+    Ok(())
 }
 
 /// The postmaster's pid: the first line of `postmaster.pid`. None for a file being written,
