@@ -21,6 +21,9 @@ bench_cluster() {
   local url
   url=$("$dbward" -C "$work/cluster" local url)
   base=${url%/postgres}
+  # The cluster takes a password over TCP; psql, sqlx and dbward all read PGPASSWORD.
+  PGPASSWORD=$(cat "$work/cluster/.dbward/password")
+  export PGPASSWORD
 }
 
 bench_clean_up() {

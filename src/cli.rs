@@ -247,7 +247,7 @@ pub enum Command {
     },
     /// Manage dbward's own local PostgreSQL under .dbward/
     #[command(
-        after_help = "Examples:\n  dbward local start\n  psql \"$(dbward local url)\"\n  dbward local destroy"
+        after_help = "Examples:\n  dbward local start\n  PGPASSWORD=\"$(cat .dbward/password)\" psql \"$(dbward local url)\"\n  dbward local destroy"
     )]
     Local {
         #[command(subcommand)]
@@ -294,7 +294,7 @@ pub enum LocalAction {
     Stop,
     /// Say whether it exists and runs
     Status,
-    /// Print its connection URL (for psql and other tools)
+    /// Print its URL for applications (TCP; the password is in .dbward/password)
     Url,
     /// Stop it and delete .dbward/ with all its data
     Destroy,

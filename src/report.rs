@@ -131,8 +131,10 @@ pub struct LocalReport {
     pub action: &'static str,
     pub state: LocalStateName,
     pub folder: String,
-    /// Without a password: the local cluster trusts loopback connections.
+    /// Loopback TCP for applications, without the password: that is in `password_file`.
     pub url: Option<String>,
+    /// The file holding the password of the URL's role (mode 0600), once the cluster exists.
+    pub password_file: Option<String>,
     /// What this call changed, in words.
     pub message: String,
 }

@@ -41,6 +41,7 @@ fn libpq_environment_variables_name_the_server() {
         ("PGHOST", "127.0.0.1".to_string()),
         ("PGPORT", db.port.to_string()),
         ("PGUSER", "postgres".to_string()),
+        ("PGPASSWORD", db.password.clone()),
         ("PGDATABASE", db.name.clone()),
         ("PGSSLMODE", "disable".to_string()),
     ];
@@ -120,11 +121,7 @@ fn tls_server() -> &'static Certs {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
-        let mut admin = postgres::Client::connect(
-            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
-            postgres::NoTls,
-        )
-        .unwrap();
+        let mut admin = postgres::Client::connect(&cluster.admin_url(), postgres::NoTls).unwrap();
         for statement in [
             "ALTER SYSTEM SET ssl = on",
             "ALTER SYSTEM SET ssl_cert_file = 'server.pem'",
@@ -143,8 +140,8 @@ fn tls_server() -> &'static Certs {
 
 fn url(db: &TestDb, host: &str, params: &str) -> String {
     format!(
-        "postgres://postgres@{host}:{}/{}?{params}",
-        db.port, db.name
+        "postgres://postgres:{}@{host}:{}/{}?{params}",
+        db.password, db.port, db.name
     )
 }
 
@@ -203,7 +200,10 @@ fn sslmode_verify_full_checks_the_chain_and_the_name() {
     let env = [
         (
             "DATABASE_URL",
-            format!("postgres://postgres@localhost:{}/{}", db.port, db.name),
+            format!(
+                "postgres://postgres:{}@localhost:{}/{}",
+                db.password, db.port, db.name
+            ),
         ),
         ("PGSSLMODE", "verify-full".to_string()),
         ("PGSSLROOTCERT", ca.clone()),
@@ -373,30 +373,15 @@ fn a_unix_socket_host_connects_without_tls_whatever_sslmode_says() {
     assert_eq!(db.scalar("SELECT ssl FROM seen"), "f");
 }
 
-/// A role that must give its password over TCP, on the shared cluster: its own line at the
-/// top of pg_hba.conf, ahead of the cluster's `trust` lines.
+/// A role that must give its password over TCP, on the shared cluster (as every role must).
 fn password_role() -> &'static str {
     static ROLE: OnceLock<&'static str> = OnceLock::new();
     ROLE.get_or_init(|| {
         let cluster = support::cluster();
-        let hba = cluster.root.join("cluster/data/pg_hba.conf");
-        let rest = std::fs::read_to_string(&hba).unwrap();
-        std::fs::write(
-            &hba,
-            format!("host all pgpass_user 127.0.0.1/32 scram-sha-256\n{rest}"),
-        )
-        .unwrap();
-        let mut admin = postgres::Client::connect(
-            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
-            postgres::NoTls,
-        )
-        .unwrap();
+        let mut admin = postgres::Client::connect(&cluster.admin_url(), postgres::NoTls).unwrap();
         admin
-            .batch_execute(
-                "CREATE ROLE pgpass_user LOGIN PASSWORD 'pw-from-file-7'; SELECT pg_reload_conf();",
-            )
+            .batch_execute("CREATE ROLE pgpass_user LOGIN PASSWORD 'pw-from-file-7'")
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300));
         "pgpass_user"
     })
 }

@@ -3,8 +3,9 @@
 
 mod support;
 
-use std::os::unix::fs::PermissionsExt;
-use std::process::Command;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::{Command, Output};
 
 use support::{Project, assert_code};
 
@@ -45,11 +46,18 @@ fn commands_start_the_local_database_on_demand_and_local_manages_it() {
     assert_code(&url, 0);
     let url = url.stdout.trim().to_string();
     assert!(url.starts_with("postgres://postgres@127.0.0.1:"), "{url}");
-    let psql = Command::new("psql")
-        .args([&url, "-Atc", "select count(*) from dbward.schema_history"])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&psql.stdout).trim(), "1");
+    let password = std::fs::read_to_string(project.path().join(".dbward/password")).unwrap();
+    let psql = psql(
+        None,
+        &url,
+        Some(password.trim()),
+        "select count(*) from dbward.schema_history",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&psql.stdout).trim(),
+        "1",
+        "{psql:?}"
+    );
 
     assert_code(&project.run(&["local", "stop"]), 0);
     assert_eq!(
@@ -162,10 +170,157 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     all
 }
 
+/// psql on one connection string, never prompting, as another OS user when given.
+fn psql(
+    user: Option<&nix::unistd::User>,
+    connection: &str,
+    password: Option<&str>,
+    sql: &str,
+) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new("psql");
+    command
+        .args(["-X", "-w", "-At", "-d", connection, "-c", sql])
+        .env_remove("PGPASSWORD")
+        .env_remove("PGPASSFILE")
+        .env("PGCONNECT_TIMEOUT", "5")
+        .current_dir("/");
+    if let Some(password) = password {
+        command.env("PGPASSWORD", password);
+    }
+    if let Some(user) = user {
+        command
+            .uid(user.uid.as_raw())
+            .gid(user.gid.as_raw())
+            .env("HOME", "/nonexistent");
+    }
+    command.output().unwrap()
+}
+
 /// The postmaster's pid, from the first line of `postmaster.pid`.
 fn postmaster_pid(project: &Project) -> u32 {
     let text = std::fs::read_to_string(project.path().join(".dbward/data/postmaster.pid")).unwrap();
     text.lines().next().unwrap().trim().parse().unwrap()
+}
+
+fn socket_connection(project: &Project, port: &str) -> String {
+    format!(
+        "host={} port={port} user=postgres dbname=postgres",
+        project.path().join(".dbward/run").display()
+    )
+}
+
+#[test]
+fn no_other_os_user_gets_in_over_tcp_or_the_socket() {
+    let project = Project::new();
+    let _guard = Destroy(&project);
+    assert_code(&project.run(&["local", "start"]), 0);
+    let url = project.run(&["local", "url", "--format", "json"]);
+    assert_code(&url, 0);
+    let json = url.json();
+    let url = json["url"].as_str().unwrap().to_string();
+    let port = url
+        .rsplit_once(':')
+        .unwrap()
+        .1
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+
+    // The password: random, in a file only its owner reads, named by `local url`.
+    let password_file = project.path().join(".dbward/password");
+    assert_eq!(json["password_file"], password_file.display().to_string());
+    let meta = std::fs::metadata(&password_file).unwrap();
+    assert_eq!(meta.mode() & 0o777, 0o600);
+    assert_eq!(meta.uid(), nix::unistd::Uid::effective().as_raw());
+    let password = std::fs::read_to_string(&password_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert_eq!(password.len(), 64, "32 random bytes, in hex");
+    assert!(!format!("{json}").contains(&password), "never printed");
+
+    // TCP: only with the password.
+    let with = psql(None, &url, Some(&password), "select current_user");
+    assert_eq!(
+        String::from_utf8_lossy(&with.stdout).trim(),
+        "postgres",
+        "{with:?}"
+    );
+    let without = psql(None, &url, None, "select 1");
+    assert_eq!(without.status.code(), Some(2), "{without:?}");
+    assert!(
+        String::from_utf8_lossy(&without.stderr).contains("password"),
+        "{without:?}"
+    );
+    let wrong = psql(None, &url, Some("guess"), "select 1");
+    assert_eq!(wrong.status.code(), Some(2), "{wrong:?}");
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("password authentication failed"),
+        "{wrong:?}"
+    );
+
+    // The socket: in a folder of the server user's alone, so the owner needs no password.
+    let run = std::fs::metadata(project.path().join(".dbward/run")).unwrap();
+    assert_eq!(run.mode() & 0o777, 0o700);
+    let socket = psql(None, &socket_connection(&project, &port), None, "select 1");
+    assert_eq!(
+        String::from_utf8_lossy(&socket.stdout).trim(),
+        "1",
+        "{socket:?}"
+    );
+
+    if !nix::unistd::Uid::effective().is_root() {
+        return;
+    }
+    // As root, the server runs as a user of its own, not `postgres`, which a system
+    // cluster trusts by peer authentication.
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", postmaster_pid(&project))).unwrap();
+    let server_uid: u32 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().next()?.parse().ok())
+        .unwrap();
+    let server_user = nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(server_uid))
+        .unwrap()
+        .unwrap();
+    assert_eq!(server_user.name, "dbward");
+    assert_eq!(run.uid(), server_uid);
+
+    // Another OS user: refused on both ways in, even knowing the port.
+    let other = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .expect("a nobody user");
+    let tcp = psql(Some(&other), &url, None, "select 1");
+    assert_eq!(tcp.status.code(), Some(2), "{tcp:?}");
+    assert!(
+        String::from_utf8_lossy(&tcp.stderr).contains("password"),
+        "{tcp:?}"
+    );
+    let socket = psql(
+        Some(&other),
+        &socket_connection(&project, &port),
+        None,
+        "select 1",
+    );
+    assert_eq!(socket.status.code(), Some(2), "{socket:?}");
+    assert!(
+        String::from_utf8_lossy(&socket.stderr).contains("Permission denied"),
+        "{socket:?}"
+    );
+    // Nor can it read the password.
+    let cat = {
+        use std::os::unix::process::CommandExt;
+        Command::new("cat")
+            .arg(&password_file)
+            .uid(other.uid.as_raw())
+            .gid(other.gid.as_raw())
+            .output()
+            .unwrap()
+    };
+    assert_ne!(cat.status.code(), Some(0), "{cat:?}");
 }
 
 #[test]
@@ -231,4 +386,59 @@ fn a_link_planted_in_the_servers_folder_is_not_written_through() {
     std::fs::remove_file(&conf).unwrap();
     assert_code(&project.run(&["local", "start"]), 0);
     assert!(std::fs::symlink_metadata(&conf).unwrap().is_file());
+}
+
+#[test]
+fn a_cluster_without_a_password_is_refused_and_can_be_destroyed() {
+    let project = Project::new();
+    let _guard = Destroy(&project);
+    project.migration("001_t.sql", "create table t (id int);", "drop table t;");
+    assert_code(&project.run(&["local", "start"]), 0);
+    // What an older dbward left: a running cluster with no password file.
+    std::fs::remove_file(project.path().join(".dbward/password")).unwrap();
+    for args in [&["up"][..], &["local", "url"]] {
+        let run = project.run(args);
+        assert_code(&run, 1);
+        assert!(run.stderr.contains("older dbward"), "{run:?}");
+        assert!(run.stderr.contains("dbward local destroy"), "{run:?}");
+    }
+    assert_code(&project.run(&["local", "destroy"]), 0);
+    assert!(!project.path().join(".dbward").exists());
+    // The next command makes a new one, with a password.
+    assert_code(&project.run(&["up"]), 0);
+    assert!(project.path().join(".dbward/password").is_file());
+}
+
+#[test]
+fn a_project_too_deep_for_a_socket_path_gets_a_private_one_in_tmp() {
+    let project = Project::new();
+    let deep = project.path().join("a-folder-name-long-enough-to-push-the-socket-path-past-its-limit-of-about-one-hundred-bytes");
+    std::fs::create_dir(&deep).unwrap();
+    std::fs::set_permissions(&deep, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = deep.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["-C", dir.as_str()];
+        all.extend_from_slice(args);
+        project.run(&all)
+    };
+    std::fs::write(deep.join("dbward.toml"), "").unwrap();
+    std::fs::create_dir_all(deep.join("migrations")).unwrap();
+    std::fs::write(
+        deep.join("migrations/001_t.sql"),
+        "create table t (id int);",
+    )
+    .unwrap();
+    let up = run(&["up"]);
+    let pid_file =
+        std::fs::read_to_string(deep.join(".dbward/data/postmaster.pid")).unwrap_or_default();
+    let socket_dir = pid_file.lines().nth(4).unwrap_or_default().to_string();
+    let socket_mode = std::fs::metadata(&socket_dir).map(|m| m.mode() & 0o777);
+    let stop = run(&["local", "stop"]);
+    let destroy = run(&["local", "destroy"]);
+    assert_code(&up, 0);
+    assert!(socket_dir.starts_with("/tmp/dbward-"), "{pid_file}");
+    assert_eq!(socket_mode.unwrap(), 0o700);
+    assert_code(&stop, 0);
+    assert!(!Path::new(&socket_dir).exists(), "removed at stop");
+    assert_code(&destroy, 0);
 }

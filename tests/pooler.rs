@@ -50,7 +50,9 @@ fn bouncer() -> Bouncer {
         .unwrap()
         .port();
     let ini = dir.path().join("pgbouncer.ini");
-    std::fs::write(dir.path().join("users.txt"), "\"postgres\" \"\"\n").unwrap();
+    // PgBouncer logs in to the server with the password it keeps for the client's user.
+    let users = dir.path().join("users.txt");
+    std::fs::write(&users, format!("\"postgres\" \"{}\"\n", cluster.password)).unwrap();
     std::fs::write(
         &ini,
         format!(
@@ -67,6 +69,7 @@ fn bouncer() -> Bouncer {
     for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
         std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
     }
+    std::fs::set_permissions(&users, std::fs::Permissions::from_mode(0o600)).unwrap();
     let mut command = Command::new(pgbouncer_binary());
     command
         .arg(&ini)
@@ -80,12 +83,9 @@ fn bouncer() -> Bouncer {
             .or_else(|| nix::unistd::User::from_name("nobody").ok().flatten())
             .expect("a postgres or nobody user");
         std::fs::write(dir.path().join("pgbouncer.log"), "").unwrap();
-        nix::unistd::chown(
-            &dir.path().join("pgbouncer.log"),
-            Some(user.uid),
-            Some(user.gid),
-        )
-        .unwrap();
+        for file in ["pgbouncer.log", "users.txt"] {
+            nix::unistd::chown(&dir.path().join(file), Some(user.uid), Some(user.gid)).unwrap();
+        }
         command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
     }
     let child = command.spawn().unwrap();

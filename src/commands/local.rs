@@ -2,33 +2,37 @@
 
 use super::Context;
 use crate::cli::LocalAction;
-use crate::db::connect::Target;
-use crate::db::local::{LOCAL_DATABASE, LocalCluster, LocalState};
+use crate::db::local::{LocalCluster, LocalState};
 use crate::error::Result;
 use crate::report::{LocalReport, LocalStateName};
 
 pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
     let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
     let folder = cluster.root().display().to_string();
+    let password_file = cluster.password_file().display().to_string();
     let (action_name, message) = match action {
         LocalAction::Start | LocalAction::Url => {
-            let (target, started) = cluster.ensure_running()?;
+            let running = cluster.start()?;
             let name = if matches!(action, LocalAction::Start) {
                 "start"
             } else {
                 "url"
             };
-            let message = if started {
+            let url = LocalCluster::application_url(running.port);
+            let mut message = if running.started {
                 format!(
-                    "started the local PostgreSQL in {folder}: {}",
-                    target.url_without_password()
+                    "started the local PostgreSQL in {folder}: {url} (password in {password_file})"
                 )
             } else {
                 format!(
-                    "the local PostgreSQL in {folder} is already running: {}",
-                    target.url_without_password()
+                    "the local PostgreSQL in {folder} is already running: {url} (password in {password_file})"
                 )
             };
+            if let Some(user) = &running.created_user {
+                message.push_str(&format!(
+                    "\nmade the system user `{user}` to run it as (PostgreSQL does not run as root)"
+                ));
+            }
             (name, message)
         }
         LocalAction::Stop => (
@@ -51,9 +55,7 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
     };
     let state = cluster.state()?;
     let url = match state {
-        LocalState::Running { port } => {
-            Some(Target::local(port, LOCAL_DATABASE).url_without_password())
-        }
+        LocalState::Running { port, .. } => Some(LocalCluster::application_url(port)),
         _ => None,
     };
     let message = if message.is_empty() {
@@ -63,7 +65,7 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
             }
             LocalState::Stopped => format!("the local PostgreSQL in {folder} is stopped"),
             LocalState::Running { .. } => format!(
-                "the local PostgreSQL in {folder} is running: {}",
+                "the local PostgreSQL in {folder} is running: {} (password in {password_file})",
                 url.as_deref().unwrap_or_default()
             ),
         }
@@ -79,6 +81,7 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
         },
         folder,
         url,
+        password_file: cluster.password_file().exists().then_some(password_file),
         message,
     });
     Ok(())

@@ -38,15 +38,20 @@ impl Context {
             DatabaseChoice::Environment => Target::from_env(&self.settings.pg_env),
             DatabaseChoice::Local => {
                 let cluster = LocalCluster::for_project(&self.settings.project_dir);
-                let (target, started) = cluster.ensure_running()?;
-                if started {
+                let running = cluster.start()?;
+                if let Some(user) = &running.created_user {
+                    self.out.note(&format!(
+                        "made the system user `{user}` to run the local PostgreSQL as"
+                    ));
+                }
+                if running.started {
                     self.out.note(&format!(
                         "started dbward's local PostgreSQL ({}, {})",
                         cluster.root().display(),
-                        target.describe()
+                        running.target.describe()
                     ));
                 }
-                Ok(target)
+                Ok(running.target)
             }
         }
     }

@@ -161,11 +161,12 @@ impl Target {
         Ok(Target::finish(config, ssl_mode, root_cert).with_password_file(env))
     }
 
-    /// The embedded local cluster: loopback, trust, no TLS.
-    pub fn local(port: u16, database: &str) -> Target {
+    /// The embedded local cluster, over its socket in a folder only its owner may enter:
+    /// no password, no TLS.
+    pub fn local(socket_dir: &std::path::Path, port: u16, database: &str) -> Target {
         let mut config = Config::new();
         config
-            .host("127.0.0.1")
+            .host_path(socket_dir)
             .port(port)
             .user("postgres")
             .dbname(database);
@@ -274,6 +275,19 @@ impl Target {
     /// A `postgres://` URL without the password, for other tools on the local cluster.
     pub fn url_without_password(&self) -> String {
         format!("postgres://{}", self.describe())
+    }
+
+    /// A libpq `key=value` string for this server, user and database, without the password
+    /// (for a server that asks none, such as the local cluster's socket).
+    pub fn key_value_string(&self) -> String {
+        let quote = |value: &str| format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"));
+        format!(
+            "host={} port={} user={} dbname={}",
+            quote(&self.host_name()),
+            self.port(),
+            quote(self.user()),
+            quote(self.database())
+        )
     }
 
     pub fn connect(&self) -> Result<Session> {

@@ -1,10 +1,11 @@
 //! dbward's own PostgreSQL: a cluster under `.dbward/` made with the server binaries found
-//! on the machine, listening on 127.0.0.1 (and a Unix socket in its folder) only.
+//! on the machine. Only its owner gets in: over a Unix socket in a folder no one else may
+//! enter, or over 127.0.0.1 with a random password kept in `.dbward/password` (mode 0600).
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -26,12 +27,27 @@ pub enum Durability {
     Throwaway,
 }
 
+/// The account dbward makes to run the server as when it runs as root.
+pub const SERVER_USER: &str = "dbward";
+
 /// What `dbward local status` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LocalState {
     NotCreated,
     Stopped,
-    Running { port: u16 },
+    Running { port: u16, socket_dir: PathBuf },
+}
+
+/// A running cluster, as `start` leaves it.
+#[derive(Debug, Clone)]
+pub struct Running {
+    /// dbward's own way in: the private socket, no password.
+    pub target: Target,
+    pub port: u16,
+    /// Whether this call started it.
+    pub started: bool,
+    /// The account made for the server by this call, when it made one.
+    pub created_user: Option<String>,
 }
 
 /// The PostgreSQL server programs.
@@ -102,39 +118,63 @@ impl Binaries {
     }
 }
 
-/// The account the server runs as: ourselves, or an unprivileged one when we are root
-/// (PostgreSQL refuses to run as root).
+/// The account the server runs as: ourselves, or, when we are root (PostgreSQL refuses to
+/// run as root), an unprivileged account of its own. Not `postgres`, which a system
+/// cluster trusts by peer authentication, nor the shared `nobody`: whoever runs as the
+/// server's account can enter its socket folder.
 #[derive(Debug, Clone)]
 struct ServerUser {
     switch_to: Option<(Uid, Gid, String)>,
+    /// True when this call made the account.
+    created: bool,
 }
 
 impl ServerUser {
-    fn detect() -> Result<ServerUser> {
+    /// As root: the owner of an existing cluster, else the `dbward` account, made when
+    /// missing.
+    fn detect(data: &Path) -> Result<ServerUser> {
         if !Uid::effective().is_root() {
-            return Ok(ServerUser { switch_to: None });
+            return Ok(ServerUser {
+                switch_to: None,
+                created: false,
+            });
         }
-        for name in ["postgres", "nobody"] {
-            if let Ok(Some(user)) = User::from_name(name) {
-                return Ok(ServerUser {
-                    switch_to: Some((user.uid, user.gid, name.to_string())),
-                });
-            }
+        if let Ok(meta) = fs::symlink_metadata(data)
+            && meta.is_dir()
+            && meta.uid() != 0
+        {
+            let uid = Uid::from_raw(meta.uid());
+            let name = User::from_uid(uid)
+                .ok()
+                .flatten()
+                .map_or_else(|| meta.uid().to_string(), |u| u.name);
+            return Ok(ServerUser {
+                switch_to: Some((uid, Gid::from_raw(meta.gid()), name)),
+                created: false,
+            });
         }
-        Err(Error::Local(
-            "running as root, and there is neither a `postgres` nor a `nobody` user to run the \
-             local PostgreSQL as; create one (useradd --system postgres)"
-                .into(),
-        ))
+        let mut created = false;
+        if User::from_name(SERVER_USER).ok().flatten().is_none() {
+            created = create_system_user(SERVER_USER)?;
+        }
+        let user = User::from_name(SERVER_USER).ok().flatten().ok_or_else(|| {
+            Error::Local(format!(
+                "the `{SERVER_USER}` user is still missing after useradd"
+            ))
+        })?;
+        Ok(ServerUser {
+            switch_to: Some((user.uid, user.gid, SERVER_USER.to_string())),
+            created,
+        })
+    }
+
+    fn uid_gid(&self) -> Option<(Uid, Gid)> {
+        self.switch_to.as_ref().map(|(uid, gid, _)| (*uid, *gid))
     }
 
     /// A server program with nothing of the caller's environment (it may hold
     /// `DATABASE_URL`, `PGPASSWORD` or a cloud key, and a server's environment is readable
     /// in /proc as long as it runs): a fixed PATH, the C locale, and TZ when set.
-    fn uid_gid(&self) -> Option<(Uid, Gid)> {
-        self.switch_to.as_ref().map(|(uid, gid, _)| (*uid, *gid))
-    }
-
     fn command(&self, program: PathBuf) -> Command {
         let mut command = Command::new(program);
         if let Some((uid, gid, _)) = &self.switch_to {
@@ -175,7 +215,6 @@ impl ServerUser {
             let Ok(meta) = fs::metadata(dir) else {
                 continue;
             };
-            use std::os::unix::fs::MetadataExt;
             let mode = meta.mode();
             let passes = mode & 0o001 != 0
                 || (meta.uid() == uid.as_raw() && mode & 0o100 != 0)
@@ -193,7 +232,7 @@ impl ServerUser {
     }
 }
 
-/// A cluster in a folder: `data/`, `run/` (socket and log), `port`.
+/// A cluster in a folder: `data/`, `run/` (socket and log), `port`, `password`.
 #[derive(Debug, Clone)]
 pub struct LocalCluster {
     root: PathBuf,
@@ -236,6 +275,24 @@ impl LocalCluster {
         self.root.join("port")
     }
 
+    /// The password of the `postgres` role over TCP; only the one who made the cluster
+    /// may read it.
+    pub fn password_file(&self) -> PathBuf {
+        self.root.join("password")
+    }
+
+    /// The password applications give over TCP.
+    pub fn password(&self) -> Result<String> {
+        let path = self.password_file();
+        let text = fs::read_to_string(&path).map_err(Error::io(&path))?;
+        Ok(text.trim().to_string())
+    }
+
+    /// What an application connects to: loopback TCP, the password left out.
+    pub fn application_url(port: u16) -> String {
+        format!("postgres://postgres@127.0.0.1:{port}/{LOCAL_DATABASE}")
+    }
+
     fn log_file(&self) -> PathBuf {
         self.run_dir().join("postgres.log")
     }
@@ -252,40 +309,58 @@ impl LocalCluster {
         if !self.data().join("PG_VERSION").exists() {
             return Ok(LocalState::NotCreated);
         }
-        match (self.postmaster_alive()?, self.saved_port()) {
-            (true, Some(port)) => Ok(LocalState::Running { port }),
+        match (self.running_postmaster()?, self.saved_port()) {
+            (Some(socket_dir), Some(port)) => Ok(LocalState::Running { port, socket_dir }),
             _ => Ok(LocalState::Stopped),
         }
     }
 
-    /// Whether the postmaster named in `postmaster.pid` is alive: what `pg_ctl status`
-    /// decides, without starting a process for it, which every command on the local
-    /// database would otherwise pay for (about 3 ms).
-    fn postmaster_alive(&self) -> Result<bool> {
+    /// The socket folder of the postmaster named in `postmaster.pid`, when it is alive:
+    /// what `pg_ctl status` decides, without starting a process for it, which every
+    /// command on the local database would otherwise pay for (about 3 ms).
+    fn running_postmaster(&self) -> Result<Option<PathBuf>> {
         let path = self.data().join("postmaster.pid");
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(Error::io(path)(e)),
         };
-        Ok(postmaster_pid(&text).is_some_and(process_exists))
+        if !postmaster_pid(&text).is_some_and(process_exists) {
+            return Ok(None);
+        }
+        Ok(Some(postmaster_socket_dir(&text).unwrap_or_default()))
     }
 
     /// Makes the cluster if needed and starts it if stopped. Says whether it started it.
     pub fn ensure_running(&self) -> Result<(Target, bool)> {
+        let running = self.start()?;
+        Ok((running.target, running.started))
+    }
+
+    /// Makes the cluster if needed and starts it if stopped.
+    pub fn start(&self) -> Result<Running> {
         self.create_root()?;
         let _guard = self.exclusive()?;
-        if let LocalState::Running { port } = self.state()? {
-            return Ok((Target::local(port, LOCAL_DATABASE), false));
+        if self.data().join("PG_VERSION").exists() && !self.password_file().exists() {
+            return Err(self.made_by_an_older_dbward());
+        }
+        if let LocalState::Running { port, socket_dir } = self.state()? {
+            return Ok(Running {
+                target: self.target(&socket_dir, port)?,
+                port,
+                started: false,
+                created_user: None,
+            });
         }
         let binaries = Binaries::find()?;
-        let user = ServerUser::detect()?;
+        let user = ServerUser::detect(&self.data())?;
         user.check_reachable(&self.root)?;
         if !self.data().join("PG_VERSION").exists() {
             self.init(&binaries, &user)?;
         }
         let port = self.choose_port()?;
-        self.write_settings(port, &user)?;
+        let socket_dir = self.socket_dir(&user)?;
+        self.write_settings(port, &socket_dir, &user)?;
         let output = self.pg_ctl(
             &binaries,
             &user,
@@ -308,22 +383,57 @@ impl LocalCluster {
             )));
         }
         write_file(&self.port_file(), &port.to_string(), 0o644, None)?;
-        Ok((Target::local(port, LOCAL_DATABASE), true))
+        Ok(Running {
+            target: self.target(&socket_dir, port)?,
+            port,
+            started: true,
+            created_user: user.created.then(|| SERVER_USER.to_string()),
+        })
+    }
+
+    /// dbward's own connection: the private socket, which needs no password.
+    fn target(&self, socket_dir: &Path, port: u16) -> Result<Target> {
+        if socket_dir.as_os_str().is_empty() {
+            return Err(self.made_by_an_older_dbward());
+        }
+        Ok(Target::local(socket_dir, port, LOCAL_DATABASE))
+    }
+
+    /// A cluster from before the password: it trusts every local connection, so it is
+    /// not used (its data may matter, so it is not replaced either).
+    fn made_by_an_older_dbward(&self) -> Error {
+        Error::Local(format!(
+            "the local PostgreSQL in {root} was made by an older dbward, which let every user of \
+             this machine in as superuser, so dbward no longer uses it. Save what you need from it \
+             (`pg_dump`), then `dbward local destroy` and run the command again: a new cluster \
+             is made, with a password in {root}/password",
+            root = self.root.display()
+        ))
     }
 
     /// Stops the server; false when it was not running.
     pub fn stop(&self) -> Result<bool> {
-        if !matches!(self.state()?, LocalState::Running { .. }) {
+        let LocalState::Running { socket_dir, .. } = self.state()? else {
             return Ok(false);
-        }
+        };
         let binaries = Binaries::find()?;
-        let user = ServerUser::detect()?;
+        let user = ServerUser::detect(&self.data())?;
         let output = self.pg_ctl(&binaries, &user, &["stop", "-w", "-m", "fast"])?;
         if !output.status.success() {
             return Err(Error::Local(format!(
                 "the local PostgreSQL did not stop: {}",
                 String::from_utf8_lossy(&output.stderr).trim()
             )));
+        }
+        // A socket folder made in /tmp for a long path goes with the server (empty now).
+        // Only one of that name: postmaster.pid is the server user's to write.
+        let made_in_tmp = socket_dir.parent() == Some(Path::new("/tmp"))
+            && socket_dir
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("dbward-"));
+        if made_in_tmp {
+            let _ = fs::remove_dir(&socket_dir);
         }
         Ok(true)
     }
@@ -369,14 +479,26 @@ impl LocalCluster {
         for dir in [self.data(), self.run_dir()] {
             private_dir(&dir, user)?;
         }
+        // The password is written before the cluster exists, so that a cluster without
+        // one is always an older dbward's.
+        let password = random_password()?;
+        write_file(&self.password_file(), &password, 0o600, None)?;
+        // initdb runs as the server user, which may not read .dbward/password: it gets a
+        // copy in its own folder for the moment it runs.
+        let pwfile = self.run_dir().join("initdb-password");
+        write_file(&pwfile, &password, 0o600, user.uid_gid())?;
         let output = user
             .command(binaries.program("initdb"))
             .arg("-D")
             .arg(self.data())
+            .arg(format!("--pwfile={}", pwfile.display()))
             .args([
                 "-U",
                 "postgres",
-                "--auth=trust",
+                // The socket's folder is the server user's alone (see socket_dir); TCP
+                // takes the password.
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
                 "-E",
                 "UTF8",
                 "--locale=C",
@@ -386,8 +508,9 @@ impl LocalCluster {
                 Durability::Safe => &[][..],
                 Durability::Throwaway => &["--no-sync"][..],
             })
-            .output()
-            .map_err(|e| Error::Local(format!("cannot run initdb: {e}")))?;
+            .output();
+        let _ = fs::remove_file(&pwfile);
+        let output = output.map_err(|e| Error::Local(format!("cannot run initdb: {e}")))?;
         if !output.status.success() {
             return Err(Error::Local(format!(
                 "initdb failed: {}",
@@ -420,17 +543,26 @@ impl LocalCluster {
         Ok(port)
     }
 
-    fn write_settings(&self, port: u16, user: &ServerUser) -> Result<()> {
-        let socket_dir = self.run_dir();
-        // A Unix socket path is limited to about 100 bytes; longer, and only TCP is used.
-        let socket = if socket_dir.as_os_str().len() + 20 < 100 {
-            conf_quote(&socket_dir.to_string_lossy())
-        } else {
-            "''".to_string()
-        };
+    /// The socket's folder: `run/`, the server user's alone (mode 0700), so that the
+    /// socket's `trust` admits no one else. A Unix socket path is limited to about 100
+    /// bytes; for a longer one, a new private folder in /tmp, removed at `stop`.
+    fn socket_dir(&self, user: &ServerUser) -> Result<PathBuf> {
+        private_dir(&self.run_dir(), user)?;
+        if self.run_dir().as_os_str().len() + 20 < 100 {
+            return Ok(self.run_dir());
+        }
+        let dir = nix::unistd::mkdtemp("/tmp/dbward-XXXXXX")
+            .map_err(|e| Error::Local(format!("cannot make a socket folder in /tmp: {e}")))?;
+        user.give(&dir)?;
+        Ok(dir)
+    }
+
+    fn write_settings(&self, port: u16, socket_dir: &Path, user: &ServerUser) -> Result<()> {
         let mut settings = format!(
             "# Written by dbward at each start.\nport = {port}\nlisten_addresses = '127.0.0.1'\n\
-             unix_socket_directories = {socket}\nmax_connections = 200\n"
+             unix_socket_directories = {}\nunix_socket_permissions = 0700\n\
+             password_encryption = 'scram-sha-256'\nmax_connections = 200\n",
+            conf_quote(&socket_dir.to_string_lossy())
         );
         if self.durability == Durability::Throwaway {
             settings.push_str("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n");
@@ -456,6 +588,46 @@ impl LocalCluster {
             .output()
             .map_err(|e| Error::Local(format!("cannot run pg_ctl: {e}")))
     }
+}
+
+/// Makes a system account for the server (as root only). False when another process made
+/// it first.
+fn create_system_user(name: &str) -> Result<bool> {
+    let shell = ["/usr/sbin/nologin", "/sbin/nologin", "/bin/false"]
+        .into_iter()
+        .find(|shell| Path::new(shell).exists())
+        .unwrap_or("/bin/false");
+    // One dbward at a time (tests start many at once): the others wait here, then find
+    // the user made. /etc/passwd itself is the lock, so no file is added anywhere.
+    let passwd = fs::File::open("/etc/passwd").map_err(Error::io("/etc/passwd"))?;
+    let _lock = nix::fcntl::Flock::lock(passwd, nix::fcntl::FlockArg::LockExclusive)
+        .map_err(|(_, e)| Error::Local(format!("cannot lock /etc/passwd: {e}")))?;
+    if User::from_name(name).ok().flatten().is_some() {
+        return Ok(false);
+    }
+    let mut last = String::new();
+    // useradd fails while another program holds /etc/passwd: a few tries.
+    for _ in 0..20 {
+        let output = Command::new("useradd")
+            .args(["--system", "--no-create-home", "--user-group"])
+            .args(["--home-dir", "/nonexistent", "--shell", shell])
+            .args(["--comment", "dbward local PostgreSQL", name])
+            .env("PATH", "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin")
+            .output();
+        match output {
+            Ok(output) if output.status.success() => return Ok(true),
+            Ok(output) => last = String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            Err(e) => last = e.to_string(),
+        }
+        if User::from_name(name).ok().flatten().is_some() {
+            return Ok(false);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(Error::Local(format!(
+        "running as root, dbward runs its local PostgreSQL as the `{name}` user, and could not \
+         make it with useradd ({last}); make it yourself (useradd --system {name})"
+    )))
 }
 
 /// A folder of the server's made private: mode 0700, owned by the server user, and not a
@@ -523,11 +695,26 @@ fn write_file(path: &Path, content: &str, mode: u32, owner: Option<(Uid, Gid)>) 
     Ok(())
 }
 
+/// 32 bytes from the system's random source, as hex: nothing to escape in a URL.
+fn random_password() -> Result<String> {
+    let mut bytes = [0u8; 32];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Error::Local(format!("cannot read /dev/urandom for a password: {e}")))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The postmaster's pid: the first line of `postmaster.pid`. None for a file being written,
 /// or one a single-user backend left (its pid is negative).
 fn postmaster_pid(pid_file: &str) -> Option<Pid> {
     let pid: i32 = pid_file.lines().next()?.trim().parse().ok()?;
     (pid > 0).then(|| Pid::from_raw(pid))
+}
+
+/// The first socket folder (line 5 of `postmaster.pid`); None when the server has none.
+fn postmaster_socket_dir(pid_file: &str) -> Option<PathBuf> {
+    let dir = pid_file.lines().nth(4)?.trim();
+    (!dir.is_empty()).then(|| PathBuf::from(dir))
 }
 
 /// A process exists when signal 0 reaches it, or is refused because it is another user's.
@@ -555,6 +742,22 @@ mod tests {
         assert_eq!(postmaster_pid("-4711\n"), None, "a single-user backend");
         assert_eq!(postmaster_pid("0\n"), None);
         assert_eq!(postmaster_pid("not a pid\n"), None);
+    }
+
+    #[test]
+    fn the_socket_folder_is_the_fifth_line() {
+        let file = "4711\n/p/.dbward/data\n1763800000\n5432\n/p/.dbward/run\n127.0.0.1\n";
+        assert_eq!(
+            postmaster_socket_dir(file),
+            Some(PathBuf::from("/p/.dbward/run"))
+        );
+        let no_socket = "4711\n/p/.dbward/data\n1763800000\n5432\n\n127.0.0.1\n";
+        assert_eq!(postmaster_socket_dir(no_socket), None);
+        assert_eq!(
+            postmaster_socket_dir("4711\n"),
+            None,
+            "a file still being written"
+        );
     }
 
     #[test]

@@ -13,9 +13,9 @@ pub struct ScratchDatabase {
 }
 
 impl ScratchDatabase {
-    /// Creates a fresh database on the server `admin` points at.
+    /// Creates a fresh database on the server `admin` points at, one that asks no password
+    /// (the local cluster's socket): the connection string handed on carries none.
     pub fn create(admin: &Target) -> Result<ScratchDatabase> {
-        let port = admin.port();
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -26,7 +26,7 @@ impl ScratchDatabase {
             .map_err(Error::db("creating a throw-away database"))?;
         Ok(ScratchDatabase {
             admin: admin.clone(),
-            url: format!("postgres://postgres@127.0.0.1:{port}/{name}?sslmode=disable"),
+            url: admin.with_database(&name).key_value_string(),
             name,
         })
     }

@@ -23,6 +23,18 @@ pub const SEED_SYSTEMS: [&str; 5] = [
 pub struct Cluster {
     pub root: PathBuf,
     pub port: u16,
+    /// The `postgres` role's password over TCP (the socket in `cluster/run` needs none).
+    pub password: String,
+}
+
+impl Cluster {
+    /// The cluster's `postgres` database over TCP, password included.
+    pub fn admin_url(&self) -> String {
+        format!(
+            "postgres://postgres:{}@127.0.0.1:{}/postgres",
+            self.password, self.port
+        )
+    }
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
@@ -42,14 +54,10 @@ pub fn cluster() -> &'static Cluster {
         // The server may run as another user (we may be root): let it through.
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
         let local = LocalCluster::in_folder(root.join("cluster"), Durability::Throwaway);
-        let (target, _) = local
-            .ensure_running()
+        let running = local
+            .start()
             .unwrap_or_else(|e| panic!("the tests need PostgreSQL and could not start it: {e}"));
-        let port: u16 = target
-            .describe()
-            .rsplit_once(':')
-            .and_then(|(_, rest)| rest.split('/').next()?.parse().ok())
-            .unwrap();
+        let password = local.password().unwrap();
         // A watchdog stops the server and removes its files once this process is gone,
         // however it ends. It outlives us on purpose, so it is never waited for.
         let pid_file = root.join("cluster/data/postmaster.pid");
@@ -68,7 +76,11 @@ pub fn cluster() -> &'static Cluster {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        Cluster { root, port }
+        Cluster {
+            root,
+            port: running.port,
+            password,
+        }
     })
 }
 
@@ -78,6 +90,8 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 pub struct TestDb {
     pub name: String,
     pub port: u16,
+    /// The cluster's password for `postgres` over TCP.
+    pub password: String,
 }
 
 impl TestDb {
@@ -88,22 +102,23 @@ impl TestDb {
             std::process::id(),
             COUNTER.fetch_add(1, Ordering::SeqCst)
         );
-        let mut admin = postgres::Client::connect(
-            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
-            postgres::NoTls,
-        )
-        .unwrap();
+        let mut admin = postgres::Client::connect(&cluster.admin_url(), postgres::NoTls).unwrap();
         admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\""))
             .unwrap();
         TestDb {
             name,
             port: cluster.port,
+            password: cluster.password.clone(),
         }
     }
 
+    /// Over TCP as `postgres`, with the cluster's password.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{}", self.port, self.name)
+        format!(
+            "postgres://postgres:{}@127.0.0.1:{}/{}",
+            self.password, self.port, self.name
+        )
     }
 
     /// A client of the tests' own (the `postgres` crate), independent of dbward's session.
