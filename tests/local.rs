@@ -388,25 +388,110 @@ fn a_link_planted_in_the_servers_folder_is_not_written_through() {
     assert!(std::fs::symlink_metadata(&conf).unwrap().is_file());
 }
 
+/// Runs a server program (pg_ctl) on the project's cluster as `user`, or as ourselves.
+fn pg_ctl(project: &Project, user: Option<&nix::unistd::User>, args: &[&str]) -> Output {
+    use std::os::unix::process::CommandExt;
+    let bin = dbward::db::local::Binaries::find().unwrap().dir;
+    let mut command = Command::new(bin.join("pg_ctl"));
+    command
+        .arg("-D")
+        .arg(project.path().join(".dbward/data"))
+        .args(args)
+        .current_dir("/")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null());
+    if let Some(user) = user {
+        command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+    }
+    command.output().unwrap()
+}
+
 #[test]
-fn a_cluster_without_a_password_is_refused_and_can_be_destroyed() {
+fn a_cluster_made_by_an_older_dbward_is_brought_to_the_new_rules_with_its_data() {
     let project = Project::new();
     let _guard = Destroy(&project);
     project.migration("001_t.sql", "create table t (id int);", "drop table t;");
-    assert_code(&project.run(&["local", "start"]), 0);
-    // What an older dbward left: a running cluster with no password file.
-    std::fs::remove_file(project.path().join(".dbward/password")).unwrap();
-    for args in [&["up"][..], &["local", "url"]] {
-        let run = project.run(args);
-        assert_code(&run, 1);
-        assert!(run.stderr.contains("older dbward"), "{run:?}");
-        assert!(run.stderr.contains("dbward local destroy"), "{run:?}");
-    }
-    assert_code(&project.run(&["local", "destroy"]), 0);
-    assert!(!project.path().join(".dbward").exists());
-    // The next command makes a new one, with a password.
     assert_code(&project.run(&["up"]), 0);
-    assert!(project.path().join(".dbward/password").is_file());
+    assert_code(&project.run(&["local", "stop"]), 0);
+
+    // What an older dbward left: no password file, trust for every local connection and,
+    // as root, everything owned by `postgres`, the server running as that user.
+    let dbward = project.path().join(".dbward");
+    std::fs::remove_file(dbward.join("password")).unwrap();
+    std::fs::write(
+        dbward.join("data/pg_hba.conf"),
+        "local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n",
+    )
+    .unwrap();
+    let old_user = if nix::unistd::Uid::effective().is_root() {
+        let postgres = nix::unistd::User::from_name("postgres")
+            .unwrap()
+            .expect("a postgres user");
+        for entry in walk(&dbward.join("data"))
+            .into_iter()
+            .chain(walk(&dbward.join("run")))
+        {
+            std::os::unix::fs::lchown(
+                &entry,
+                Some(postgres.uid.as_raw()),
+                Some(postgres.gid.as_raw()),
+            )
+            .unwrap();
+        }
+        Some(postgres)
+    } else {
+        None
+    };
+    let log = dbward.join("run/postgres.log").display().to_string();
+    let started = pg_ctl(&project, old_user.as_ref(), &["start", "-w", "-l", &log]);
+    assert_eq!(started.status.code(), Some(0), "{started:?}");
+    let port = std::fs::read_to_string(dbward.join("port")).unwrap();
+    let url = format!("postgres://postgres@127.0.0.1:{}/postgres", port.trim());
+    let open = psql(None, &url, None, "select 1");
+    assert_eq!(
+        String::from_utf8_lossy(&open.stdout).trim(),
+        "1",
+        "the old cluster trusts TCP: {open:?}"
+    );
+
+    // The next command stops it, hands it over, sets a password, and goes on.
+    let status = project.run(&["status", "--format", "json"]);
+    assert_code(&status, 0);
+    assert_eq!(
+        status.json()["migrations"][0]["state"],
+        "applied",
+        "the data is kept"
+    );
+    let password_file = dbward.join("password");
+    assert_eq!(
+        std::fs::metadata(&password_file).unwrap().mode() & 0o777,
+        0o600
+    );
+    let password = std::fs::read_to_string(&password_file).unwrap();
+    assert_eq!(password.trim().len(), 64);
+    let url = project.run(&["local", "url"]).stdout.trim().to_string();
+    let without = psql(None, &url, None, "select 1");
+    assert_eq!(without.status.code(), Some(2), "{without:?}");
+    let with = psql(None, &url, Some(password.trim()), "select count(*) from t");
+    assert_eq!(
+        String::from_utf8_lossy(&with.stdout).trim(),
+        "0",
+        "{with:?}"
+    );
+    if nix::unistd::Uid::effective().is_root() {
+        let dbward_user = nix::unistd::User::from_name("dbward").unwrap().unwrap();
+        for entry in walk(&dbward.join("data")) {
+            let meta = std::fs::symlink_metadata(&entry).unwrap();
+            assert_eq!(meta.uid(), dbward_user.uid.as_raw(), "{}", entry.display());
+        }
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", postmaster_pid(&project))).unwrap();
+        let uid_line = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+        assert!(
+            uid_line.split_whitespace().nth(1) == Some(&dbward_user.uid.as_raw().to_string()[..]),
+            "{uid_line}"
+        );
+    }
 }
 
 #[test]

@@ -12,7 +12,10 @@ use std::process::{Command, Output};
 
 use nix::unistd::{Gid, Pid, Uid, User};
 
+use tokio_postgres::types::Type;
+
 use super::connect::Target;
+use super::session::Sql;
 use crate::error::{Error, Result};
 
 /// The database dbward uses inside its local cluster.
@@ -153,6 +156,11 @@ impl ServerUser {
                 created: false,
             });
         }
+        ServerUser::dedicated()
+    }
+
+    /// As root, the `dbward` account, made when missing.
+    fn dedicated() -> Result<ServerUser> {
         let mut created = false;
         if User::from_name(SERVER_USER).ok().flatten().is_none() {
             created = create_system_user(SERVER_USER)?;
@@ -166,6 +174,37 @@ impl ServerUser {
             switch_to: Some((user.uid, user.gid, SERVER_USER.to_string())),
             created,
         })
+    }
+
+    /// For an older dbward's cluster: as root, hands its folders (which may be
+    /// `postgres`'s) to the `dbward` account.
+    fn take_over(dirs: &[PathBuf]) -> Result<ServerUser> {
+        if !Uid::effective().is_root() {
+            return ServerUser::detect(&dirs[0]);
+        }
+        let user = ServerUser::dedicated()?;
+        for dir in dirs {
+            if fs::symlink_metadata(dir).is_ok() {
+                real_dir(dir)?;
+                user.give_all(dir)?;
+            }
+        }
+        Ok(user)
+    }
+
+    /// `give` for a folder and everything in it, never following a link.
+    fn give_all(&self, dir: &Path) -> Result<()> {
+        self.give(dir)?;
+        for entry in fs::read_dir(dir).map_err(Error::io(dir))? {
+            let entry = entry.map_err(Error::io(dir))?;
+            let path = entry.path();
+            if entry.file_type().map_err(Error::io(&path))?.is_dir() {
+                self.give_all(&path)?;
+            } else {
+                self.give(&path)?;
+            }
+        }
+        Ok(())
     }
 
     fn uid_gid(&self) -> Option<(Uid, Gid)> {
@@ -341,10 +380,13 @@ impl LocalCluster {
     pub fn start(&self) -> Result<Running> {
         self.create_root()?;
         let _guard = self.exclusive()?;
-        if self.data().join("PG_VERSION").exists() && !self.password_file().exists() {
-            return Err(self.made_by_an_older_dbward());
-        }
-        if let LocalState::Running { port, socket_dir } = self.state()? {
+        // A cluster without a password file is an older dbward's, which trusted every local
+        // connection (and, as root, ran as `postgres`): it is stopped and brought to the
+        // rules of a new one, its data kept.
+        let upgrading = self.data().join("PG_VERSION").exists() && !self.password_file().exists();
+        if upgrading {
+            self.stop()?;
+        } else if let LocalState::Running { port, socket_dir } = self.state()? {
             return Ok(Running {
                 target: self.target(&socket_dir, port)?,
                 port,
@@ -353,10 +395,22 @@ impl LocalCluster {
             });
         }
         let binaries = Binaries::find()?;
-        let user = ServerUser::detect(&self.data())?;
+        let user = if upgrading {
+            ServerUser::take_over(&[self.data(), self.run_dir()])?
+        } else {
+            ServerUser::detect(&self.data())?
+        };
         user.check_reachable(&self.root)?;
         if !self.data().join("PG_VERSION").exists() {
             self.init(&binaries, &user)?;
+        } else if upgrading {
+            real_dir(&self.data())?;
+            write_file(
+                &self.data().join("pg_hba.conf"),
+                PG_HBA,
+                0o600,
+                user.uid_gid(),
+            )?;
         }
         let port = self.choose_port()?;
         let socket_dir = self.socket_dir(&user)?;
@@ -383,32 +437,48 @@ impl LocalCluster {
             )));
         }
         write_file(&self.port_file(), &port.to_string(), 0o644, None)?;
+        let target = self.target(&socket_dir, port)?;
+        if upgrading {
+            self.set_password(&target)?;
+        }
         Ok(Running {
-            target: self.target(&socket_dir, port)?,
+            target,
             port,
             started: true,
             created_user: user.created.then(|| SERVER_USER.to_string()),
         })
     }
 
+    /// Gives `postgres` a new random password, then writes it down: the file is what says
+    /// the cluster has one. The server gets only its SCRAM verifier, made here.
+    fn set_password(&self, target: &Target) -> Result<()> {
+        let password = random_password()?;
+        let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+        let mut session = target.connect()?;
+        // ALTER ROLE takes no parameters: the server quotes the bound verifier itself.
+        let statement: String = session
+            .query_typed_one(
+                "SELECT format('ALTER ROLE postgres PASSWORD %L', $1::text)",
+                &[(&verifier, Type::TEXT)],
+            )
+            .map_err(Error::db("setting the local cluster's password"))?
+            .get(0);
+        session
+            .batch_execute(&statement)
+            .map_err(Error::db("setting the local cluster's password"))?;
+        write_file(&self.password_file(), &password, 0o600, None)
+    }
+
     /// dbward's own connection: the private socket, which needs no password.
     fn target(&self, socket_dir: &Path, port: u16) -> Result<Target> {
         if socket_dir.as_os_str().is_empty() {
-            return Err(self.made_by_an_older_dbward());
+            return Err(Error::Local(format!(
+                "the local PostgreSQL in {} runs without a Unix socket, which dbward connects \
+                 through; `dbward local stop` and run the command again",
+                self.root.display()
+            )));
         }
         Ok(Target::local(socket_dir, port, LOCAL_DATABASE))
-    }
-
-    /// A cluster from before the password: it trusts every local connection, so it is
-    /// not used (its data may matter, so it is not replaced either).
-    fn made_by_an_older_dbward(&self) -> Error {
-        Error::Local(format!(
-            "the local PostgreSQL in {root} was made by an older dbward, which let every user of \
-             this machine in as superuser, so dbward no longer uses it. Save what you need from it \
-             (`pg_dump`), then `dbward local destroy` and run the command again: a new cluster \
-             is made, with a password in {root}/password",
-            root = self.root.display()
-        ))
     }
 
     /// Stops the server; false when it was not running.
@@ -589,6 +659,18 @@ impl LocalCluster {
             .map_err(|e| Error::Local(format!("cannot run pg_ctl: {e}")))
     }
 }
+
+/// Who may connect how: anyone who reaches the socket, which only the server user can
+/// (its folder is private), and over TCP with the password.
+const PG_HBA: &str =
+    "# Written by dbward: the socket's folder admits the server user alone; TCP takes the password.
+local all all trust
+host all all 127.0.0.1/32 scram-sha-256
+host all all ::1/128 scram-sha-256
+local replication all trust
+host replication all 127.0.0.1/32 scram-sha-256
+host replication all ::1/128 scram-sha-256
+";
 
 /// Makes a system account for the server (as root only). False when another process made
 /// it first.
