@@ -386,6 +386,20 @@ fn a_link_planted_in_the_servers_folder_is_not_written_through() {
     std::fs::remove_file(&conf).unwrap();
     assert_code(&project.run(&["local", "start"]), 0);
     assert!(std::fs::symlink_metadata(&conf).unwrap().is_file());
+
+    // A link in place of the data folder itself: nothing is written where it points.
+    assert_code(&project.run(&["local", "stop"]), 0);
+    let data = project.path().join(".dbward/data");
+    let moved = project.path().join(".dbward/data-moved");
+    std::fs::rename(&data, &moved).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &data).unwrap();
+    std::fs::write(outside.path().join("PG_VERSION"), "15\n").unwrap();
+    let start = project.run(&["local", "start"]);
+    assert_code(&start, 1);
+    assert!(start.stderr.contains("symbolic link"), "{start:?}");
+    assert!(!outside.path().join("dbward.conf").exists());
+    std::fs::remove_file(&data).unwrap();
+    std::fs::rename(&moved, &data).unwrap();
 }
 
 /// Runs a server program (pg_ctl) on the project's cluster as `user`, or as ourselves.

@@ -817,6 +817,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn files_are_written_whole_and_never_through_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("dbward.conf");
+        write_file(&file, "port = 1\nlonger line\n", 0o600, None).unwrap();
+        write_file(&file, "port = 2\n", 0o600, None).unwrap();
+        assert_eq!(fs::read_to_string(&file).unwrap(), "port = 2\n");
+        assert_eq!(fs::metadata(&file).unwrap().mode() & 0o777, 0o600);
+
+        let target = dir.path().join("precious");
+        fs::write(&target, "keep").unwrap();
+        let link = dir.path().join("link.conf");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let err = write_file(&link, "x", 0o600, None).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
+
+        let fifo = dir.path().join("fifo.conf");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+        assert!(
+            write_file(&fifo, "x", 0o600, None).is_err(),
+            "no wait on a FIFO"
+        );
+
+        let linked_dir = dir.path().join("data");
+        std::os::unix::fs::symlink(dir.path(), &linked_dir).unwrap();
+        assert!(real_dir(&linked_dir).is_err());
+        assert!(real_dir(dir.path()).is_ok());
+    }
+
+    #[test]
+    fn passwords_are_random_hex() {
+        let (a, b) = (random_password().unwrap(), random_password().unwrap());
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
+        assert_ne!(a, b);
+    }
+
+    #[test]
     fn the_postmaster_pid_is_the_first_line() {
         let file = "4711\n/work/.dbward/data\n1763800000\n5432\n/work/.dbward/run\n127.0.0.1\n  5432001  32770\nready   \n";
         assert_eq!(postmaster_pid(file), Some(Pid::from_raw(4711)));
