@@ -176,11 +176,17 @@ impl ServerUser {
         })
     }
 
-    /// For an older dbward's cluster: as root, hands its folders (which may be
-    /// `postgres`'s) to the `dbward` account.
+    /// For an older dbward's cluster: as root, hands its folders from the account that
+    /// dbward ran it as then (`postgres` or `nobody`) to the `dbward` account. A cluster
+    /// someone made as themselves stays theirs.
     fn take_over(dirs: &[PathBuf]) -> Result<ServerUser> {
-        if !Uid::effective().is_root() {
-            return ServerUser::detect(&dirs[0]);
+        let owner = ServerUser::detect(&dirs[0])?;
+        let old_server_user = owner
+            .switch_to
+            .as_ref()
+            .is_some_and(|(_, _, name)| name == "postgres" || name == "nobody");
+        if !old_server_user {
+            return Ok(owner);
         }
         let user = ServerUser::dedicated()?;
         for dir in dirs {
