@@ -13,33 +13,19 @@ use support::{Project, Run, TestDb};
 const PASSWORD: &str = "s3cr3t-Pa55-xyz";
 const ROLE: &str = "dbward_secret_user";
 
-/// A role that must give its password (scram) over TCP: its own line at the top of
-/// pg_hba.conf, ahead of the test cluster's `trust` lines. A superuser, so that every
-/// command (the compat shim, probes, jobs) runs as it.
+/// A role that must give its password (scram) over TCP, as every role must on the test
+/// cluster. A superuser, so that every command (the compat shim, probes, jobs) runs as it.
 fn password_role() -> &'static str {
     static MADE: OnceLock<()> = OnceLock::new();
     MADE.get_or_init(|| {
-        let cluster = support::cluster();
-        let hba = cluster.root.join("cluster/data/pg_hba.conf");
-        let rest = std::fs::read_to_string(&hba).unwrap();
-        std::fs::write(
-            &hba,
-            format!("host all {ROLE} 127.0.0.1/32 scram-sha-256\n{rest}"),
-        )
-        .unwrap();
-        let mut admin = postgres::Client::connect(
-            &format!("postgres://postgres@127.0.0.1:{}/postgres", cluster.port),
-            postgres::NoTls,
-        )
-        .unwrap();
+        let mut admin =
+            postgres::Client::connect(&support::cluster().admin_url(), postgres::NoTls).unwrap();
         admin
             .batch_execute(&format!(
                 "SET password_encryption = 'scram-sha-256';
-                 CREATE ROLE {ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}';
-                 SELECT pg_reload_conf();"
+                 CREATE ROLE {ROLE} LOGIN SUPERUSER PASSWORD '{PASSWORD}';"
             ))
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(300));
     });
     ROLE
 }
