@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod ident;
 pub mod jobs;
 pub mod migrate;
 pub mod output;

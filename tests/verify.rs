@@ -290,3 +290,37 @@ fn the_other_seed_systems_verify_clean_with_probes() {
         assert!(probes > 0, "{system}: no probe ran");
     }
 }
+
+#[test]
+fn fixes_quote_the_names_they_print() {
+    let (db, project) = migrated(
+        "create table y (id int primary key);\ncreate table \"nopk; drop table y; --\" (id int);\ngrant select on \"nopk; drop table y; --\" to anon;",
+    );
+    let (_, found) = findings(&db, &project, &[]);
+    let fix = |check: &str| {
+        found
+            .iter()
+            .find(|f| f["check"] == check && f["object"] == "public.nopk; drop table y; --")
+            .unwrap_or_else(|| panic!("no {check} finding: {found:#?}"))["fix"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        fix("no_primary_key"),
+        "ALTER TABLE \"public\".\"nopk; drop table y; --\" ADD PRIMARY KEY (...)"
+    );
+    // Pasted, the fix's statement does what it says and nothing else.
+    let exposed = fix("rls_disabled_exposed");
+    let statement = exposed.split("; then ").next().unwrap();
+    assert_eq!(
+        statement,
+        "ALTER TABLE \"public\".\"nopk; drop table y; --\" ENABLE ROW LEVEL SECURITY"
+    );
+    db.client().batch_execute(statement).unwrap();
+    assert!(db.table_exists("public.y"));
+    assert_eq!(
+        db.scalar("select relrowsecurity from pg_class where relname = 'nopk; drop table y; --'"),
+        "t"
+    );
+}

@@ -11,10 +11,7 @@ use crate::db::session::{Client, Sql};
 use crate::error::{Error, LockHolder, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
 
-/// Quotes an identifier for PostgreSQL: `a"b` becomes `"a""b"`.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use crate::ident::quote_ident;
 
 /// The history tables in one schema.
 #[derive(Debug, Clone)]
@@ -748,11 +745,5 @@ mod tests {
         assert!(matches!(settle(Some(&failed), false, None), Settled::Moved));
         // A new run began during the look.
         assert!(matches!(settle(None, true, Some(&failed)), Settled::Moved));
-    }
-
-    #[test]
-    fn identifiers_are_quoted() {
-        assert_eq!(quote_ident("dbward"), "\"dbward\"");
-        assert_eq!(quote_ident("we\"ird"), "\"we\"\"ird\"");
     }
 }

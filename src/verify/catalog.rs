@@ -8,6 +8,7 @@ use tokio_postgres::types::Type;
 
 use crate::db::session::Sql;
 use crate::error::{Error, Result};
+use crate::ident::quote_qualified;
 
 /// The roles Supabase's API (PostgREST) connects as.
 pub const API_ROLES: [&str; 2] = ["anon", "authenticated"];
@@ -40,6 +41,11 @@ impl Table {
     /// `schema.name`, as findings and specs name it.
     pub fn qualified(&self) -> String {
         format!("{}.{}", self.schema, self.name)
+    }
+
+    /// `schema.name` quoted, as SQL in a fix text names it.
+    pub fn quoted(&self) -> String {
+        quote_qualified(&self.schema, &self.name)
     }
 
     pub fn column(&self, name: &str) -> Option<&Column> {
@@ -205,6 +211,15 @@ pub struct Function {
 impl Function {
     pub fn signature(&self) -> String {
         format!("{}.{}({})", self.schema, self.name, self.arguments)
+    }
+
+    /// The signature with the names quoted (PostgreSQL already quotes the arguments).
+    pub fn quoted_signature(&self) -> String {
+        format!(
+            "{}({})",
+            quote_qualified(&self.schema, &self.name),
+            self.arguments
+        )
     }
 
     pub fn fixes_search_path(&self) -> bool {

@@ -18,7 +18,7 @@ pub fn check(catalog: &Catalog, _: &CheckContext) -> Vec<Finding> {
                 Severity::Warning,
                 t.qualified(),
                 "has no primary key",
-                format!("ALTER TABLE {} ADD PRIMARY KEY (...)", t.qualified()),
+                format!("ALTER TABLE {} ADD PRIMARY KEY (...)", t.quoted()),
             )
         })
         .collect()
@@ -39,5 +39,20 @@ mod tests {
         );
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].object, "public.heap");
+        assert_eq!(
+            findings[0].fix,
+            "ALTER TABLE \"public\".\"heap\" ADD PRIMARY KEY (...)"
+        );
+    }
+
+    #[test]
+    fn the_fix_quotes_a_hostile_name() {
+        let mut hostile = table("nopk; drop table y; --");
+        hostile.primary_key = None;
+        let findings = check(&catalog(vec![hostile]), &CheckContext::default());
+        assert_eq!(
+            findings[0].fix,
+            "ALTER TABLE \"public\".\"nopk; drop table y; --\" ADD PRIMARY KEY (...)"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! A policy for the API roles on a table with an owner column whose predicate never compares
 //! the row with who is asking: `user_hash IS NOT NULL` lets every user see every owned row.
 
+use crate::ident::quote_ident;
 use crate::verify::catalog::Catalog;
 use crate::verify::checks::{CheckContext, expr};
 use crate::verify::finding::{Finding, Severity};
@@ -46,7 +47,10 @@ pub fn check(catalog: &Catalog, context: &CheckContext) -> Vec<Finding> {
                     roles.join(", "),
                     predicates.join(" / ")
                 ),
-                format!("compare the owner with the caller, e.g. `{owner} = (select auth.uid())`"),
+                format!(
+                    "compare the owner with the caller, e.g. `{} = (select auth.uid())`",
+                    quote_ident(owner)
+                ),
             ));
         }
     }

@@ -21,7 +21,7 @@ pub fn check(catalog: &Catalog, _: &CheckContext) -> Vec<Finding> {
                     "has policies ({}) but row level security is off, so none of them applies",
                     names.join(", ")
                 ),
-                format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", t.qualified()),
+                format!("ALTER TABLE {} ENABLE ROW LEVEL SECURITY", t.quoted()),
             )
         })
         .collect()

@@ -26,7 +26,7 @@ pub fn check(catalog: &Catalog, _: &CheckContext) -> Vec<Finding> {
                 format!("row level security is off, and {} can reach it", roles.join(", ")),
                 format!(
                     "ALTER TABLE {} ENABLE ROW LEVEL SECURITY; then add policies, or REVOKE the API roles' privileges",
-                    t.qualified()
+                    t.quoted()
                 ),
             )
         })

@@ -20,7 +20,7 @@ pub fn check(catalog: &Catalog, _: &CheckContext) -> Vec<Finding> {
                 "SECURITY DEFINER without a fixed search_path",
                 format!(
                     "ALTER FUNCTION {} SET search_path = '' (and schema-qualify what it uses)",
-                    f.signature()
+                    f.quoted_signature()
                 ),
             )
         })
@@ -51,5 +51,12 @@ mod tests {
         let findings = check(&c, &CheckContext::default());
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].object, "public.risky(uuid)");
+        assert!(
+            findings[0]
+                .fix
+                .starts_with("ALTER FUNCTION \"public\".\"risky\"(uuid) SET search_path"),
+            "{}",
+            findings[0].fix
+        );
     }
 }

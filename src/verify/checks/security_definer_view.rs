@@ -1,6 +1,7 @@
 //! A view without `security_invoker` runs as its owner, so the RLS of the tables under it
 //! is the owner's, not the caller's: exposed to the API, it leaks every row.
 
+use crate::ident::quote_qualified;
 use crate::verify::catalog::{API_ROLES, Catalog};
 use crate::verify::checks::CheckContext;
 use crate::verify::finding::{Finding, Severity};
@@ -24,8 +25,8 @@ pub fn check(catalog: &Catalog, _: &CheckContext) -> Vec<Finding> {
                 format!("{}.{}", v.schema, v.name),
                 "view runs with its owner's rights (no security_invoker) and the API roles can read it, bypassing the caller's row level security",
                 format!(
-                    "ALTER VIEW {}.{} SET (security_invoker = true), or REVOKE it from anon and authenticated",
-                    v.schema, v.name
+                    "ALTER VIEW {} SET (security_invoker = true), or REVOKE it from anon and authenticated",
+                    quote_qualified(&v.schema, &v.name)
                 ),
             )
         })
@@ -66,5 +67,12 @@ mod tests {
         let findings = check(&c, &CheckContext::default());
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].object, "public.leaky");
+        assert!(
+            findings[0]
+                .fix
+                .starts_with("ALTER VIEW \"public\".\"leaky\" SET"),
+            "{}",
+            findings[0].fix
+        );
     }
 }

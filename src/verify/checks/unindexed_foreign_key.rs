@@ -1,5 +1,6 @@
 //! A foreign key whose columns lead no index: deletes on the parent scan the whole child.
 
+use crate::ident::quote_ident;
 use crate::verify::catalog::Catalog;
 use crate::verify::checks::CheckContext;
 use crate::verify::finding::{Finding, Severity};
@@ -29,8 +30,12 @@ pub fn check(catalog: &Catalog, _: &CheckContext) -> Vec<Finding> {
                 ),
                 format!(
                     "CREATE INDEX ON {} ({})",
-                    table.qualified(),
-                    fk.columns.join(", ")
+                    table.quoted(),
+                    fk.columns
+                        .iter()
+                        .map(|c| quote_ident(c))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -66,5 +71,9 @@ mod tests {
         let findings = check(&catalog(vec![t]), &CheckContext::default());
         assert_eq!(findings.len(), 1);
         assert!(findings[0].object.contains("posts_topic_id_fkey"));
+        assert_eq!(
+            findings[0].fix,
+            "CREATE INDEX ON \"public\".\"posts\" (\"topic_id\")"
+        );
     }
 }
