@@ -243,14 +243,23 @@ fn read_file(path: &Path) -> Result<FileConfig> {
 }
 
 pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| {
+    let file: FileConfig = toml::from_str(text).map_err(|e| {
         // Where and what, without quoting the line: it may be a URL with its password.
         let start = e.span().map_or(0, |span| span.start).min(text.len());
         let before = &text[..start];
         let line = before.matches('\n').count() + 1;
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
         format!("line {line}, column {column}: {}", e.message().trim_end())
-    })
+    })?;
+    // A job that could never run is refused with the file, not at 3 a.m.
+    for (name, job) in &file.jobs {
+        if let crate::jobs::JobConfig::Retention(retention) = job {
+            retention
+                .check()
+                .map_err(|message| format!("job `{name}`: {message}"))?;
+        }
+    }
+    Ok(file)
 }
 
 /// dbward's schema must be its own: never `public` (Supabase exposes it over its API).
@@ -309,6 +318,17 @@ mod tests {
         assert!(file.environments["production"].protected);
         assert!(!file.environments["dev"].protected);
         assert!(parse_file("[environments.x]\nprotect = true").is_err());
+    }
+
+    #[test]
+    fn a_retention_condition_is_checked_with_the_file() {
+        let job = "[jobs.old]\nkind = \"retention\"\ntable = \"events\"\ncolumn = \"at\"\nolder_than = \"1 day\"\n";
+        assert!(parse_file(&format!("{job}where = \"read\"\n")).is_ok());
+        let err = parse_file(&format!("{job}where = \"false) OR (true\"\n")).unwrap_err();
+        assert!(
+            err.starts_with("job `old`: `where` must be one SQL expression"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -86,6 +86,39 @@ fn retention_can_archive_instead_of_deleting() {
 }
 
 #[test]
+fn a_where_that_is_not_one_expression_is_refused_and_deletes_nothing() {
+    let db = TestDb::new();
+    events(&db, 20, 10);
+    // Pasted into `AND (...)`, this once deleted the fresh rows too.
+    let refused = project(&format!("{RETENTION}where = \"false) OR (true\"\n"));
+    let run = refused.dbward(&db, &["job", "run", "events_retention"]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr
+            .contains("job `events_retention`: `where` must be one SQL expression"),
+        "{run:?}"
+    );
+    assert_eq!(db.scalar("select count(*) from events"), "30");
+    // Refused with the file, before any connection: nothing recorded either.
+    assert!(!db.table_exists("dbward.job_runs"));
+
+    // One expression is read as written, and only narrows what expires.
+    let narrowed = project(&format!("{RETENTION}where = \"id % 2 = 0\"\n"));
+    assert_code(
+        &narrowed.dbward(&db, &["job", "run", "events_retention"]),
+        0,
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        "10"
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'new'"),
+        "10"
+    );
+}
+
+#[test]
 fn dry_run_counts_and_changes_nothing() {
     let db = TestDb::new();
     events(&db, 120, 30);
