@@ -68,6 +68,9 @@ pub enum Error {
     /// The local PostgreSQL could not be found, made, started or stopped.
     #[error("{0}")]
     Local(String),
+    /// dbward's schema holds objects another role owns: dbward refuses to use it.
+    #[error("{0}")]
+    UntrustedSchema(String),
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,
@@ -95,6 +98,7 @@ impl Error {
             | Error::JobsFailed(_)
             | Error::LockTimeout { .. }
             | Error::Local(_)
+            | Error::UntrustedSchema(_)
             | Error::Io { .. } => ExitCode::Failed,
         }
     }
@@ -132,6 +136,7 @@ impl Error {
             Error::MigrationFailed(_) => "migration_failed",
             Error::LockTimeout { .. } => "lock_timeout",
             Error::Local(_) => "local",
+            Error::UntrustedSchema(_) => "untrusted_schema",
             Error::Io { .. } => "io",
         }
     }

@@ -31,7 +31,9 @@ pub fn run(ctx: &Context) -> Result<()> {
     }
     let migrations = ctx.migrations()?;
     let (mut live, target) = ctx.connect()?;
-    let migrated_to = History::new(&ctx.settings.schema)
+    let history = History::new(&ctx.settings.schema);
+    history.check_owners(&mut live)?;
+    let migrated_to = history
         .load(&mut live)?
         .iter()
         .filter(|a| a.outcome == Outcome::Succeeded)

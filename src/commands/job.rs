@@ -38,6 +38,7 @@ pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
         JobAction::History { name, limit } => {
             let (mut client, target) = ctx.connect()?;
             let history = History::new(&ctx.settings.schema);
+            history.check_owners(&mut client)?;
             let runs = history.job_history(&mut client, name.as_deref(), limit.max(1))?;
             ctx.out.job_history(&JobHistoryReport {
                 database: target.describe(),
@@ -58,7 +59,9 @@ fn run_jobs(
     let chosen = jobs::select(&ctx.settings.jobs, names, schedule).map_err(Error::Usage)?;
     let (mut client, target) = ctx.connect()?;
     let history = History::new(&ctx.settings.schema);
-    if !dry_run {
+    if dry_run {
+        history.check_owners(&mut client)?;
+    } else {
         ensure_job_runs(ctx, &mut client, &history)?;
     }
     let host = nix::unistd::gethostname()

@@ -54,6 +54,8 @@ struct Runner<'a> {
     history: History,
     key: LockKey,
     claim: ClaimSupport,
+    /// dbward's schema was checked for objects other roles own (once a run).
+    owners_checked: bool,
 }
 
 /// Whether steps can go in one flight: not once the claim function proved missing or not
@@ -75,6 +77,7 @@ impl<'a> Runner<'a> {
             history: History::new(schema),
             key: LockKey::migrations(schema),
             claim: ClaimSupport::Usable,
+            owners_checked: false,
         })
     }
 
@@ -86,6 +89,7 @@ impl<'a> Runner<'a> {
     fn prepare(&mut self) -> Result<()> {
         let mut tx = lock_transaction(self.ctx, self.key, &mut self.session)?;
         self.history.ensure(&mut tx)?;
+        self.owners_checked = true;
         let shim = match self.ctx.settings.compat {
             Compat::Supabase => Some(shim::ensure_supabase(&mut tx)?),
             Compat::None => None,
@@ -102,10 +106,21 @@ impl<'a> Runner<'a> {
 
     /// The history, with the no-transaction migrations other runners are applying marked.
     fn applied(&mut self) -> Result<Vec<Applied>> {
+        self.check_owners()?;
         let mut applied = self.history.load(&mut self.session)?;
         self.history
             .mark_applying(&mut self.session, &mut applied)?;
         Ok(applied)
+    }
+
+    /// Refuses dbward's schema if another role owns anything in it, before dbward reads
+    /// or calls what is there; [`Runner::prepare`] checks it on its own.
+    fn check_owners(&mut self) -> Result<()> {
+        if !self.owners_checked {
+            self.history.check_owners(&mut self.session)?;
+            self.owners_checked = true;
+        }
+        Ok(())
     }
 
     /// The history once no other runner is applying a no-transaction migration: `up` (and
@@ -857,6 +872,7 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
     let mut runner = Runner::connect(ctx)?;
     let database = runner.database();
     let mut changes = Vec::new();
+    runner.check_owners()?;
     if runner.history.exists(&mut runner.session)? {
         let history = &runner.history;
         let (mut tx, mut applied) =

@@ -123,6 +123,18 @@ pub(super) fn definitions(schema: &str) -> String {
     )
 }
 
+/// Every claim function's name starts so (older versions' too).
+const FUNCTION_PREFIX: &str = "claim_step_";
+
+/// The names that start with [`FUNCTION_PREFIX`], as a range an index scan takes: from the
+/// prefix up to the prefix with its last byte raised.
+pub(super) fn function_name_range() -> (String, String) {
+    let mut past_last = FUNCTION_PREFIX.to_string();
+    let last = past_last.pop().expect("the prefix is not empty");
+    past_last.push(char::from(last as u8 + 1));
+    (FUNCTION_PREFIX.to_string(), past_last)
+}
+
 /// The claim function as `to_regprocedure` takes it.
 pub(super) fn claim_signature(schema: &str) -> String {
     format!("{schema}.{CLAIM_FUNCTION}({CLAIM_ARGUMENTS})")
@@ -201,6 +213,22 @@ mod tests {
             dollar_quoted("$body$ $body1$"),
             "$body2$$body$ $body1$$body2$"
         );
+    }
+
+    #[test]
+    fn the_name_range_holds_every_claim_function() {
+        let (first, past_last) = function_name_range();
+        assert_eq!(
+            (first.as_str(), past_last.as_str()),
+            ("claim_step_", "claim_step`")
+        );
+        for name in [CLAIM_FUNCTION, "claim_step_v1", "claim_step_v10"] {
+            assert!(
+                name >= first.as_str() && name < past_last.as_str(),
+                "{name}"
+            );
+        }
+        assert!("claim_stepz" >= past_last.as_str());
     }
 
     #[test]

@@ -121,6 +121,162 @@ fn settle(before: Option<&SeenRow>, held: bool, after: Option<&SeenRow>) -> Sett
     }
 }
 
+/// The tables dbward keeps in its schema.
+const TABLES: [&str; 3] = ["schema_history", "schema_events", "job_runs"];
+
+/// One object dbward uses in its schema (or the schema itself), as the catalog has it.
+#[derive(Debug, Clone)]
+struct Found {
+    /// `schema`, `table`, `view`, `function`, `trigger`, ...
+    kind: String,
+    /// Quoted as SQL names it.
+    name: String,
+    owner: String,
+    /// Owned by the role dbward connects as.
+    ours: bool,
+    /// The bare name of a relation (`schema_history`), empty for the rest.
+    relation: String,
+    /// The claim function this dbward calls.
+    claim: bool,
+    /// Roles other than the owner holding a privilege on it; `None` is PUBLIC.
+    grantees: Vec<Option<String>>,
+}
+
+/// What the catalog says about dbward's schema, in one query.
+#[derive(Debug, Clone)]
+struct SchemaState {
+    /// The role dbward connects as.
+    me: String,
+    found: Vec<Found>,
+}
+
+impl SchemaState {
+    fn has_table(&self, name: &str) -> bool {
+        self.found.iter().any(|f| f.relation == name)
+    }
+
+    fn has_claim(&self) -> bool {
+        self.found.iter().any(|f| f.claim)
+    }
+
+    /// Refuses the schema when another role owns it or anything in it that dbward would use
+    /// (or a trigger's function on dbward's tables): such code would run with our rights.
+    fn refuse_foreign(&self, schema: &str) -> Result<()> {
+        let foreign: Vec<&Found> = self.found.iter().filter(|f| !f.ours).collect();
+        let Some(first) = foreign.first() else {
+            return Ok(());
+        };
+        let listed: Vec<String> = foreign
+            .iter()
+            .map(|f| format!("{} {} is owned by role {}", f.kind, f.name, f.owner))
+            .collect();
+        let me = quote_ident(&self.me);
+        let example = match first.kind.as_str() {
+            "trigger" => format!("DROP TRIGGER {}", first.name),
+            "trigger function" | "function" => {
+                format!("ALTER FUNCTION {} OWNER TO {me}", first.name)
+            }
+            kind => format!("ALTER {} {} OWNER TO {me}", kind.to_uppercase(), first.name),
+        };
+        Err(Error::UntrustedSchema(format!(
+            "dbward refuses schema `{}`: {}. dbward uses only objects owned by the role it connects as ({}), because another role's objects there could run that role's code with your rights. Inspect them, then drop them or take them over (e.g. `{example}`)",
+            schema,
+            listed.join("; "),
+            self.me
+        )))
+    }
+
+    /// `REVOKE` statements taking every privilege on dbward's objects from every role but
+    /// their owner (default privileges may have granted the API roles some).
+    fn revokes(&self) -> Vec<String> {
+        self.found
+            .iter()
+            .filter(|f| f.ours && !f.grantees.is_empty())
+            .filter_map(|f| {
+                let on = match f.kind.as_str() {
+                    "schema" => "SCHEMA",
+                    "function" => "FUNCTION",
+                    "table" | "view" | "materialized view" | "sequence" | "foreign table" => {
+                        "TABLE"
+                    }
+                    _ => return None,
+                };
+                let from: Vec<String> = f
+                    .grantees
+                    .iter()
+                    .map(|g| g.as_deref().map_or_else(|| "PUBLIC".into(), quote_ident))
+                    .collect();
+                Some(format!(
+                    "REVOKE ALL ON {on} {} FROM {}",
+                    f.name,
+                    from.join(", ")
+                ))
+            })
+            .collect()
+    }
+}
+
+/// True when the schema, the tables `$2` and the function `$3` (unless null) exist, are
+/// owned by the role dbward connects as, are granted to no other role, and the tables have
+/// no trigger: the usual case, checked in one small query. Anything else is looked at
+/// closely with [`SCHEMA_STATE_SQL`].
+const SCHEMA_CLEAN_SQL: &str = "
+SELECT coalesce((SELECT pg_get_userbyid(nspowner) = current_user
+                   AND NOT EXISTS (SELECT FROM aclexplode(nspacl) a WHERE a.grantee <> nspowner)
+                 FROM pg_namespace WHERE nspname = $1), false)
+   AND coalesce((SELECT count(*) = cardinality($2::text[])
+                   AND bool_and(pg_get_userbyid(relowner) = current_user AND NOT relhastriggers
+                     AND NOT EXISTS (SELECT FROM aclexplode(relacl) a WHERE a.grantee <> relowner))
+                 FROM pg_class WHERE oid = ANY (SELECT to_regclass(t) FROM unnest($2::text[]) t)), false)
+   AND ($3::text IS NULL
+        OR coalesce((SELECT pg_get_userbyid(proowner) = current_user AND proacl IS NOT NULL
+                       AND NOT EXISTS (SELECT FROM aclexplode(proacl) a WHERE a.grantee <> proowner)
+                     FROM pg_proc WHERE oid = to_regprocedure($3)), false))";
+
+/// Reads [`SchemaState`]: the schema, dbward's tables and claim functions, and the functions
+/// of triggers on those tables, each with its owner and the roles it is granted to. Every
+/// lookup goes through a catalog index.
+const SCHEMA_STATE_SQL: &str = "
+WITH s AS (SELECT oid, nspowner, nspacl FROM pg_namespace WHERE nspname = $1),
+objects AS (
+  SELECT 'schema' AS kind, quote_ident($1) AS name, s.nspowner AS owner,
+         coalesce(s.nspacl, acldefault('n', s.nspowner)) AS acl, '' AS relation, false AS claim
+  FROM s
+  UNION ALL
+  SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
+           WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+           WHEN 'f' THEN 'foreign table' ELSE 'relation' END,
+         quote_ident($1) || '.' || quote_ident(c.relname), c.relowner,
+         coalesce(c.relacl, acldefault('r', c.relowner)), c.relname::text, false
+  FROM pg_class c JOIN s ON c.relnamespace = s.oid
+  WHERE c.relname = ANY($2::name[])
+  UNION ALL
+  SELECT 'function',
+         quote_ident($1) || '.' || quote_ident(p.proname) || '('
+           || pg_get_function_identity_arguments(p.oid) || ')',
+         p.proowner, coalesce(p.proacl, acldefault('f', p.proowner)), '',
+         p.oid = to_regprocedure($3)
+  FROM pg_proc p JOIN s ON p.pronamespace = s.oid
+  WHERE p.proname >= $4::name AND p.proname < $5::name
+  UNION ALL
+  SELECT 'trigger',
+         quote_ident(t.tgname) || ' ON ' || quote_ident($1) || '.' || quote_ident(c.relname)
+           || ' (function ' || p.oid::regprocedure::text || ')',
+         p.proowner, NULL, '', false
+  FROM pg_class c JOIN s ON c.relnamespace = s.oid
+  JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal
+  JOIN pg_proc p ON p.oid = t.tgfoid
+  WHERE c.relname = ANY($2::name[])
+)
+SELECT o.kind, o.name, pg_get_userbyid(o.owner)::text,
+       o.owner IS NOT DISTINCT FROM (SELECT oid FROM pg_roles WHERE rolname = current_user),
+       o.relation, o.claim,
+       ARRAY(SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE pg_get_userbyid(a.grantee)::text END
+             FROM aclexplode(o.acl) a WHERE a.grantee <> o.owner
+             GROUP BY a.grantee ORDER BY 1),
+       current_user::text
+FROM objects o";
+
 /// What recording a migration writes, in the order both inserts bind it.
 const RECORDED_COLUMNS: &str = "version, name, checksum, rollback_checksum, execution_ms, success";
 
@@ -141,26 +297,127 @@ impl History {
         &self.quoted
     }
 
-    /// Creates the schema, tables and functions that are missing. Call it holding the
-    /// migration lock, so that concurrent first runs do not race on `CREATE ... IF NOT
-    /// EXISTS`. A history made by an older dbward gets the functions it lacks.
-    pub fn ensure(&self, client: &mut impl Sql) -> Result<()> {
-        let complete = client
-            .query_typed_one(
-                "SELECT to_regclass($1) IS NOT NULL AND to_regprocedure($2) IS NOT NULL",
+    /// Reads what the catalog says about dbward's schema (one query).
+    fn state(&self, client: &mut impl Sql) -> Result<SchemaState> {
+        let (first, past_last) = claim::function_name_range();
+        let tables: Vec<&str> = TABLES.to_vec();
+        let rows = client
+            .query_typed(
+                SCHEMA_STATE_SQL,
                 &[
-                    (&self.table(), Type::TEXT),
+                    (&self.schema, Type::TEXT),
+                    (&tables, Type::TEXT_ARRAY),
                     (&claim::claim_signature(&self.quoted), Type::TEXT),
+                    (&first, Type::TEXT),
+                    (&past_last, Type::TEXT),
                 ],
             )
-            .map_err(Error::db("reading the migration history"))?;
-        if complete.get(0) {
+            .map_err(Error::db(format!(
+                "reading the owners of dbward's schema {}",
+                self.schema
+            )))?;
+        Ok(SchemaState {
+            me: rows.first().map(|r| r.get(7)).unwrap_or_default(),
+            found: rows
+                .iter()
+                .map(|r| Found {
+                    kind: r.get(0),
+                    name: r.get(1),
+                    owner: r.get(2),
+                    ours: r.get(3),
+                    relation: r.get(4),
+                    claim: r.get(5),
+                    grantees: r.get(6),
+                })
+                .collect(),
+        })
+    }
+
+    /// See [`SCHEMA_CLEAN_SQL`]: `tables` by bare name, with the claim function or not.
+    fn clean(&self, client: &mut impl Sql, tables: &[&str], with_claim: bool) -> Result<bool> {
+        let tables: Vec<String> = tables
+            .iter()
+            .map(|t| format!("{}.{}", self.quoted, quote_ident(t)))
+            .collect();
+        let claim = with_claim.then(|| claim::claim_signature(&self.quoted));
+        let row = client
+            .query_typed_one(
+                SCHEMA_CLEAN_SQL,
+                &[
+                    (&self.schema, Type::TEXT),
+                    (&tables, Type::TEXT_ARRAY),
+                    (&claim, Type::TEXT),
+                ],
+            )
+            .map_err(Error::db(format!(
+                "reading the owners of dbward's schema {}",
+                self.schema
+            )))?;
+        Ok(row.get(0))
+    }
+
+    /// Refuses dbward's schema when another role owns it or an object in it that dbward
+    /// uses. Call it before the first read of a run that has not called [`History::ensure`].
+    pub fn check_owners(&self, client: &mut impl Sql) -> Result<()> {
+        if self.clean(client, &["schema_history", "schema_events"], true)? {
             return Ok(());
         }
-        let s = &self.quoted;
+        self.state(client)?.refuse_foreign(&self.schema)
+    }
+
+    /// Takes every privilege on dbward's objects from the roles that do not own them.
+    fn revoke_grants(&self, client: &mut impl Sql, state: &SchemaState) -> Result<()> {
+        let revokes = state.revokes();
+        if revokes.is_empty() {
+            return Ok(());
+        }
         client
-            .batch_execute(&format!(
-                "CREATE SCHEMA IF NOT EXISTS {s};
+            .batch_execute(&revokes.join(";\n"))
+            .map_err(Error::db(format!(
+                "revoking other roles' privileges on dbward's schema {}",
+                self.schema
+            )))
+    }
+
+    /// Unless `tables` (and the claim function) are all there, ours and clean, checks the
+    /// owners closely (see [`History::check_owners`]), creates what is missing with
+    /// `create`, checks again (another role may have created the schema meanwhile) and
+    /// takes every grant to other roles back.
+    fn ensure_with(
+        &self,
+        client: &mut impl Sql,
+        (tables, with_claim): (&[&str], bool),
+        create: &str,
+        what: &str,
+    ) -> Result<()> {
+        if self.clean(client, tables, with_claim)? {
+            return Ok(());
+        }
+        let present = |state: &SchemaState| {
+            tables.iter().all(|t| state.has_table(t)) && (!with_claim || state.has_claim())
+        };
+        let mut state = self.state(client)?;
+        state.refuse_foreign(&self.schema)?;
+        if !present(&state) {
+            client.batch_execute(create).map_err(Error::db(format!(
+                "creating dbward's {what} in schema {}",
+                self.schema
+            )))?;
+            state = self.state(client)?;
+            state.refuse_foreign(&self.schema)?;
+        }
+        self.revoke_grants(client, &state)
+    }
+
+    /// Creates the schema, tables and functions that are missing, refusing a schema with
+    /// objects another role owns, and revokes what other roles were granted on them. Call it
+    /// holding the migration lock, so that concurrent first runs do not race on `CREATE ...
+    /// IF NOT EXISTS`. A history made by an older dbward gets the functions it lacks. In
+    /// the usual case (all there, all ours, granted to nobody) it is one small query.
+    pub fn ensure(&self, client: &mut impl Sql) -> Result<()> {
+        let s = &self.quoted;
+        let create = format!(
+            "CREATE SCHEMA IF NOT EXISTS {s};
                  CREATE TABLE IF NOT EXISTS {s}.schema_history (
                    version bigint PRIMARY KEY,
                    name text NOT NULL,
@@ -183,12 +440,14 @@ impl History {
                    by text NOT NULL DEFAULT current_user
                  );
                  {functions}",
-                functions = claim::definitions(s)
-            ))
-            .map_err(Error::db(format!(
-                "creating dbward's tables in schema {}",
-                self.schema
-            )))
+            functions = claim::definitions(s)
+        );
+        self.ensure_with(
+            client,
+            (&["schema_history", "schema_events"], true),
+            &create,
+            "tables",
+        )
     }
 
     pub fn exists(&self, client: &mut impl Sql) -> Result<bool> {
@@ -547,11 +806,10 @@ impl History {
         format!("{}.job_runs", self.quoted)
     }
 
-    /// Creates the schema and `job_runs` when missing.
+    /// Creates the schema and `job_runs` when missing, as [`History::ensure`] does.
     pub fn ensure_job_runs(&self, client: &mut impl Sql) -> Result<()> {
         let s = &self.quoted;
-        client
-            .batch_execute(&format!(
+        let create = format!(
                 "CREATE SCHEMA IF NOT EXISTS {s};
                  CREATE TABLE IF NOT EXISTS {s}.job_runs (
                    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -564,8 +822,8 @@ impl History {
                    host text
                  );
                  CREATE INDEX IF NOT EXISTS job_runs_job_started ON {s}.job_runs (job, started_at DESC);"
-            ))
-            .map_err(Error::db(format!("creating dbward's job_runs table in schema {}", self.schema)))
+        );
+        self.ensure_with(client, (&["job_runs"], false), &create, "job_runs table")
     }
 
     /// Marks runs left `running` by a process that died as failed. Call it holding the job's
