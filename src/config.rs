@@ -55,6 +55,12 @@ pub struct VerifyConfig {
     /// Findings accepted on purpose, each with its reason.
     #[serde(default)]
     pub accept: Vec<crate::verify::Acceptance>,
+    /// How long one probe's statement may run (`statement_timeout`, set locally).
+    #[serde(default = "default_probe_statement_timeout")]
+    pub probe_statement_timeout: String,
+    /// How long one probe may wait for a lock (`lock_timeout`, set locally).
+    #[serde(default = "default_probe_lock_timeout")]
+    pub probe_lock_timeout: String,
 }
 
 impl Default for VerifyConfig {
@@ -64,8 +70,42 @@ impl Default for VerifyConfig {
             spec: default_spec(),
             owners: BTreeMap::new(),
             accept: Vec::new(),
+            probe_statement_timeout: default_probe_statement_timeout(),
+            probe_lock_timeout: default_probe_lock_timeout(),
         }
     }
+}
+
+impl VerifyConfig {
+    /// The probes' timeouts; each must be a duration of at least a millisecond (0 would
+    /// mean no timeout to PostgreSQL).
+    pub fn probe_timeouts(
+        &self,
+    ) -> std::result::Result<crate::verify::probe::ProbeTimeouts, String> {
+        let read = |key: &str, text: &str| {
+            let duration = humantime::parse_duration(text).map_err(|e| {
+                format!("[verify] {key} `{text}` is not a duration like 500ms, 5s or 1m: {e}")
+            })?;
+            if duration < Duration::from_millis(1) {
+                return Err(format!(
+                    "[verify] {key} must be at least 1ms: a probe without a timeout could hold the run forever"
+                ));
+            }
+            Ok(duration)
+        };
+        Ok(crate::verify::probe::ProbeTimeouts {
+            statement: read("probe_statement_timeout", &self.probe_statement_timeout)?,
+            lock: read("probe_lock_timeout", &self.probe_lock_timeout)?,
+        })
+    }
+}
+
+fn default_probe_statement_timeout() -> String {
+    "5s".to_string()
+}
+
+fn default_probe_lock_timeout() -> String {
+    "1s".to_string()
 }
 
 fn default_schemas() -> Vec<String> {
@@ -251,6 +291,7 @@ pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
         format!("line {line}, column {column}: {}", e.message().trim_end())
     })?;
+    file.verify.probe_timeouts()?;
     // A job that could never run is refused with the file, not at 3 a.m.
     for (name, job) in &file.jobs {
         if let crate::jobs::JobConfig::Retention(retention) = job {
@@ -329,6 +370,25 @@ mod tests {
             err.starts_with("job `old`: `where` must be one SQL expression"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn probe_timeouts_have_defaults_and_are_checked() {
+        let file = parse_file("").unwrap();
+        let timeouts = file.verify.probe_timeouts().unwrap();
+        assert_eq!(timeouts.statement, Duration::from_secs(5));
+        assert_eq!(timeouts.lock, Duration::from_secs(1));
+        let file = parse_file("[verify]\nprobe_statement_timeout = \"250ms\"\n").unwrap();
+        assert_eq!(
+            file.verify.probe_timeouts().unwrap().statement,
+            Duration::from_millis(250)
+        );
+        let err = parse_file("[verify]\nprobe_lock_timeout = \"0s\"\n").unwrap_err();
+        assert!(
+            err.contains("probe_lock_timeout must be at least 1ms"),
+            "{err}"
+        );
+        assert!(parse_file("[verify]\nprobe_statement_timeout = \"soon\"\n").is_err());
     }
 
     #[test]

@@ -312,7 +312,11 @@ impl Output {
                 }
                 text.push_str(&format!("{} {severity}(s)\n{table}\n", group.len()));
             }
-            let probed = report.probes.iter().filter(|p| p.skipped.is_none()).count();
+            let probed = report
+                .probes
+                .iter()
+                .filter(|p| p.skipped.is_none() && p.failed.is_none())
+                .count();
             let open = report
                 .findings
                 .iter()

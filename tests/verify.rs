@@ -324,3 +324,161 @@ fn fixes_quote_the_names_they_print() {
         "t"
     );
 }
+
+/// Runs `dbward verify --probe --format json` and fails the test if it is not over within
+/// `limit`: a probe held by a lock must not hold the run.
+fn probe_within(db: &TestDb, project: &Project, limit: std::time::Duration) -> support::Run {
+    let mut child = project
+        .command(&["verify", "--probe", "--format", "json"])
+        .env("DATABASE_URL", db.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            panic!("verify --probe was still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    support::Run::from(child.wait_with_output().unwrap())
+}
+
+/// `check object: message` of each finding of `check`.
+fn messages(run: &support::Run, check: &str) -> Vec<String> {
+    run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .map(|f| {
+            assert_eq!(f["severity"], "error", "{f}");
+            format!(
+                "{}: {}",
+                f["object"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+const OWNERS: &str =
+    "'a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002'";
+
+#[test]
+fn a_probe_that_runs_out_of_time_is_an_error_and_the_others_still_run() {
+    let (db, project) = migrated(&format!(
+        "create table slow (id int primary key, user_id uuid);
+         alter table slow enable row level security;
+         create policy own on slow for all to anon, authenticated
+           using (user_id = (select auth.uid()) and (select true from pg_sleep(30)));
+         create table open (id int primary key, user_id uuid);
+         alter table open enable row level security;
+         create policy everyone on open for select to anon using (true);
+         insert into slow select g, (array[{OWNERS}]::uuid[])[g % 2 + 1] from generate_series(1, 4) g;
+         insert into open select g, (array[{OWNERS}]::uuid[])[g % 2 + 1] from generate_series(1, 4) g;"
+    ));
+    project.write(
+        "dbward.toml",
+        "compat = \"supabase\"\n[verify]\nprobe_statement_timeout = \"300ms\"\n",
+    );
+    let run = probe_within(&db, &project, std::time::Duration::from_secs(60));
+    assert_code(&run, 3);
+    let failed = messages(&run, "probe_failed");
+    assert!(
+        failed.iter().any(|m| m.starts_with(
+            "public.slow (anon select): as anon, the select probe failed, so nothing is known about it: statement timeout: it ran longer than probe_statement_timeout (300ms)"
+        )),
+        "{failed:#?}"
+    );
+    assert!(
+        failed.iter().any(|m| m.starts_with(
+            "public.slow (authenticated update): as authenticated user a0000000-0000-4000-8000-00000000000"
+        ) && m.contains("statement timeout")),
+        "{failed:#?}"
+    );
+    assert!(
+        !failed.iter().any(|m| m.starts_with("public.open")),
+        "{failed:#?}"
+    );
+    // The other table was probed as usual.
+    let leaks = messages(&run, "probe_leak");
+    assert!(
+        leaks
+            .iter()
+            .any(|m| m.starts_with("public.open (anon select): as anon, 4 row(s)")),
+        "{leaks:#?}"
+    );
+}
+
+#[test]
+fn a_probe_blocked_by_a_row_lock_is_an_error_within_the_lock_timeout() {
+    let (db, project) = migrated(&format!(
+        "create table busy (id int primary key, user_id uuid);
+         alter table busy enable row level security;
+         create policy anyone on busy for all to anon, authenticated using (true) with check (true);
+         create table calm (id int primary key, user_id uuid);
+         alter table calm enable row level security;
+         create policy own on calm for all to authenticated
+           using (user_id = (select auth.uid())) with check (user_id = (select auth.uid()));
+         insert into busy select g, (array[{OWNERS}]::uuid[])[g % 2 + 1] from generate_series(1, 4) g;
+         insert into calm select g, (array[{OWNERS}]::uuid[])[g % 2 + 1] from generate_series(1, 4) g;"
+    ));
+    project.write(
+        "dbward.toml",
+        "compat = \"supabase\"\n[verify]\nprobe_lock_timeout = \"200ms\"\n",
+    );
+    // An application holds a row of `busy` in an open transaction.
+    let mut application = db.client();
+    application
+        .batch_execute("BEGIN; SELECT * FROM busy WHERE id = 1 FOR UPDATE")
+        .unwrap();
+    let run = probe_within(&db, &project, std::time::Duration::from_secs(60));
+    application.batch_execute("ROLLBACK").unwrap();
+    assert_code(&run, 3);
+    let failed = messages(&run, "probe_failed");
+    for probe in ["anon update", "anon delete"] {
+        assert!(
+            failed.iter().any(|m| m.starts_with(&format!(
+                "public.busy ({probe}): as anon, the {} probe failed, so nothing is known about it: lock timeout: another session held a lock it needed for longer than probe_lock_timeout (200ms)",
+                probe.split(' ').nth(1).unwrap()
+            ))),
+            "{probe}: {failed:#?}"
+        );
+    }
+    assert!(
+        !failed.iter().any(|m| m.starts_with("public.calm")),
+        "{failed:#?}"
+    );
+    // Reads do not wait for row locks: the select probes ran and found the leak.
+    let leaks = messages(&run, "probe_leak");
+    assert!(
+        leaks
+            .iter()
+            .any(|m| m.starts_with("public.busy (anon select): as anon, 4 row(s)")),
+        "{leaks:#?}"
+    );
+    let probes = run.json()["probes"].as_array().unwrap().clone();
+    assert!(
+        probes.iter().any(|p| p["table"] == "public.calm"
+            && p["failed"].is_null()
+            && p["skipped"].is_null()),
+        "{probes:#?}"
+    );
+    assert_eq!(db.scalar("select count(*) from busy"), "4");
+}
+
+#[test]
+fn probe_timeouts_that_are_not_durations_are_refused_with_the_file() {
+    let project = Project::new();
+    project.write("dbward.toml", "[verify]\nprobe_lock_timeout = \"0s\"\n");
+    let run = project.run(&["verify", "--probe"]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr
+            .contains("probe_lock_timeout must be at least 1ms"),
+        "{run:?}"
+    );
+}

@@ -40,7 +40,8 @@ pub fn run(ctx: &Context, with_probes: bool, fail_on: FailOn, write_spec: bool) 
     };
     let mut probes = Vec::new();
     if with_probes {
-        let (leaks, results) = probe::run(&mut client, &snapshot, &context)?;
+        let timeouts = settings.probe_timeouts().map_err(Error::Usage)?;
+        let (leaks, results) = probe::run(&mut client, &snapshot, &context, timeouts)?;
         findings.extend(leaks);
         probes = results;
     }

@@ -1,6 +1,10 @@
 //! Isolation probes: impersonate users the way PostgREST does (role `authenticated` and
 //! `request.jwt.claims`, or role `anon`) and count the rows of other owners each can select,
-//! update or delete. Everything runs in one transaction that is rolled back.
+//! update or delete. Everything runs in one transaction that is rolled back. Each probe has
+//! its own statement and lock timeouts, and one that fails is a finding: a probe that could
+//! not run proved nothing.
+
+use std::time::Duration;
 
 use serde::Serialize;
 use tokio_postgres::error::SqlState;
@@ -14,6 +18,15 @@ use crate::db::session::{Session, Sql, Transaction};
 use crate::error::{Error, Result};
 
 pub const ID: &str = "probe_leak";
+/// A probe that errored or timed out.
+pub const FAILED_ID: &str = "probe_failed";
+
+/// How long one probe may run, and wait for a lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeTimeouts {
+    pub statement: Duration,
+    pub lock: Duration,
+}
 
 /// How many owners found in the data each table is probed as.
 const SAMPLE: i64 = 3;
@@ -46,8 +59,10 @@ pub struct ProbeResult {
     pub operation: Operation,
     /// Rows of other owners (for anon: of any owner) reached.
     pub rows: i64,
-    /// Why the probe could not run, when it could not.
+    /// Why the probe was not run (owners it cannot impersonate).
     pub skipped: Option<String>,
+    /// Why the probe failed: an error or a timeout. Such a probe is a finding.
+    pub failed: Option<String>,
 }
 
 /// Probes every table with an owner column; returns the leaks as findings and every result.
@@ -55,6 +70,7 @@ pub fn run(
     client: &mut Session,
     catalog: &Catalog,
     context: &CheckContext,
+    timeouts: ProbeTimeouts,
 ) -> Result<(Vec<Finding>, Vec<ProbeResult>)> {
     if !["anon", "authenticated"]
         .iter()
@@ -70,19 +86,30 @@ pub fn run(
         let Some(owner) = context.owner_column(table) else {
             continue;
         };
-        probe_table(&mut tx, table, owner, &mut results)?;
+        probe_table(&mut tx, table, owner, timeouts, &mut results)?;
     }
     // A probe never changes data.
     tx.rollback()
         .map_err(Error::db("rolling the probes back"))?;
-    let findings = results
+    let failures = results.iter().filter_map(|r| {
+        let reason = r.failed.as_ref()?;
+        Some(Finding::new(
+            FAILED_ID,
+            Severity::Error,
+            format!("{} ({} {})", r.table, r.role, r.operation.as_str()),
+            format!(
+                "{}, the {} probe failed, so nothing is known about it: {reason}",
+                who(r),
+                r.operation.as_str()
+            ),
+            "make the table's policies fast and the table free of long row locks while verifying, or raise probe_statement_timeout / probe_lock_timeout in [verify]",
+        ))
+    });
+    let leaks = results
         .iter()
         .filter(|r| r.rows > 0)
         .map(|r| {
-            let who = match &r.user {
-                Some(user) => format!("as {} user {user}", r.role),
-                None => format!("as {}", r.role),
-            };
+            let who = who(r);
             let whose = if r.role == "anon" { "owned by users" } else { "of other owners" };
             Finding::new(
                 ID,
@@ -99,17 +126,27 @@ pub fn run(
                 ),
                 "tie the policies of this table to the owner: `using (owner = (select auth.uid()))` and the same WITH CHECK",
             )
-        })
-        .collect();
+        });
+    let findings = failures.chain(leaks).collect();
     Ok((findings, results))
+}
+
+/// `as anon`, `as authenticated user ID`.
+fn who(r: &ProbeResult) -> String {
+    match &r.user {
+        Some(user) => format!("as {} user {user}", r.role),
+        None => format!("as {}", r.role),
+    }
 }
 
 fn probe_table(
     tx: &mut Transaction<'_>,
     table: &Table,
     owner: &str,
+    timeouts: ProbeTimeouts,
     results: &mut Vec<ProbeResult>,
 ) -> Result<()> {
+    let timeouts = Settings::from(timeouts);
     let name = format!(
         "{}.{}",
         quote_ident(&table.schema),
@@ -132,7 +169,7 @@ fn probe_table(
     let anon_claims = serde_json::json!({ "role": "anon" }).to_string();
     for operation in [Operation::Select, Operation::Update, Operation::Delete] {
         let sql = statement(operation, &name, &column, "IS NOT NULL");
-        let outcome = as_role(tx, "anon", &anon_claims, None, &sql)?;
+        let outcome = as_role(tx, "anon", &anon_claims, None, &timeouts, &sql)?;
         results.push(result(table, "anon", None, operation, outcome));
     }
 
@@ -149,13 +186,14 @@ fn probe_table(
                 skipped: Some(format!(
                     "`{owner}` does not hold user ids; declare how to impersonate its owners, or probe as anon only"
                 )),
+                failed: None,
             });
             break;
         }
         let claims = serde_json::json!({ "sub": user, "role": "authenticated" }).to_string();
         for operation in [Operation::Select, Operation::Update, Operation::Delete] {
             let sql = statement(operation, &name, &column, "IS DISTINCT FROM $1");
-            let outcome = as_role(tx, "authenticated", &claims, Some(&user), &sql)?;
+            let outcome = as_role(tx, "authenticated", &claims, Some(&user), &timeouts, &sql)?;
             results.push(result(
                 table,
                 "authenticated",
@@ -185,13 +223,30 @@ fn statement(operation: Operation, name: &str, column: &str, condition: &str) ->
     }
 }
 
-/// Runs one counting statement as `role` with the request settings PostgREST sets, inside a
-/// savepoint that is always rolled back.
+/// The timeouts as `set_config` takes them, and as a finding names them.
+struct Settings {
+    statement: String,
+    lock: String,
+}
+
+impl From<ProbeTimeouts> for Settings {
+    fn from(t: ProbeTimeouts) -> Settings {
+        Settings {
+            statement: format!("{}ms", t.statement.as_millis()),
+            lock: format!("{}ms", t.lock.as_millis()),
+        }
+    }
+}
+
+/// Runs one counting statement as `role` with the request settings PostgREST sets and the
+/// probe's own timeouts, inside a savepoint that is always rolled back (and with it, the
+/// settings).
 fn as_role(
     tx: &mut Transaction<'_>,
     role: &str,
     claims: &str,
     user: Option<&str>,
+    timeouts: &Settings,
     sql: &str,
 ) -> Result<std::result::Result<i64, String>> {
     let mut savepoint = tx
@@ -199,12 +254,15 @@ fn as_role(
         .map_err(Error::db("starting a probe"))?;
     savepoint
         .query_typed(
-            "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
+            "SELECT set_config('statement_timeout', $4, true), set_config('lock_timeout', $5, true),
+                    set_config('role', $1, true), set_config('request.jwt.claims', $2, true),
                     set_config('request.jwt.claim.sub', $3, true)",
             &[
                 (&role, Type::TEXT),
                 (&claims, Type::TEXT),
                 (&user.unwrap_or(""), Type::TEXT),
+                (&timeouts.statement, Type::TEXT),
+                (&timeouts.lock, Type::TEXT),
             ],
         )
         .map_err(Error::db(format!("impersonating {role}")))?;
@@ -216,6 +274,16 @@ fn as_role(
         Ok(rows) => Ok(rows[0].get::<_, i64>(0)),
         // No privilege at all is isolation too.
         Err(e) if e.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => Ok(0),
+        Err(e) if e.code() == Some(&SqlState::QUERY_CANCELED) => Err(format!(
+            "statement timeout: it ran longer than probe_statement_timeout ({}); {}",
+            timeouts.statement,
+            crate::error::describe_pg(&e)
+        )),
+        Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(format!(
+            "lock timeout: another session held a lock it needed for longer than probe_lock_timeout ({}); {}",
+            timeouts.lock,
+            crate::error::describe_pg(&e)
+        )),
         Err(e) => Err(crate::error::describe_pg(&e)),
     };
     savepoint.rollback().map_err(Error::db("ending a probe"))?;
@@ -229,7 +297,7 @@ fn result(
     operation: Operation,
     outcome: std::result::Result<i64, String>,
 ) -> ProbeResult {
-    let (rows, skipped) = match outcome {
+    let (rows, failed) = match outcome {
         Ok(rows) => (rows, None),
         Err(message) => (0, Some(message)),
     };
@@ -239,7 +307,8 @@ fn result(
         user,
         operation,
         rows,
-        skipped,
+        skipped: None,
+        failed,
     }
 }
 
