@@ -81,12 +81,22 @@ pub fn run(
     let mut tx = client
         .transaction()
         .map_err(Error::db("starting the probe transaction"))?;
+    // Sampling the owners is bounded too; each probe sets the same again in its savepoint.
+    let settings = Settings::from(timeouts);
+    tx.query_typed(
+        "SELECT set_config('statement_timeout', $1, true), set_config('lock_timeout', $2, true)",
+        &[
+            (&settings.statement, Type::TEXT),
+            (&settings.lock, Type::TEXT),
+        ],
+    )
+    .map_err(Error::db("setting the probes' timeouts"))?;
     let mut results = Vec::new();
     for table in &catalog.tables {
         let Some(owner) = context.owner_column(table) else {
             continue;
         };
-        probe_table(&mut tx, table, owner, timeouts, &mut results)?;
+        probe_table(&mut tx, table, owner, &settings, &mut results)?;
     }
     // A probe never changes data.
     tx.rollback()
@@ -143,10 +153,9 @@ fn probe_table(
     tx: &mut Transaction<'_>,
     table: &Table,
     owner: &str,
-    timeouts: ProbeTimeouts,
+    timeouts: &Settings,
     results: &mut Vec<ProbeResult>,
 ) -> Result<()> {
-    let timeouts = Settings::from(timeouts);
     let name = format!(
         "{}.{}",
         quote_ident(&table.schema),
@@ -169,7 +178,7 @@ fn probe_table(
     let anon_claims = serde_json::json!({ "role": "anon" }).to_string();
     for operation in [Operation::Select, Operation::Update, Operation::Delete] {
         let sql = statement(operation, &name, &column, "IS NOT NULL");
-        let outcome = as_role(tx, "anon", &anon_claims, None, &timeouts, &sql)?;
+        let outcome = as_role(tx, "anon", &anon_claims, None, timeouts, &sql)?;
         results.push(result(table, "anon", None, operation, outcome));
     }
 
@@ -193,7 +202,7 @@ fn probe_table(
         let claims = serde_json::json!({ "sub": user, "role": "authenticated" }).to_string();
         for operation in [Operation::Select, Operation::Update, Operation::Delete] {
             let sql = statement(operation, &name, &column, "IS DISTINCT FROM $1");
-            let outcome = as_role(tx, "authenticated", &claims, Some(&user), &timeouts, &sql)?;
+            let outcome = as_role(tx, "authenticated", &claims, Some(&user), timeouts, &sql)?;
             results.push(result(
                 table,
                 "authenticated",
