@@ -130,8 +130,11 @@ fn a_history_table_another_role_owns_is_refused_with_its_trigger() {
             run.stderr
                 .contains("table dbward.schema_history is owned by role mallory_table")
                 && run.stderr.contains(
-                    "trigger grab ON dbward.schema_history (function grab()) is owned by role mallory_table"
-                ),
+                    "trigger grab ON dbward.schema_history runs function grab(), owned by role mallory_table"
+                )
+                && run
+                    .stderr
+                    .contains("`ALTER TABLE dbward.schema_history OWNER TO \"postgres\"`"),
             "{command:?}: {run:?}"
         );
     }
@@ -260,5 +263,60 @@ fn a_role_that_is_not_a_superuser_keeps_its_own_schema() {
              UNION ALL SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'dbward'::regnamespace"
         ),
         vec!["deployer", "deployer"]
+    );
+}
+
+#[test]
+fn a_trigger_hung_on_dbwards_table_by_a_grantee_is_refused_until_dropped() {
+    let db = TestDb::new();
+    let project = project();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    // What default privileges once granted an API role is enough to hang a trigger.
+    db.client()
+        .batch_execute(
+            "CREATE ROLE mallory_trigger;
+             GRANT USAGE ON SCHEMA dbward TO mallory_trigger;
+             GRANT TRIGGER ON dbward.schema_history TO mallory_trigger;
+             GRANT CREATE ON SCHEMA public TO mallory_trigger;",
+        )
+        .unwrap();
+    as_role(
+        &db,
+        "mallory_trigger",
+        &format!(
+            "{}
+             CREATE TRIGGER grab BEFORE INSERT ON dbward.schema_history
+               FOR EACH ROW EXECUTE FUNCTION public.grab();",
+            escalating("public.grab()", "mallory_trigger", "trigger", "RETURN NEW;")
+        ),
+    );
+    project.migration(
+        "002_more.sql",
+        "create table more (id int);",
+        "drop table more;",
+    );
+    let run = project.dbward(&db, &["up"]);
+    assert_code(&run, 1);
+    assert!(
+        run.stderr.contains(
+            "dbward refuses schema `dbward`: trigger grab ON dbward.schema_history runs function grab(), owned by role mallory_trigger. "
+        ) && run
+            .stderr
+            .contains("`DROP TRIGGER grab ON dbward.schema_history`"),
+        "{run:?}"
+    );
+    assert_eq!(is_superuser(&db, "mallory_trigger"), "f");
+    assert!(!db.table_exists("public.more"));
+
+    db.client()
+        .batch_execute("DROP TRIGGER grab ON dbward.schema_history")
+        .unwrap();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert!(db.table_exists("public.more"));
+    assert_eq!(is_superuser(&db, "mallory_trigger"), "f");
+    // The grants that let the trigger be made are gone.
+    assert_eq!(
+        db.scalar("SELECT has_table_privilege('mallory_trigger', 'dbward.schema_history', 'TRIGGER') OR has_schema_privilege('mallory_trigger', 'dbward', 'USAGE')"),
+        "f"
     );
 }

@@ -134,7 +134,7 @@ struct Found {
     owner: String,
     /// Owned by the role dbward connects as.
     ours: bool,
-    /// The bare name of a relation (`schema_history`), empty for the rest.
+    /// The bare name of a relation (`schema_history`); for a trigger, its function.
     relation: String,
     /// The claim function this dbward calls.
     claim: bool,
@@ -152,7 +152,9 @@ struct SchemaState {
 
 impl SchemaState {
     fn has_table(&self, name: &str) -> bool {
-        self.found.iter().any(|f| f.relation == name)
+        self.found
+            .iter()
+            .any(|f| f.kind != "trigger" && f.relation == name)
     }
 
     fn has_claim(&self) -> bool {
@@ -168,14 +170,18 @@ impl SchemaState {
         };
         let listed: Vec<String> = foreign
             .iter()
-            .map(|f| format!("{} {} is owned by role {}", f.kind, f.name, f.owner))
+            .map(|f| match f.kind.as_str() {
+                "trigger" => format!(
+                    "trigger {} runs function {}, owned by role {}",
+                    f.name, f.relation, f.owner
+                ),
+                kind => format!("{kind} {} is owned by role {}", f.name, f.owner),
+            })
             .collect();
         let me = quote_ident(&self.me);
         let example = match first.kind.as_str() {
             "trigger" => format!("DROP TRIGGER {}", first.name),
-            "trigger function" | "function" => {
-                format!("ALTER FUNCTION {} OWNER TO {me}", first.name)
-            }
+            "function" => format!("ALTER FUNCTION {} OWNER TO {me}", first.name),
             kind => format!("ALTER {} {} OWNER TO {me}", kind.to_uppercase(), first.name),
         };
         Err(Error::UntrustedSchema(format!(
@@ -260,9 +266,8 @@ objects AS (
   WHERE p.proname >= $4::name AND p.proname < $5::name
   UNION ALL
   SELECT 'trigger',
-         quote_ident(t.tgname) || ' ON ' || quote_ident($1) || '.' || quote_ident(c.relname)
-           || ' (function ' || p.oid::regprocedure::text || ')',
-         p.proowner, NULL, '', false
+         quote_ident(t.tgname) || ' ON ' || quote_ident($1) || '.' || quote_ident(c.relname),
+         p.proowner, NULL, p.oid::regprocedure::text, false
   FROM pg_class c JOIN s ON c.relnamespace = s.oid
   JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal
   JOIN pg_proc p ON p.oid = t.tgfoid
