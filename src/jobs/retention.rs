@@ -75,6 +75,9 @@ pub fn check_condition(text: &str) -> std::result::Result<(), String> {
             "`where` is longer than {CONDITION_MAX_BYTES} bytes; put the logic in a function or a view"
         ));
     }
+    if text.contains('\0') {
+        return Err("`where` holds a NUL byte, which PostgreSQL does not take".into());
+    }
     let mut depth = 0usize;
     for token in squawk_lexer::tokenize(text) {
         let refused = match token.kind {
@@ -383,6 +386,9 @@ mod tests {
             ("", "empty"),
             ("   ", "empty"),
             ("status =", "does not parse"),
+            ("read = '\0'", "NUL byte"),
+            ("read \0", "NUL byte"),
+            ("()", "does not parse"),
         ] {
             let err = check_condition(refused).expect_err(refused);
             assert!(err.contains(why), "{refused}: {err}");
