@@ -222,22 +222,51 @@ impl SchemaState {
     }
 }
 
-/// True when the schema, the tables `$2` and the function `$3` (unless null) exist, are
-/// owned by the role dbward connects as, are granted to no other role, and the tables have
-/// no trigger: the usual case, checked in one small query. Anything else is looked at
-/// closely with [`SCHEMA_STATE_SQL`].
+/// The usual case, in one small query that planning keeps cheap (one row of a join by key;
+/// the privileges come back as text and are judged by [`granted_to_others`]): are the schema,
+/// the tables `$2` and `$3` and the function `$4` (unless null) there, owned by the role
+/// dbward connects as, the tables without triggers and the function not left to PUBLIC?
+/// No row, or anything else, is looked at closely with [`SCHEMA_STATE_SQL`].
 const SCHEMA_CLEAN_SQL: &str = "
-SELECT coalesce((SELECT pg_get_userbyid(nspowner) = current_user
-                   AND NOT EXISTS (SELECT FROM aclexplode(nspacl) a WHERE a.grantee <> nspowner)
-                 FROM pg_namespace WHERE nspname = $1), false)
-   AND coalesce((SELECT count(*) = cardinality($2::text[])
-                   AND bool_and(pg_get_userbyid(relowner) = current_user AND NOT relhastriggers
-                     AND NOT EXISTS (SELECT FROM aclexplode(relacl) a WHERE a.grantee <> relowner))
-                 FROM pg_class WHERE oid = ANY (SELECT to_regclass(t) FROM unnest($2::text[]) t)), false)
-   AND ($3::text IS NULL
-        OR coalesce((SELECT pg_get_userbyid(proowner) = current_user AND proacl IS NOT NULL
-                       AND NOT EXISTS (SELECT FROM aclexplode(proacl) a WHERE a.grantee <> proowner)
-                     FROM pg_proc WHERE oid = to_regprocedure($3)), false))";
+SELECT pg_get_userbyid(n.nspowner) = current_user
+         AND pg_get_userbyid(a.relowner) = current_user AND NOT a.relhastriggers
+         AND pg_get_userbyid(b.relowner) = current_user AND NOT b.relhastriggers
+         AND ($4::text IS NULL OR (pg_get_userbyid(f.proowner) = current_user AND f.proacl IS NOT NULL)),
+       current_user::text,
+       coalesce(n.nspacl::text[], '{}') || coalesce(a.relacl::text[], '{}')
+         || coalesce(b.relacl::text[], '{}') || coalesce(f.proacl::text[], '{}')
+FROM pg_namespace n
+JOIN pg_class a ON a.oid = to_regclass($2)
+JOIN pg_class b ON b.oid = to_regclass($3)
+LEFT JOIN pg_proc f ON f.oid = to_regprocedure($4)
+WHERE n.nspname = $1";
+
+/// True when a privilege list (`aclitem`s as text: `grantee=privileges/grantor`, an empty
+/// grantee for PUBLIC, a name in double quotes when it needs them) grants anything to a
+/// role other than `owner`.
+fn granted_to_others(items: &[String], owner: &str) -> bool {
+    items.iter().any(|item| {
+        let grantee = match item.strip_prefix('"') {
+            Some(quoted) => {
+                let mut name = String::new();
+                let mut chars = quoted.chars().peekable();
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' if chars.peek() == Some(&'"') => {
+                            chars.next();
+                            name.push('"');
+                        }
+                        '"' => break,
+                        c => name.push(c),
+                    }
+                }
+                name
+            }
+            None => item.split('=').next().unwrap_or_default().to_string(),
+        };
+        grantee != owner
+    })
+}
 
 /// Reads [`SchemaState`]: the schema, dbward's tables and claim functions, and the functions
 /// of triggers on those tables, each with its owner and the roles it is granted to. Every
@@ -338,19 +367,20 @@ impl History {
         })
     }
 
-    /// See [`SCHEMA_CLEAN_SQL`]: `tables` by bare name, with the claim function or not.
+    /// See [`SCHEMA_CLEAN_SQL`]: one or two tables by bare name, with the claim function or
+    /// not.
     fn clean(&self, client: &mut impl Sql, tables: &[&str], with_claim: bool) -> Result<bool> {
-        let tables: Vec<String> = tables
-            .iter()
-            .map(|t| format!("{}.{}", self.quoted, quote_ident(t)))
-            .collect();
+        let table = |name: &str| format!("{}.{}", self.quoted, quote_ident(name));
+        let first = table(tables[0]);
+        let second = table(tables.get(1).unwrap_or(&tables[0]));
         let claim = with_claim.then(|| claim::claim_signature(&self.quoted));
         let row = client
-            .query_typed_one(
+            .query_typed_opt(
                 SCHEMA_CLEAN_SQL,
                 &[
                     (&self.schema, Type::TEXT),
-                    (&tables, Type::TEXT_ARRAY),
+                    (&first, Type::TEXT),
+                    (&second, Type::TEXT),
                     (&claim, Type::TEXT),
                 ],
             )
@@ -358,7 +388,10 @@ impl History {
                 "reading the owners of dbward's schema {}",
                 self.schema
             )))?;
-        Ok(row.get(0))
+        Ok(row.is_some_and(|row| {
+            row.get::<_, Option<bool>>(0) == Some(true)
+                && !granted_to_others(&row.get::<_, Vec<String>>(2), row.get(1))
+        }))
     }
 
     /// Refuses dbward's schema when another role owns it or an object in it that dbward
@@ -1008,5 +1041,25 @@ mod tests {
         assert!(matches!(settle(Some(&failed), false, None), Settled::Moved));
         // A new run began during the look.
         assert!(matches!(settle(None, true, Some(&failed)), Settled::Moved));
+    }
+
+    #[test]
+    fn privileges_of_other_roles_are_seen() {
+        let acl = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!granted_to_others(&acl(&[]), "postgres"));
+        assert!(!granted_to_others(
+            &acl(&["postgres=arwdDxtm/postgres"]),
+            "postgres"
+        ));
+        assert!(granted_to_others(
+            &acl(&["postgres=X/postgres", "=X/postgres"]),
+            "postgres"
+        ));
+        assert!(granted_to_others(&acl(&["anon=r/postgres"]), "postgres"));
+        assert!(!granted_to_others(
+            &acl(&["\"we\"\"ird=\"=U/\"we\"\"ird=\""]),
+            "we\"ird="
+        ));
+        assert!(granted_to_others(&acl(&["\"we\"\"ird=\"=U/x"]), "we"));
     }
 }
