@@ -87,8 +87,14 @@ impl<'a> Runner<'a> {
 
     /// dbward's tables and, with `compat = "supabase"`, the auth shim: once, under the lock.
     fn prepare(&mut self) -> Result<()> {
-        let mut tx = lock_transaction(self.ctx, self.key, &mut self.session)?;
-        self.history.ensure(&mut tx)?;
+        let history = &self.history;
+        // The usual case (all there and ours) is answered in the flight that takes the lock.
+        let (mut tx, ready) = begin_locked(self.ctx, self.key, &mut self.session, async |c| {
+            history.ready_in(c).await
+        })?;
+        if !ready {
+            history.ensure(&mut tx)?;
+        }
         self.owners_checked = true;
         let shim = match self.ctx.settings.compat {
             Compat::Supabase => Some(shim::ensure_supabase(&mut tx)?),

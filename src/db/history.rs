@@ -123,6 +123,8 @@ fn settle(before: Option<&SeenRow>, held: bool, after: Option<&SeenRow>) -> Sett
 
 /// The tables dbward keeps in its schema.
 const TABLES: [&str; 3] = ["schema_history", "schema_events", "job_runs"];
+/// Those that migrating uses (with the claim function).
+const MIGRATION_TABLES: [&str; 2] = ["schema_history", "schema_events"];
 
 /// One object dbward uses in its schema (or the schema itself), as the catalog has it.
 #[derive(Debug, Clone)]
@@ -370,6 +372,11 @@ impl History {
     /// See [`SCHEMA_CLEAN_SQL`]: one or two tables by bare name, with the claim function or
     /// not.
     fn clean(&self, client: &mut impl Sql, tables: &[&str], with_claim: bool) -> Result<bool> {
+        client.pipeline(async |c| self.clean_in(c, tables, with_claim).await)
+    }
+
+    /// [`History::clean`], to run in a flight with other statements.
+    async fn clean_in(&self, client: &Client, tables: &[&str], with_claim: bool) -> Result<bool> {
         let table = |name: &str| format!("{}.{}", self.quoted, quote_ident(name));
         let first = table(tables[0]);
         let second = table(tables.get(1).unwrap_or(&tables[0]));
@@ -384,6 +391,7 @@ impl History {
                     (&claim, Type::TEXT),
                 ],
             )
+            .await
             .map_err(Error::db(format!(
                 "reading the owners of dbward's schema {}",
                 self.schema
@@ -394,10 +402,16 @@ impl History {
         }))
     }
 
+    /// True when [`History::ensure`] would find nothing to do (the usual case): to send in
+    /// the flight that takes the migration lock, and skip `ensure` when it says so.
+    pub async fn ready_in(&self, client: &Client) -> Result<bool> {
+        self.clean_in(client, &MIGRATION_TABLES, true).await
+    }
+
     /// Refuses dbward's schema when another role owns it or an object in it that dbward
     /// uses. Call it before the first read of a run that has not called [`History::ensure`].
     pub fn check_owners(&self, client: &mut impl Sql) -> Result<()> {
-        if self.clean(client, &["schema_history", "schema_events"], true)? {
+        if self.clean(client, &MIGRATION_TABLES, true)? {
             return Ok(());
         }
         self.state(client)?.refuse_foreign(&self.schema)
@@ -480,12 +494,7 @@ impl History {
                  {functions}",
             functions = claim::definitions(s)
         );
-        self.ensure_with(
-            client,
-            (&["schema_history", "schema_events"], true),
-            &create,
-            "tables",
-        )
+        self.ensure_with(client, (&MIGRATION_TABLES, true), &create, "tables")
     }
 
     pub fn exists(&self, client: &mut impl Sql) -> Result<bool> {
