@@ -320,3 +320,39 @@ fn a_trigger_hung_on_dbwards_table_by_a_grantee_is_refused_until_dropped() {
         "f"
     );
 }
+
+#[test]
+fn a_view_in_place_of_the_history_is_never_read() {
+    let db = TestDb::new();
+    database_owner(&db, "mallory_view");
+    as_role(
+        &db,
+        "mallory_view",
+        &format!(
+            "CREATE SCHEMA dbward;
+             {}
+             CREATE VIEW dbward.schema_history AS
+               SELECT dbward.grab() AS version, 'x'::text AS name, 'x'::text AS checksum,
+                      NULL::text AS rollback_checksum, now() AS applied_at,
+                      'x'::text AS applied_by, 0::bigint AS execution_ms, true AS success;",
+            escalating("dbward.grab()", "mallory_view", "bigint", "RETURN 1;")
+        ),
+    );
+    let project = project();
+    for command in [
+        &["status"][..],
+        &["validate"],
+        &["up", "--dry-run"],
+        &["down"],
+    ] {
+        let run = project.dbward(&db, command);
+        assert_code(&run, 1);
+        assert!(
+            run.stderr.contains(
+                "dbward refuses schema `dbward`: schema dbward is owned by role mallory_view; view dbward.schema_history is owned by role mallory_view"
+            ),
+            "{command:?}: {run:?}"
+        );
+    }
+    assert_eq!(is_superuser(&db, "mallory_view"), "f");
+}

@@ -112,8 +112,13 @@ impl<'a> Runner<'a> {
 
     /// The history, with the no-transaction migrations other runners are applying marked.
     fn applied(&mut self) -> Result<Vec<Applied>> {
-        self.check_owners()?;
-        let mut applied = self.history.load(&mut self.session)?;
+        let mut applied = if self.owners_checked {
+            self.history.load(&mut self.session)?
+        } else {
+            let applied = self.history.load_checked(&mut self.session)?;
+            self.owners_checked = true;
+            applied
+        };
         self.history
             .mark_applying(&mut self.session, &mut applied)?;
         Ok(applied)

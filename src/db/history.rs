@@ -7,7 +7,7 @@ use tokio_postgres::types::Type;
 
 use crate::db::claim;
 use crate::db::lock::{self, LockKey};
-use crate::db::session::{Client, Sql};
+use crate::db::session::{Client, Param, Sql};
 use crate::error::{Error, LockHolder, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
 
@@ -242,6 +242,18 @@ JOIN pg_class a ON a.oid = to_regclass($2)
 JOIN pg_class b ON b.oid = to_regclass($3)
 LEFT JOIN pg_proc f ON f.oid = to_regprocedure($4)
 WHERE n.nspname = $1";
+
+/// Fails (division by zero: a guard needs no function of its own) unless every object of
+/// `$1`, `$2` and `$3` that exists (schema, table, claim function) is owned by the role
+/// dbward connects as and the table has no trigger. Sent with a read in one transaction, it
+/// keeps the read from running, even from being planned, on what another role made.
+const OWNERS_GUARD_SQL: &str = "
+SELECT 1 / (coalesce((SELECT pg_get_userbyid(nspowner) = current_user
+                      FROM pg_namespace WHERE nspname = $1), true)
+            AND coalesce((SELECT pg_get_userbyid(relowner) = current_user AND NOT relhastriggers
+                          FROM pg_class WHERE oid = to_regclass($2)), true)
+            AND coalesce((SELECT pg_get_userbyid(proowner) = current_user
+                          FROM pg_proc WHERE oid = to_regprocedure($3)), true))::int";
 
 /// True when a privilege list (`aclitem`s as text: `grantee=privileges/grantor`, an empty
 /// grantee for PUBLIC, a name in double quotes when it needs them) grants anything to a
@@ -511,6 +523,45 @@ impl History {
     /// transaction only: a missing table is detected by the error, saving a round trip.
     pub fn load(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
         client.pipeline(async |c| self.load_in(c).await)
+    }
+
+    /// [`History::load`] for a run that has not checked the owners yet (see
+    /// [`History::check_owners`]): the check and the read go in one flight, in a transaction
+    /// that the check aborts when anything is not plainly ours; that case is then looked at
+    /// closely, and refused or read.
+    pub fn load_checked(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
+        let claim = claim::claim_signature(&self.quoted);
+        let table = self.table();
+        let params: [Param<'_>; 3] = [
+            (&self.schema, Type::TEXT),
+            (&table, Type::TEXT),
+            (&claim, Type::TEXT),
+        ];
+        let (begun, guard, rows, ended) = client.pipeline(async |c| {
+            tokio::join!(
+                biased;
+                c.batch_execute("BEGIN READ ONLY"),
+                c.query_typed(OWNERS_GUARD_SQL, &params),
+                self.load_in(c),
+                c.batch_execute("COMMIT"),
+            )
+        });
+        begun.map_err(Error::db("starting a transaction"))?;
+        match guard {
+            Ok(_) => {
+                let rows = rows?;
+                ended.map_err(Error::db("reading the migration history"))?;
+                Ok(rows)
+            }
+            Err(e) if e.code() == Some(&SqlState::DIVISION_BY_ZERO) => {
+                self.check_owners(client)?;
+                self.load(client)
+            }
+            Err(e) => Err(Error::db(format!(
+                "reading the owners of dbward's schema {}",
+                self.schema
+            ))(e)),
+        }
     }
 
     /// Settles what the failed rows of `rows` mean: a run another runner is still applying
