@@ -7,6 +7,7 @@ pub mod history;
 pub mod inventory;
 pub mod local;
 pub mod lock;
+pub mod owners;
 pub mod pgpass;
 pub mod scratch;
 pub mod session;
