@@ -74,6 +74,8 @@ impl SchemaState {
         let me = quote_ident(&self.me);
         let example = match first.kind.as_str() {
             "trigger" => format!("DROP TRIGGER {}", first.name),
+            // An index belongs to its table's owner: it goes with the table.
+            "index" => format!("DROP INDEX {}", first.name),
             "function" => format!("ALTER FUNCTION {} OWNER TO {me}", first.name),
             kind => format!("ALTER {} {} OWNER TO {me}", kind.to_uppercase(), first.name),
         };
@@ -185,7 +187,7 @@ objects AS (
   UNION ALL
   SELECT CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
            WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
-           WHEN 'f' THEN 'foreign table' ELSE 'relation' END,
+           WHEN 'f' THEN 'foreign table' WHEN 'c' THEN 'type' ELSE 'index' END,
          quote_ident($1) || '.' || quote_ident(c.relname), c.relowner,
          coalesce(c.relacl, acldefault('r', c.relowner)), c.relname::text, false
   FROM pg_class c JOIN s ON c.relnamespace = s.oid
