@@ -487,6 +487,11 @@ impl Output {
                     "warning: {path} has no rollback: `down` stops before it\n"
                 ));
             }
+            for path in &report.unwritten_rollbacks {
+                text.push_str(&format!(
+                    "warning: {path} holds no SQL: `down` refuses to run it; write it, or remove it to make the migration irreversible\n"
+                ));
+            }
             let scope = report
                 .since
                 .map_or_else(String::new, |s| format!(" (linted: above {s})"));

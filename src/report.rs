@@ -210,4 +210,6 @@ pub struct CheckReport {
     pub findings: Vec<crate::migrate::lint::LintFinding>,
     /// Migrations without a rollback: `down` cannot cross them.
     pub irreversible: Vec<String>,
+    /// Rollbacks with no SQL yet: `down` refuses to run them.
+    pub unwritten_rollbacks: Vec<String>,
 }

@@ -20,11 +20,18 @@ pub(super) fn inspect(ctx: &Context, since: Option<u64>) -> Result<CheckReport> 
         .filter(|m| !m.is_reversible())
         .map(|m| m.up.path.display().to_string())
         .collect();
+    let unwritten_rollbacks = migrations
+        .iter()
+        .filter_map(|m| m.down.as_ref())
+        .filter(|down| !down.has_statements())
+        .map(|down| down.path.display().to_string())
+        .collect();
     Ok(CheckReport {
         migrations: migrations.len(),
         since,
         findings,
         irreversible,
+        unwritten_rollbacks,
     })
 }
 

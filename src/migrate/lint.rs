@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 use squawk_linter::{Linter, Rule};
-use squawk_syntax::SourceFile;
 
+use super::depth::with_tree;
 use super::model::{Migration, TransactionMode, Version};
-use super::statements::line_column;
+use super::statements::{self, line_column};
 
 /// `[check]` in dbward.toml: which squawk rules run, and from which migration on.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,11 +84,17 @@ pub fn lint(
         .filter(|m| since.is_none_or(|s| m.version > s))
     {
         let script = &migration.up;
-        let mut linter = Linter::with_rules(&include, &exclude);
-        // dbward wraps every file but no-transaction ones in a transaction of its own.
-        linter.settings.assume_in_transaction = script.mode == TransactionMode::Transaction;
-        let parse = SourceFile::parse(&script.sql);
-        for violation in linter.lint(&parse, &script.sql) {
+        let depth = statements::scan(&script.sql).depth;
+        // Loading the files refused those too deep to parse: they have nothing to lint.
+        let Ok(violations) = with_tree(&script.sql, depth, |parse| {
+            let mut linter = Linter::with_rules(&include, &exclude);
+            // dbward wraps every file but no-transaction ones in a transaction of its own.
+            linter.settings.assume_in_transaction = script.mode == TransactionMode::Transaction;
+            linter.lint(parse, &script.sql)
+        }) else {
+            continue;
+        };
+        for violation in violations {
             let (line, column) =
                 line_column(&script.sql, usize::from(violation.text_range.start()));
             findings.push(LintFinding {

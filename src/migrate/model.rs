@@ -139,6 +139,11 @@ impl Script {
             .get_or_init(|| super::statements::has_statements(&self.sql))
     }
 
+    /// Keeps what a lexer pass made elsewhere found, so it is not lexed again.
+    pub fn remember_statements(&self, present: bool) {
+        let _ = self.statements_present.set(present);
+    }
+
     pub fn file_name(&self) -> String {
         self.path
             .file_name()

@@ -65,6 +65,29 @@ pub enum FileProblem {
         column: usize,
         message: String,
     },
+    /// A migration with nothing but white space and comments (or nothing at all).
+    Empty {
+        path: PathBuf,
+    },
+    /// PostgreSQL cannot take a NUL byte in a query.
+    NulByte {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+    },
+    TooDeep {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    /// A statement PostgreSQL runs only outside a transaction block, in a file that runs
+    /// in one.
+    NeedsNoTransaction {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        statement: String,
+    },
 }
 
 impl fmt::Display for FileProblem {
@@ -140,6 +163,31 @@ impl fmt::Display for FileProblem {
             } => write!(
                 f,
                 "{}:{line}:{column}: cannot split this no-transaction file into statements: {message}",
+                path.display()
+            ),
+            FileProblem::Empty { path } => write!(
+                f,
+                "{}: holds no SQL (only white space or comments); write the migration, or remove the file",
+                path.display()
+            ),
+            FileProblem::NulByte { path, line, column } => write!(
+                f,
+                "{}:{line}:{column}: holds a NUL byte, which PostgreSQL cannot take; remove it",
+                path.display()
+            ),
+            FileProblem::TooDeep {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
+            FileProblem::NeedsNoTransaction {
+                path,
+                line,
+                column,
+                statement,
+            } => write!(
+                f,
+                "{}:{line}:{column}: {statement} cannot run inside a transaction; add -- dbward:no-transaction to the file's leading comments",
                 path.display()
             ),
         }
@@ -272,6 +320,14 @@ fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FilePro
             byte_offset: offset,
         }
     })?;
+    if let Some(offset) = text.find('\0') {
+        let (line, column) = statements::line_column(text, offset);
+        return Err(FileProblem::NulByte {
+            path: path.to_path_buf(),
+            line,
+            column,
+        });
+    }
     let sql = super::model::normalise(text).into_owned();
     let checksum = Checksum::of_normalised(&sql);
     let mode =
@@ -297,26 +353,74 @@ fn read_bytes(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// What the text of a script must not hold: transaction control in a transactional script,
-/// or (without a transaction) a text the parser cannot split into statements.
+/// What a script is for: what it must hold depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Migration,
+    /// Runs only on `down`, which refuses it there when it holds no SQL: an unwritten
+    /// rollback does not stop `up`.
+    Rollback,
+    /// A seed file: `seed` itself refuses empty ones, and always runs them in a transaction.
+    Fixture,
+}
+
+/// What the text of a fixture must not hold (see [`check_role`]).
 pub fn check_script(script: &Script) -> Option<FileProblem> {
-    let path = script.path.clone();
+    check_role(script, Role::Fixture)
+}
+
+/// What the text of a script must not hold: a statement nested too deep to parse; for a
+/// migration, no SQL at all; in a file that runs in a transaction, transaction control or
+/// (but in a fixture) a statement that cannot run in a transaction; without one, a text the
+/// parser cannot split into statements.
+pub fn check_role(script: &Script, role: Role) -> Option<FileProblem> {
+    let path = || script.path.clone();
+    let sql = &script.sql;
+    let scan = statements::scan(sql);
+    script.remember_statements(scan.has_statements);
+    let too_deep = |too_deep: super::depth::TooDeep| {
+        let (line, _) = statements::line_column(sql, too_deep.offset());
+        FileProblem::TooDeep {
+            path: path(),
+            line,
+            message: too_deep.to_string(),
+        }
+    };
+    if let Err(problem) = scan.depth.check() {
+        return Some(too_deep(problem));
+    }
+    if !scan.has_statements && role == Role::Migration {
+        return Some(FileProblem::Empty { path: path() });
+    }
     match script.mode {
         TransactionMode::Transaction => {
-            let control = statements::find_transaction_control(&script.sql)?;
-            let (line, column) = statements::line_column(&script.sql, control.offset);
-            Some(FileProblem::TransactionControl {
-                path,
+            let refusals = match statements::transaction_refusals(sql, &scan) {
+                Ok(refusals) => refusals,
+                Err(problem) => return Some(too_deep(problem)),
+            };
+            if let Some(control) = refusals.transaction_control {
+                let (line, column) = statements::line_column(sql, control.offset);
+                return Some(FileProblem::TransactionControl {
+                    path: path(),
+                    line,
+                    column,
+                    keyword: control.name,
+                });
+            }
+            let outside = refusals.outside_only.filter(|_| role != Role::Fixture)?;
+            let (line, column) = statements::line_column(sql, outside.offset);
+            Some(FileProblem::NeedsNoTransaction {
+                path: path(),
                 line,
                 column,
-                keyword: control.keyword,
+                statement: outside.name,
             })
         }
         TransactionMode::NoTransaction => {
-            let problem = statements::split(&script.sql).err()?;
-            let (line, column) = statements::line_column(&script.sql, problem.offset);
+            let problem = statements::split(sql).err()?;
+            let (line, column) = statements::line_column(sql, problem.offset);
             Some(FileProblem::Unsplittable {
-                path,
+                path: path(),
                 line,
                 column,
                 message: problem.message,
@@ -335,16 +439,16 @@ pub enum Depth {
     Status,
 }
 
-/// [`read_script`] (and at [`Depth::Full`] [`check_script`]) for many files, results in
+/// [`read_script`] (and at [`Depth::Full`] [`check_role`]) for many files, results in
 /// order. At [`Depth::Full`], many files are spread over the machine's cores.
-pub fn read_scripts(paths: &[&Path], depth: Depth) -> Vec<Result<Script, FileProblem>> {
-    let read_all = |part: &[&Path]| {
+pub fn read_scripts(paths: &[(&Path, Role)], depth: Depth) -> Vec<Result<Script, FileProblem>> {
+    let read_all = |part: &[(&Path, Role)]| {
         let mut buffer = Vec::new();
         part.iter()
-            .map(|path| {
+            .map(|(path, role)| {
                 let script = read_script_with(path, &mut buffer)?;
                 match depth {
-                    Depth::Full => check_script(&script).map_or(Ok(script), Err),
+                    Depth::Full => check_role(&script, *role).map_or(Ok(script), Err),
                     Depth::Status => Ok(script),
                 }
             })
@@ -508,11 +612,16 @@ fn with_problems(
 /// Reads the listed files.
 pub fn read(listing: &Listing, depth: Depth) -> Result<Vec<Migration>, Vec<FileProblem>> {
     let mut problems = Vec::new();
-    let paths: Vec<&Path> = listing
+    let paths: Vec<(&Path, Role)> = listing
         .ups
         .values()
-        .map(|up| up.path.as_path())
-        .chain(listing.downs.values().map(|down| down.path.as_path()))
+        .map(|up| (up.path.as_path(), Role::Migration))
+        .chain(
+            listing
+                .downs
+                .values()
+                .map(|down| (down.path.as_path(), Role::Rollback)),
+        )
         .collect();
     // Results come back in the order of `paths`: ups by version, then the rollbacks read.
     let mut results = read_scripts(&paths, depth).into_iter();
@@ -771,13 +880,70 @@ mod tests {
     }
 
     #[test]
-    fn empty_files_load_but_say_so() {
+    fn empty_migrations_are_refused_and_empty_rollbacks_load() {
         let (_dir, dirs) = project(&[
             ("migrations/001_a.sql", b""),
-            ("migrations/002_b.sql", b"-- todo\n"),
+            ("migrations/002_b.sql", b"-- todo\n/* later */\n"),
+            ("migrations/003_c.sql", b"\xef\xbb\xbf"),
+            ("migrations/004_d.sql", b"select 1;"),
+            ("rollbacks/004_d.sql", b"-- todo\n"),
         ]);
-        let migrations = load(&dirs, Depth::Full).unwrap();
-        assert!(migrations.iter().all(|m| !m.up.has_statements()));
+        let problems = load(&dirs, Depth::Full).unwrap_err();
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems
+                .iter()
+                .all(|p| matches!(p, FileProblem::Empty { .. }))
+        );
+        // `status` only reads them.
+        let migrations = load(&dirs, Depth::Status).unwrap();
+        assert!(!migrations[0].up.has_statements());
+    }
+
+    #[test]
+    fn a_nul_byte_is_placed() {
+        let (_dir, dirs) = project(&[("migrations/001_a.sql", b"select 1;\nselect 'a\0';")]);
+        for depth in [Depth::Full, Depth::Status] {
+            assert_eq!(
+                load(&dirs, depth).unwrap_err(),
+                vec![FileProblem::NulByte {
+                    path: dirs.migrations.join("001_a.sql"),
+                    line: 2,
+                    column: 10
+                }]
+            );
+        }
+    }
+
+    #[test]
+    fn statements_outside_a_transaction_need_the_directive() {
+        let (_dir, dirs) = project(&[
+            (
+                "migrations/001_a.sql",
+                b"create table t (a int);\n  create index concurrently i on t (a);\n",
+            ),
+            (
+                "migrations/002_b.sql",
+                b"-- dbward:no-transaction\ncreate index concurrently j on t (a);\n",
+            ),
+            (
+                "migrations/003_c.sql",
+                b"savepoint s;\nselect 1;\nrollback to savepoint s;\n",
+            ),
+            ("rollbacks/003_c.sql", b"vacuum;\n"),
+        ]);
+        let problems = load(&dirs, Depth::Full).unwrap_err();
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(
+            problems[0].to_string(),
+            format!(
+                "{}:2:3: CREATE INDEX CONCURRENTLY cannot run inside a transaction; add -- dbward:no-transaction to the file's leading comments",
+                dirs.migrations.join("001_a.sql").display()
+            )
+        );
+        assert!(
+            matches!(&problems[1], FileProblem::NeedsNoTransaction { statement, .. } if statement == "VACUUM")
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! Reading SQL text with squawk's PostgreSQL parser: statement boundaries, whether a file
-//! holds any SQL at all, and transaction control that would break dbward's own transaction.
+//! Reading SQL text with squawk's lexer and parser: statement boundaries, whether a file
+//! holds any SQL at all, how deep it goes, and what cannot run in dbward's transaction.
 
 use std::ops::Range;
 
-use squawk_syntax::SourceFile;
-use squawk_syntax::ast::{AstNode, Stmt};
+use squawk_syntax::ast::AstNode;
+
+use super::depth::{Depth, TooDeep, Tracker, with_tree};
+use super::in_transaction::Refusals;
 
 /// One top-level statement: its byte range in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,51 +21,76 @@ pub struct SyntaxProblem {
     pub message: String,
 }
 
-/// A statement that commits or aborts the surrounding transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransactionControl {
-    pub offset: usize,
-    pub keyword: String,
-}
-
 /// What one pass of the lexer says about a script (fast: no parse tree).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Scan {
-    has_statements: bool,
-    /// A word outside strings and comments that could start transaction control.
-    mentions_transaction_keyword: bool,
+pub struct Scan {
+    pub has_statements: bool,
+    /// A word outside strings and comments that could start a statement that cannot run
+    /// inside dbward's transaction: only then is the script parsed to look.
+    pub needs_transaction_check: bool,
+    /// How deep the parse tree would get.
+    pub depth: Depth,
 }
 
-fn scan(sql: &str) -> Scan {
+/// The words that start or mark the statements [`super::in_transaction`] looks for.
+const TRANSACTION_WORDS: [&str; 17] = [
+    "begin",
+    "commit",
+    "rollback",
+    "end",
+    "abort",
+    "prepare",
+    "start",
+    "concurrently",
+    "vacuum",
+    "database",
+    "tablespace",
+    "system",
+    "cluster",
+    "reindex",
+    "subscription",
+    "discard",
+    "detach",
+];
+
+pub fn scan(sql: &str) -> Scan {
     use squawk_lexer::TokenKind;
-    let mut result = Scan {
-        has_statements: false,
-        mentions_transaction_keyword: false,
-    };
+    let mut has_statements = false;
+    let mut needs_transaction_check = false;
+    let mut depth = Tracker::default();
     let mut offset = 0usize;
     for token in squawk_lexer::tokenize(sql) {
-        let text = &sql[offset..offset + token.len as usize];
+        let start = offset;
         offset += token.len as usize;
         match token.kind {
-            TokenKind::Whitespace
-            | TokenKind::LineComment
-            | TokenKind::BlockComment { .. }
-            | TokenKind::Semi => {}
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment { .. } => {
+                continue;
+            }
+            TokenKind::Semi => {}
             TokenKind::Ident => {
-                result.has_statements = true;
-                if [
-                    "begin", "commit", "rollback", "end", "abort", "prepare", "start",
-                ]
-                .iter()
-                .any(|k| text.eq_ignore_ascii_case(k))
+                has_statements = true;
+                let text = &sql[start..offset];
+                if !needs_transaction_check
+                    && text.len() <= 12
+                    && TRANSACTION_WORDS
+                        .iter()
+                        .any(|k| text.eq_ignore_ascii_case(k))
                 {
-                    result.mentions_transaction_keyword = true;
+                    needs_transaction_check = true;
                 }
             }
-            _ => result.has_statements = true,
+            _ => has_statements = true,
+        }
+        depth.token(token.kind, &sql[start..offset], start);
+        if depth.finished() {
+            break;
         }
     }
-    result
+    Scan {
+        has_statements,
+        needs_transaction_check,
+        depth: depth.depth(),
+    }
 }
 
 /// True when the text holds anything but white space and comments.
@@ -74,45 +101,39 @@ pub fn has_statements(sql: &str) -> bool {
 /// Splits a script into its top-level statements, as PostgreSQL's grammar reads it (so
 /// semicolons inside strings, dollar quotes and function bodies do not split).
 pub fn split(sql: &str) -> Result<Vec<Statement>, SyntaxProblem> {
-    let parse = SourceFile::parse(sql);
-    if let Some(error) = parse.errors().first() {
-        return Err(SyntaxProblem {
-            offset: usize::from(error.range().start()),
-            message: error.message().to_string(),
-        });
-    }
-    Ok(parse
-        .tree()
-        .stmts()
-        .map(|stmt| {
-            let range = stmt.syntax().text_range();
-            Statement {
-                range: usize::from(range.start())..usize::from(range.end()),
-            }
-        })
-        .collect())
-}
-
-/// The first BEGIN, COMMIT, ROLLBACK or PREPARE TRANSACTION in a script, if any. dbward runs
-/// each migration inside its own transaction, so one of these would commit half a migration.
-pub fn find_transaction_control(sql: &str) -> Option<TransactionControl> {
-    // Parsing is slow next to lexing: only parse when a keyword shows up outside strings.
-    if !scan(sql).mentions_transaction_keyword {
-        return None;
-    }
-    SourceFile::parse(sql).tree().stmts().find_map(|stmt| {
-        let keyword = match &stmt {
-            Stmt::Begin(_) => "BEGIN",
-            Stmt::Commit(_) => "COMMIT",
-            Stmt::Rollback(_) => "ROLLBACK",
-            Stmt::PrepareTransaction(_) => "PREPARE TRANSACTION",
-            _ => return None,
-        };
-        Some(TransactionControl {
-            offset: usize::from(stmt.syntax().text_range().start()),
-            keyword: keyword.to_string(),
+    let split = with_tree(sql, scan(sql).depth, |parse| {
+        if let Some(error) = parse.errors().first() {
+            return Err(SyntaxProblem {
+                offset: usize::from(error.range().start()),
+                message: error.message().to_string(),
+            });
+        }
+        Ok(parse
+            .tree()
+            .stmts()
+            .map(|stmt| {
+                let range = stmt.syntax().text_range();
+                Statement {
+                    range: usize::from(range.start())..usize::from(range.end()),
+                }
+            })
+            .collect())
+    });
+    split.unwrap_or_else(|too_deep| {
+        Err(SyntaxProblem {
+            offset: too_deep.offset(),
+            message: too_deep.to_string(),
         })
     })
+}
+
+/// What in a script cannot run inside dbward's transaction (nothing, when the lexer saw
+/// no word that could start it: parsing is slow next to lexing).
+pub fn transaction_refusals(sql: &str, scan: &Scan) -> Result<Refusals, TooDeep> {
+    if !scan.needs_transaction_check {
+        return Ok(Refusals::default());
+    }
+    with_tree(sql, scan.depth, super::in_transaction::refusals)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -183,21 +204,23 @@ mod tests {
     }
 
     #[test]
-    fn finds_transaction_control() {
+    fn transaction_words_decide_whether_to_parse() {
+        let plain = scan("create table a (id int);\nselect 'commit';");
+        assert!(!plain.needs_transaction_check);
         assert_eq!(
-            find_transaction_control("create table a (id int);\nCOMMIT;").map(|t| t.keyword),
-            Some("COMMIT".to_string())
+            transaction_refusals("select 1;", &plain),
+            Ok(Refusals::default())
         );
-        assert_eq!(
-            find_transaction_control("begin;\nselect 1;").map(|t| (t.keyword, t.offset)),
-            Some(("BEGIN".to_string(), 0))
-        );
-        assert!(
-            find_transaction_control(
-                "create function f() returns void language plpgsql as $$ begin commit; end $$;"
-            )
-            .is_none()
-        );
+        let sql = "create table a (id int);\nCOMMIT;";
+        let found = transaction_refusals(sql, &scan(sql)).unwrap();
+        assert_eq!(found.transaction_control.map(|f| f.offset), Some(25));
+    }
+
+    #[test]
+    fn too_deep_text_is_not_parsed() {
+        let sql = format!("select {}1{};", "(".repeat(20_000), ")".repeat(20_000));
+        let problem = split(&sql).unwrap_err();
+        assert!(problem.message.contains("nested too deeply"), "{problem:?}");
     }
 
     #[test]
