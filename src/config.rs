@@ -249,6 +249,13 @@ impl Settings {
             dirs: SourceDirs {
                 migrations: relative(&file.migrations_dir, "migrations"),
                 rollbacks: relative(&file.rollbacks_dir, "rollbacks"),
+                named_in_config: [
+                    ("migrations_dir", &file.migrations_dir),
+                    ("rollbacks_dir", &file.rollbacks_dir),
+                ]
+                .into_iter()
+                .filter_map(|(key, dir)| Some((key, project_dir.join(dir.as_ref()?))))
+                .collect(),
             },
             fixtures_dir: relative(&file.fixtures_dir, "fixtures"),
             schema,
@@ -270,16 +277,31 @@ impl Settings {
     }
 }
 
+/// Reads dbward.toml. What is wrong with the file itself (a folder in its place, bytes
+/// that are not UTF-8, bad TOML) is bad input, exit 2; a file that cannot be read is not.
 fn read_file(path: &Path) -> Result<FileConfig> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    let bad = |message: String| Error::Config {
+        path: path.to_path_buf(),
+        message,
+    };
+    if path.is_dir() {
+        return Err(bad(
+            "is a folder; dbward.toml must be a file (or absent)".to_string()
+        ));
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
         Err(e) => return Err(Error::io(path)(e)),
     };
-    parse_file(&text).map_err(|message| Error::Config {
-        path: path.to_path_buf(),
-        message,
-    })
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        bad(format!(
+            "line {line}: is not UTF-8 (invalid byte at offset {offset}); save the file as UTF-8"
+        ))
+    })?;
+    parse_file(text).map_err(bad)
 }
 
 pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {

@@ -176,3 +176,108 @@ fn a_connection_failure_is_exit_1_and_never_shows_the_password() {
     let json = project_run(&project, &["status", "--format", "json"]);
     assert!(!json.stdout.contains("not-a-real-password"), "{json:?}");
 }
+
+#[test]
+fn files_dbward_would_pass_over_are_named() {
+    let project = Project::new();
+    project.write("migrations/001_ok.sql", "select 1;");
+    project.write("migrations/002_upper.SQL", "select 1;");
+    project.write("migrations/003_folder.sql/inner.sql", "select 1;");
+    project.write("migrations/README.md", "notes are fine");
+    project.write(
+        "migrations/archive/old.sql",
+        "subfolders with other names are fine",
+    );
+    project.write(
+        "migrations/004_shout.sql",
+        "-- DBWARD:NO-TRANSACTION\ncreate index concurrently i on t (a);",
+    );
+    project.write(
+        "migrations/005_typo.sql",
+        "-- adds an index\n-- dbwrad:no-transaction\ncreate index concurrently j on t (a);",
+    );
+    project.write("rollbacks/001_ok.SQL", "select 1;");
+    for command in [&["check"][..], &["up"], &["status"]] {
+        let run = refused(&project, command);
+        assert_names_all(
+            &run,
+            &[
+                "002_upper.SQL: dbward reads only names ending in lower-case `.sql`, so it would pass this file over; rename it to 002_upper.sql",
+                "003_folder.sql: is a folder, not a script",
+            ],
+        );
+        // `status` stops at bad migration names, before it reads anything else.
+        if command != ["status"] {
+            assert_names_all(
+                &run,
+                &[
+                    "rollbacks/001_ok.SQL: dbward reads only names ending in lower-case `.sql`",
+                    "004_shout.sql:1: `-- DBWARD:NO-TRANSACTION` looks like a directive but is not one; write `-- dbward:no-transaction`",
+                    "005_typo.sql:2: `-- dbwrad:no-transaction` looks like a directive",
+                ],
+            );
+        }
+        assert!(
+            !run.stderr.contains("README") && !run.stderr.contains("archive"),
+            "{run:?}"
+        );
+    }
+}
+
+#[test]
+fn a_folder_named_in_dbward_toml_must_exist() {
+    let project = Project::new();
+    project.write(
+        "dbward.toml",
+        "migrations_dir = \"db/migrate\"\nrollbacks_dir = \"db/rollback\"\n",
+    );
+    for command in [
+        &["check"][..],
+        &["up"],
+        &["status"],
+        &["down"],
+        &["validate"],
+    ] {
+        let run = refused(&project, command);
+        assert_names_all(
+            &run,
+            &[
+                "db/migrate: no such folder, though dbward.toml names it as `migrations_dir`",
+                "db/rollback: no such folder, though dbward.toml names it as `rollbacks_dir`",
+            ],
+        );
+    }
+    // `new` makes them.
+    assert_code(&project.run(&["new", "first"]), 0);
+    assert!(project.path().join("db/migrate/001_first.sql").is_file());
+    assert!(project.path().join("db/rollback/001_first.sql").is_file());
+
+    // The default folders may be missing in a fresh project: there is nothing to check.
+    let fresh = Project::new();
+    assert_code(&fresh.run(&["check"]), 0);
+}
+
+#[test]
+fn a_dbward_toml_that_is_a_folder_or_not_utf8_is_bad_input() {
+    let project = Project::new();
+    std::fs::create_dir(project.path().join("dbward.toml")).unwrap();
+    for command in [&["check"][..], &["status"], &["up"]] {
+        let run = refused(&project, command);
+        assert!(
+            run.stderr
+                .contains("dbward.toml: is a folder; dbward.toml must be a file"),
+            "{run:?}"
+        );
+    }
+
+    let project = Project::new();
+    project.write("dbward.toml", b"schema = \"ops\"\n# caf\xe9\n".as_slice());
+    for command in [&["check"][..], &["status"], &["up"]] {
+        let run = refused(&project, command);
+        assert!(
+            run.stderr
+                .contains("dbward.toml: line 2: is not UTF-8 (invalid byte at offset 20)"),
+            "{run:?}"
+        );
+    }
+}

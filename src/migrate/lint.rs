@@ -124,7 +124,7 @@ mod tests {
                 PathBuf::from(format!("migrations/{version:03}_m{version}.sql")),
                 sql.to_string(),
                 Checksum::of(sql),
-                crate::migrate::source::read_directives(sql).unwrap(),
+                crate::migrate::directives::read(sql).unwrap(),
             ),
             rollback_path: None,
             down: None,

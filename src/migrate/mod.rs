@@ -1,6 +1,7 @@
 //! The pure side of migrating: files in, plans out. Nothing here talks to a database.
 
 pub mod depth;
+pub mod directives;
 pub mod in_transaction;
 pub mod lint;
 pub mod model;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::directives::{self, DirectiveProblem};
 use super::model::{Checksum, Migration, Script, TransactionMode, Version};
 use super::statements;
 
@@ -15,6 +16,23 @@ use super::statements;
 pub struct SourceDirs {
     pub migrations: PathBuf,
     pub rollbacks: PathBuf,
+    /// The dbward.toml keys that named these folders: a folder named there must exist (a
+    /// default one may not yet, in a fresh project).
+    pub named_in_config: Vec<(&'static str, PathBuf)>,
+}
+
+impl SourceDirs {
+    /// The folders dbward.toml names that are not there.
+    pub fn missing(&self) -> Vec<FileProblem> {
+        self.named_in_config
+            .iter()
+            .filter(|(_, path)| !path.exists())
+            .map(|(key, path)| FileProblem::MissingFolder {
+                path: path.clone(),
+                key: key.to_string(),
+            })
+            .collect()
+    }
 }
 
 /// Something wrong with the files themselves, found before any connection is made.
@@ -52,6 +70,17 @@ pub enum FileProblem {
         path: PathBuf,
         line: usize,
         directive: String,
+    },
+    /// A leading comment that was almost a directive.
+    MisspeltDirective {
+        path: PathBuf,
+        line: usize,
+        written: String,
+    },
+    /// A folder named in dbward.toml that is not there.
+    MissingFolder {
+        path: PathBuf,
+        key: String,
     },
     TransactionControl {
         path: PathBuf,
@@ -145,6 +174,20 @@ impl fmt::Display for FileProblem {
                 "{}:{line}: unknown directive `-- dbward:{directive}`; the known one is `-- dbward:no-transaction`",
                 path.display()
             ),
+            FileProblem::MisspeltDirective {
+                path,
+                line,
+                written,
+            } => write!(
+                f,
+                "{}:{line}: `-- {written}` looks like a directive but is not one; write `-- dbward:no-transaction` (lower-case) or reword the comment",
+                path.display()
+            ),
+            FileProblem::MissingFolder { path, key } => write!(
+                f,
+                "{}: no such folder, though dbward.toml names it as `{key}`; create it or correct the setting",
+                path.display()
+            ),
             FileProblem::TransactionControl {
                 path,
                 line,
@@ -224,6 +267,15 @@ pub fn parse_file_name(path: &Path) -> Result<Option<NumberedFile>, FileProblem>
         return Ok(None);
     }
     let Some(stem) = file_name.strip_suffix(".sql") else {
+        if has_sql_extension(file_name) {
+            return Err(FileProblem::BadName {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "dbward reads only names ending in lower-case `.sql`, so it would pass this file over; rename it to {}.sql",
+                    &file_name[..file_name.len() - 4]
+                ),
+            });
+        }
         return Ok(None);
     };
     let bad = |reason: &str| FileProblem::BadName {
@@ -261,7 +313,15 @@ pub fn parse_file_name(path: &Path) -> Result<Option<NumberedFile>, FileProblem>
     }))
 }
 
+/// `.sql` in any case.
+fn has_sql_extension(name: &str) -> bool {
+    name.len() > 4
+        && name.is_char_boundary(name.len() - 4)
+        && name[name.len() - 4..].eq_ignore_ascii_case(".sql")
+}
+
 /// Lists the numbered `.sql` files of a folder, sorted by path. A missing folder is empty.
+/// A folder named like a script is refused: what is in it would never run.
 pub fn scan(dir: &Path) -> (Vec<NumberedFile>, Vec<FileProblem>) {
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -280,7 +340,16 @@ pub fn scan(dir: &Path) -> (Vec<NumberedFile>, Vec<FileProblem>) {
     // bytes orders them by name, and costs far less than comparing component by component.
     let mut entries: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok())
-        .filter(|entry| entry.file_type().map(|t| !t.is_dir()).unwrap_or(false))
+        .filter(|entry| {
+            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(true);
+            if is_dir && entry.file_name().to_str().is_some_and(has_sql_extension) {
+                problems.push(FileProblem::BadName {
+                    path: entry.path(),
+                    reason: "is a folder, not a script, so nothing in it would run; move its contents out and remove it".into(),
+                });
+            }
+            !is_dir
+        })
         .map(|entry| entry.path())
         .collect();
     entries.sort_unstable_by(|a, b| {
@@ -330,12 +399,18 @@ fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FilePro
     }
     let sql = super::model::normalise(text).into_owned();
     let checksum = Checksum::of_normalised(&sql);
-    let mode =
-        read_directives(&sql).map_err(|(line, directive)| FileProblem::UnknownDirective {
+    let mode = directives::read(&sql).map_err(|problem| match problem {
+        DirectiveProblem::Unknown { line, directive } => FileProblem::UnknownDirective {
             path: path.to_path_buf(),
             line,
             directive,
-        })?;
+        },
+        DirectiveProblem::Misspelt { line, written } => FileProblem::MisspeltDirective {
+            path: path.to_path_buf(),
+            line,
+            written,
+        },
+    })?;
     Ok(Script::new(path.to_path_buf(), sql, checksum, mode))
 }
 
@@ -478,29 +553,6 @@ pub fn read_scripts(paths: &[(&Path, Role)], depth: Depth) -> Vec<Result<Script,
         }
         results
     })
-}
-
-/// Reads the `-- dbward:` directives from the leading comment lines. On an unknown one,
-/// returns its line and text.
-pub fn read_directives(sql: &str) -> Result<TransactionMode, (usize, String)> {
-    let mut mode = TransactionMode::Transaction;
-    for (index, line) in sql.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let Some(comment) = line.strip_prefix("--") else {
-            break;
-        };
-        let Some(directive) = comment.trim().strip_prefix("dbward:") else {
-            continue;
-        };
-        match directive.trim() {
-            "no-transaction" => mode = TransactionMode::NoTransaction,
-            other => return Err((index + 1, other.to_string())),
-        }
-    }
-    Ok(mode)
 }
 
 /// The number `dbward new` gives the next migration, and how many digits to write it with.
@@ -659,7 +711,8 @@ pub fn read(listing: &Listing, depth: Depth) -> Result<Vec<Migration>, Vec<FileP
 
 /// Lists, reads and checks every migration and rollback. All problems or none.
 pub fn load(dirs: &SourceDirs, depth: Depth) -> Result<Vec<Migration>, Vec<FileProblem>> {
-    let (migrations, problems) = list_migrations(&dirs.migrations);
+    let (migrations, mut problems) = list_migrations(&dirs.migrations);
+    problems.splice(0..0, dirs.missing());
     with_problems(problems, pair_and_read(migrations, &dirs.rollbacks, depth))
 }
 
@@ -678,6 +731,7 @@ mod tests {
         let dirs = SourceDirs {
             migrations: dir.path().join("migrations"),
             rollbacks: dir.path().join("rollbacks"),
+            named_in_config: Vec::new(),
         };
         (dir, dirs)
     }
@@ -719,26 +773,6 @@ mod tests {
     fn non_sql_and_hidden_files_are_ignored() {
         assert_eq!(name("README.md").unwrap(), None);
         assert_eq!(name(".001_x.sql").unwrap(), None);
-    }
-
-    #[test]
-    fn directives_come_from_leading_comments_only() {
-        assert_eq!(
-            read_directives("-- dbward:no-transaction\ncreate index concurrently i on t(a);"),
-            Ok(TransactionMode::NoTransaction)
-        );
-        assert_eq!(
-            read_directives("-- adds an index\n\n--   dbward:no-transaction\nselect 1;"),
-            Ok(TransactionMode::NoTransaction)
-        );
-        assert_eq!(
-            read_directives("select 1;\n-- dbward:no-transaction\n"),
-            Ok(TransactionMode::Transaction)
-        );
-        assert_eq!(
-            read_directives("-- note\n-- dbward:no-transactoin\n"),
-            Err((2, "no-transactoin".to_string()))
-        );
     }
 
     #[test]
