@@ -8,7 +8,7 @@ use squawk_linter::{Linter, Rule};
 
 use super::depth::with_tree;
 use super::model::{Migration, TransactionMode, Version};
-use super::statements::{self, line_column};
+use super::statements::line_column;
 
 /// `[check]` in dbward.toml: which squawk rules run, and from which migration on.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -84,7 +84,7 @@ pub fn lint(
         .filter(|m| since.is_none_or(|s| m.version > s))
     {
         let script = &migration.up;
-        let depth = statements::scan(&script.sql).depth;
+        let depth = script.scan().depth;
         // Loading the files refused those too deep to parse: they have nothing to lint.
         let Ok(violations) = with_tree(&script.sql, depth, |parse| {
             let mut linter = Linter::with_rules(&include, &exclude);

@@ -118,7 +118,7 @@ pub struct Script {
     pub checksum: Checksum,
     pub mode: TransactionMode,
     /// Lexed on first use: `status` never needs it.
-    statements_present: std::sync::OnceLock<bool>,
+    lexed: std::sync::OnceLock<super::statements::Scan>,
 }
 
 impl Script {
@@ -128,20 +128,19 @@ impl Script {
             sql,
             checksum,
             mode,
-            statements_present: std::sync::OnceLock::new(),
+            lexed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// What one pass of the lexer says about the text, made once.
+    pub fn scan(&self) -> &super::statements::Scan {
+        self.lexed
+            .get_or_init(|| super::statements::scan(&self.sql))
     }
 
     /// False when the file holds nothing but white space and comments.
     pub fn has_statements(&self) -> bool {
-        *self
-            .statements_present
-            .get_or_init(|| super::statements::has_statements(&self.sql))
-    }
-
-    /// Keeps what a lexer pass made elsewhere found, so it is not lexed again.
-    pub fn remember_statements(&self, present: bool) {
-        let _ = self.statements_present.set(present);
+        self.scan().has_statements
     }
 
     pub fn file_name(&self) -> String {

@@ -451,8 +451,7 @@ pub fn check_script(script: &Script) -> Option<FileProblem> {
 pub fn check_role(script: &Script, role: Role) -> Option<FileProblem> {
     let path = || script.path.clone();
     let sql = &script.sql;
-    let scan = statements::scan(sql);
-    script.remember_statements(scan.has_statements);
+    let scan = script.scan();
     let too_deep = |too_deep: super::depth::TooDeep| {
         let (line, _) = statements::line_column(sql, too_deep.offset());
         FileProblem::TooDeep {
@@ -469,7 +468,7 @@ pub fn check_role(script: &Script, role: Role) -> Option<FileProblem> {
     }
     match script.mode {
         TransactionMode::Transaction => {
-            let refusals = match statements::transaction_refusals(sql, &scan) {
+            let refusals = match statements::transaction_refusals(sql, scan) {
                 Ok(refusals) => refusals,
                 Err(problem) => return Some(too_deep(problem)),
             };

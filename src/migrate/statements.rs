@@ -53,6 +53,7 @@ const TRANSACTION_WORDS: [&str; 17] = [
     "detach",
 ];
 
+/// One pass of the lexer over a script; it stops early after a statement too deep to parse.
 pub fn scan(sql: &str) -> Scan {
     use squawk_lexer::TokenKind;
     let mut has_statements = false;
@@ -91,11 +92,6 @@ pub fn scan(sql: &str) -> Scan {
         needs_transaction_check,
         depth: depth.depth(),
     }
-}
-
-/// True when the text holds anything but white space and comments.
-pub fn has_statements(sql: &str) -> bool {
-    scan(sql).has_statements
 }
 
 /// Splits a script into its top-level statements, as PostgreSQL's grammar reads it (so
@@ -197,6 +193,7 @@ mod tests {
 
     #[test]
     fn comment_only_text_has_no_statements() {
+        let has_statements = |sql: &str| scan(sql).has_statements;
         assert!(!has_statements(""));
         assert!(!has_statements("  \n\t"));
         assert!(!has_statements("-- just a note\n/* and a block */\n"));
