@@ -208,3 +208,21 @@ fn savepoints_no_transaction_files_and_deep_but_sane_sql_run() {
         "true"
     );
 }
+
+#[test]
+fn statements_just_within_the_limits_are_read_without_aborting() {
+    let project = Project::new();
+    // As deep as dbward accepts: brackets, and a chain whose every link the parser
+    // recurses into.
+    project.write(
+        "migrations/001_parens.sql",
+        format!("select {}1{};\n", "(".repeat(10_000), ")".repeat(10_000)),
+    );
+    project.write(
+        "migrations/002_chain.sql",
+        format!("select true{};\n", " = not true".repeat(50_000)),
+    );
+    let check = project.run(&["check"]);
+    assert!(check.code == 0 || check.code == 3, "{check:?}");
+    assert!(!check.stderr.contains("nested too deeply"), "{check:?}");
+}

@@ -18,12 +18,12 @@ pub const MAX_CHAIN: usize = 100_000;
 
 /// Beyond these, the parse runs on a thread of its own with [`DEEP_STACK`].
 const SHALLOW_NESTING: usize = 100;
-const SHALLOW_CHAIN: usize = 1_000;
+const SHALLOW_CHAIN: usize = 200;
 
-/// Room for [`MAX_NESTING`] and [`MAX_CHAIN`] at once in an unoptimised build (about 4 KiB a
-/// level of nesting, 0.5 KiB a link of a chain), with room to spare. Only what is used
-/// is ever touched.
-const DEEP_STACK: usize = 256 << 20;
+/// Room for [`MAX_NESTING`] and [`MAX_CHAIN`] at once in an unoptimised build: about 4 KiB
+/// a level of nesting, and up to 2 KiB a link of a chain whose links the parser recurses
+/// into (`a = not b = not c ...`), twice over. Only the part used is ever touched.
+const DEEP_STACK: usize = 512 << 20;
 
 /// The deepest a script gets, and where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
