@@ -65,6 +65,11 @@ fn deeply_nested_statements_are_refused_by_name_not_aborted() {
                 format!("{directive}-- deep\n\n{sql}"),
             );
             let line = if directive.is_empty() { 3 } else { 4 };
+            let json = project.run(&["check", "--format", "json"]);
+            assert_code(&json, 2);
+            assert_eq!(json.json()["error"]["kind"], "files");
+            assert_eq!(json.json()["error"]["detail"][0]["problem"], "too_deep");
+            assert_eq!(json.json()["error"]["detail"][0]["line"], line);
             for run in both_refuse(&project) {
                 assert_says(
                     &run,

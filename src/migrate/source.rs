@@ -341,7 +341,16 @@ pub fn scan(dir: &Path) -> (Vec<NumberedFile>, Vec<FileProblem>) {
     let mut entries: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok())
         .filter(|entry| {
-            let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(true);
+            let is_dir = match entry.file_type() {
+                Ok(file_type) => file_type.is_dir(),
+                Err(e) => {
+                    problems.push(FileProblem::Unreadable {
+                        path: entry.path(),
+                        message: e.to_string(),
+                    });
+                    return false;
+                }
+            };
             if is_dir && entry.file_name().to_str().is_some_and(has_sql_extension) {
                 problems.push(FileProblem::BadName {
                     path: entry.path(),
@@ -389,15 +398,15 @@ fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FilePro
             byte_offset: offset,
         }
     })?;
-    if let Some(offset) = text.find('\0') {
-        let (line, column) = statements::line_column(text, offset);
+    let sql = super::model::normalise(text).into_owned();
+    if let Some(offset) = sql.find('\0') {
+        let (line, column) = statements::line_column(&sql, offset);
         return Err(FileProblem::NulByte {
             path: path.to_path_buf(),
             line,
             column,
         });
     }
-    let sql = super::model::normalise(text).into_owned();
     let checksum = Checksum::of_normalised(&sql);
     let mode = directives::read(&sql).map_err(|problem| match problem {
         DirectiveProblem::Unknown { line, directive } => FileProblem::UnknownDirective {
@@ -935,7 +944,11 @@ mod tests {
 
     #[test]
     fn a_nul_byte_is_placed() {
-        let (_dir, dirs) = project(&[("migrations/001_a.sql", b"select 1;\nselect 'a\0';")]);
+        // Placed in the text as read, after a byte-order mark is dropped.
+        let (_dir, dirs) = project(&[(
+            "migrations/001_a.sql",
+            b"\xef\xbb\xbfselect 1;\r\nselect 'a\0';",
+        )]);
         for depth in [Depth::Full, Depth::Status] {
             assert_eq!(
                 load(&dirs, depth).unwrap_err(),
