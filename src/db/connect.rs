@@ -380,13 +380,10 @@ fn home_dir() -> Option<PathBuf> {
     }
 }
 
-/// The folders a libpq build keeps its Unix sockets in, by platform.
-pub(super) const LIBPQ_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
-
 /// The host when none is named anywhere: as libpq, a Unix socket in its usual folder, when
 /// a server listens there on `port`; else `localhost` over TCP.
 fn default_host(port: u16) -> String {
-    LIBPQ_SOCKET_DIRS
+    pgpass::LIBPQ_SOCKET_DIRS
         .iter()
         .find(|dir| {
             std::path::Path::new(dir)

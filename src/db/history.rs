@@ -13,7 +13,7 @@ use crate::db::session::{Client, Sql};
 use crate::error::{Error, LockHolder, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
 
-pub use crate::ident::quote_ident;
+use crate::ident::quote_ident;
 
 /// The history tables in one schema.
 #[derive(Debug, Clone)]

@@ -7,9 +7,10 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use crate::db::claim;
-use crate::db::history::{History, quote_ident};
+use crate::db::history::History;
 use crate::db::session::{Client, Param, Sql};
 use crate::error::{Error, Result};
+use crate::ident::quote_ident;
 use crate::migrate::model::Applied;
 
 /// The tables dbward keeps in its schema.

@@ -29,10 +29,14 @@ pub fn lookup(file: &str, wanted: Wanted<'_>) -> Option<String> {
         .map(|[.., password]| password)
 }
 
+/// The folders a libpq build keeps its Unix sockets in, by platform: where a host named
+/// nowhere is looked for, and the hosts the file calls `localhost`.
+pub(super) const LIBPQ_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
+
 /// The names a host goes by in the file. libpq writes a Unix socket in the default folder
 /// as `localhost`.
 fn host_names(host: &str) -> Vec<&str> {
-    if super::connect::LIBPQ_SOCKET_DIRS.contains(&host.trim_end_matches('/')) {
+    if LIBPQ_SOCKET_DIRS.contains(&host.trim_end_matches('/')) {
         vec![host, "localhost"]
     } else {
         vec![host]

@@ -1,9 +1,9 @@
 //! Throw-away databases on the local cluster, for `dbward ci` and `dbward diff`.
 
 use super::connect::Target;
-use super::history::quote_ident;
 use crate::db::session::Sql;
 use crate::error::{Error, Result};
+use crate::ident::quote_ident;
 
 /// A database that exists for one run and is dropped after it.
 pub struct ScratchDatabase {

@@ -15,7 +15,7 @@ use tokio_postgres::{Config, Socket};
 
 pub use tokio_postgres::{Client, Error, Row, SimpleQueryMessage};
 
-use crate::db::history::quote_ident;
+use crate::ident::quote_ident;
 
 /// A bound parameter with its type, as `query_typed` takes them (no named statements, so
 /// it also works through a transaction-mode pooler).

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::history::quote_ident;
+use crate::ident::quote_ident;
 
 /// `[jobs.NAME]`: the kind, with its own settings.
 #[derive(Debug, Clone, Deserialize)]

@@ -9,9 +9,9 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use super::{JobOutcome, default_schedule, parse_duration, quoted_table, timeout_setting};
-use crate::db::history::quote_ident;
 use crate::db::session::{Session, Sql};
 use crate::error::{Error, Result};
+use crate::ident::quote_ident;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,9 +13,9 @@ use tokio_postgres::types::Type;
 use super::catalog::{Catalog, Table};
 use super::checks::CheckContext;
 use super::finding::{Finding, Severity};
-use crate::db::history::quote_ident;
 use crate::db::session::{Session, Sql, Transaction};
 use crate::error::{Error, Result};
+use crate::ident::quote_ident;
 
 pub const ID: &str = "probe_leak";
 /// A probe that errored or timed out.
