@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::secret::Secret;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "dbward",
@@ -44,7 +46,7 @@ pub struct ConnectionArgs {
     /// verify-ca or verify-full. Without a password, PGPASSWORD, then PGPASSFILE or
     /// ~/.pgpass, give it
     #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// Use the database of `[environments.NAME]` in dbward.toml
     #[arg(long, global = true, env = "DBWARD_ENV", value_name = "NAME")]
     pub env: Option<String>,

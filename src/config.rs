@@ -11,6 +11,7 @@ use crate::cli::{Format, Global};
 use crate::db::connect::PgEnv;
 use crate::error::{Error, Result};
 use crate::migrate::source::SourceDirs;
+use crate::secret::Secret;
 
 pub const CONFIG_FILE: &str = "dbward.toml";
 
@@ -19,7 +20,7 @@ pub const CONFIG_FILE: &str = "dbward.toml";
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// Discouraged for anything with a password: prefer DATABASE_URL.
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     pub schema: Option<String>,
     pub migrations_dir: Option<PathBuf>,
     pub rollbacks_dir: Option<PathBuf>,
@@ -120,7 +121,7 @@ fn default_spec() -> PathBuf {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EnvironmentConfig {
-    pub database_url: Option<String>,
+    pub database_url: Option<Secret>,
     /// The name of an environment variable holding the URL, so no password sits in the file.
     pub database_url_env: Option<String>,
     /// Refuses destructive conveniences such as `dbward seed` unless `--allow-protected`.
@@ -148,7 +149,7 @@ pub enum Compat {
 /// Where the database comes from.
 #[derive(Debug, Clone)]
 pub enum DatabaseChoice {
-    Url(String),
+    Url(Secret),
     /// PGHOST, PGPORT, PGDATABASE, ... alone.
     Environment,
     /// dbward's own cluster under `.dbward/`.
@@ -218,7 +219,7 @@ impl Settings {
                     )));
                 };
                 let url = match (&chosen.database_url, &chosen.database_url_env) {
-                    (_, Some(var)) => Some(std::env::var(var).map_err(|_| {
+                    (_, Some(var)) => Some(std::env::var(var).map(Secret::new).map_err(|_| {
                         Error::Usage(format!(
                             "environment `{name}` reads its URL from ${var}, which is not set"
                         ))

@@ -11,5 +11,6 @@ pub mod jobs;
 pub mod migrate;
 pub mod output;
 pub mod report;
+pub mod secret;
 pub mod seed;
 pub mod verify;

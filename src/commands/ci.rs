@@ -18,6 +18,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::migrate::model::Version;
 use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;
+use crate::secret::Secret;
 
 /// How a step ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -249,13 +250,13 @@ impl Runner<'_> {
 
 /// The database to run on: `--database-url` (which must be empty) or a fresh one on the
 /// local cluster (dropped at the end).
-fn throwaway(ctx: &Context) -> Result<(String, Option<ScratchDatabase>)> {
+fn throwaway(ctx: &Context) -> Result<(Secret, Option<ScratchDatabase>)> {
     match &ctx.settings.database {
         DatabaseChoice::Local => {
             let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
             let (admin, _) = cluster.ensure_running()?;
             let scratch = ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))?;
-            Ok((scratch.url().to_string(), Some(scratch)))
+            Ok((Secret::new(scratch.url()), Some(scratch)))
         }
         _ => {
             let (mut client, target) = ctx.connect()?;

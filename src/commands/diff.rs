@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::migrate::model::Outcome;
 use crate::migrate::plan::Allow;
 use crate::output::Output;
+use crate::secret::Secret;
 
 #[derive(Debug, Serialize)]
 pub struct DiffReport {
@@ -44,7 +45,7 @@ pub fn run(ctx: &Context) -> Result<()> {
     let (admin, _) = cluster.ensure_running()?;
     let scratch = ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))?;
     let mut settings = ctx.settings.clone();
-    settings.database = DatabaseChoice::Url(scratch.url().to_string());
+    settings.database = DatabaseChoice::Url(Secret::new(scratch.url()));
     settings.environment = None;
     let scratch_ctx = Context {
         settings,

@@ -34,7 +34,7 @@ impl Context {
     /// The configured database; with none configured, the local cluster (started on demand).
     pub fn target(&self) -> Result<Target> {
         match &self.settings.database {
-            DatabaseChoice::Url(url) => Target::parse(url, &self.settings.pg_env),
+            DatabaseChoice::Url(url) => Target::parse(url.expose(), &self.settings.pg_env),
             DatabaseChoice::Environment => Target::from_env(&self.settings.pg_env),
             DatabaseChoice::Local => {
                 let cluster = LocalCluster::for_project(&self.settings.project_dir);

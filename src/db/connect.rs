@@ -14,6 +14,7 @@ use tokio_postgres::{Config, NoTls};
 use crate::db::pgpass;
 use crate::db::session::Session;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// libpq's `sslmode`, all of it (the driver itself knows only the first three).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +75,7 @@ pub struct PgEnv {
     pub host: Option<String>,
     pub port: Option<String>,
     pub user: Option<String>,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub database: Option<String>,
     pub sslmode: Option<String>,
     pub sslrootcert: Option<String>,
@@ -92,7 +93,7 @@ impl PgEnv {
             host: var("PGHOST"),
             port: var("PGPORT"),
             user: var("PGUSER"),
-            password: var("PGPASSWORD"),
+            password: var("PGPASSWORD").map(Secret::new),
             database: var("PGDATABASE"),
             sslmode: var("PGSSLMODE"),
             sslrootcert: var("PGSSLROOTCERT"),
@@ -121,7 +122,7 @@ impl Target {
         if config.get_password().is_none()
             && let Some(password) = &env.password
         {
-            config.password(password);
+            config.password(password.expose());
         }
         if config.get_hosts().is_empty() {
             let port = config.get_ports().first().copied().unwrap_or(5432);
@@ -155,7 +156,7 @@ impl Target {
             config.dbname(database);
         }
         if let Some(password) = &env.password {
-            config.password(password);
+            config.password(password.expose());
         }
         let (ssl_mode, root_cert) = tls_settings(None, None, env)?;
         Ok(Target::finish(config, ssl_mode, root_cert).with_password_file(env))
@@ -774,7 +775,7 @@ mod tests {
     #[test]
     fn environment_fills_what_the_url_leaves_out() {
         let env = PgEnv {
-            password: Some("from-env".into()),
+            password: Some(Secret::new("from-env")),
             sslmode: Some("require".into()),
             ..PgEnv::default()
         };
