@@ -482,3 +482,40 @@ fn probe_timeouts_that_are_not_durations_are_refused_with_the_file() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_catalog_held_locked_fails_verify_within_wait_for_lock_and_says_why() {
+    let (db, project) = migrated(OWNED);
+    // A migration (or an application) holds the table exclusively in an open transaction.
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let mut child = project
+        .command(&["verify", "--wait-for-lock", "1s"])
+        .env("DATABASE_URL", db.url())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("verify was still waiting after 30s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let run = support::Run::from(child.wait_with_output().unwrap());
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert_code(&run, 1);
+    assert!(
+        run.stderr.contains(
+            "another session held a lock on a verified object for longer than wait_for_lock (1s), so nothing was verified"
+        ),
+        "{run:?}"
+    );
+    // Once the lock is gone, verify runs.
+    let again = project.dbward(&db, &["verify", "--fail-on", "error"]);
+    assert!(again.code == 0 || again.code == 3, "{again:?}");
+}

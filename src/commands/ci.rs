@@ -295,8 +295,11 @@ fn verify_errors(ctx: &Context) -> Vec<String> {
     let Ok((mut client, _)) = ctx.connect() else {
         return Vec::new();
     };
-    let Ok(snapshot) = crate::verify::catalog::load(&mut client, &ctx.settings.verify.schemas)
-    else {
+    let Ok(snapshot) = crate::verify::catalog::load(
+        &mut client,
+        &ctx.settings.verify.schemas,
+        ctx.settings.wait_for_lock,
+    ) else {
         return Vec::new();
     };
     let context = crate::verify::checks::CheckContext {

@@ -11,7 +11,7 @@ use crate::verify::{self, catalog, probe, spec};
 pub fn run(ctx: &Context, with_probes: bool, fail_on: FailOn, write_spec: bool) -> Result<()> {
     let settings = &ctx.settings.verify;
     let (mut client, target) = ctx.connect()?;
-    let snapshot = catalog::load(&mut client, &settings.schemas)?;
+    let snapshot = catalog::load(&mut client, &settings.schemas, ctx.settings.wait_for_lock)?;
     if write_spec {
         let text = spec::to_toml(&spec::from_catalog(&snapshot));
         std::fs::write(&settings.spec, text).map_err(Error::io(&settings.spec))?;

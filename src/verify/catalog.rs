@@ -4,6 +4,9 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use std::time::Duration;
+
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use crate::db::session::Sql;
@@ -227,12 +230,43 @@ impl Function {
     }
 }
 
-/// Loads the snapshot of the given schemas.
-pub fn load(client: &mut impl Sql, schemas: &[String]) -> Result<Catalog> {
+/// Loads the snapshot of the given schemas. Describing an object locks it for a moment,
+/// so a table that another session holds exclusively (a migration under way) would stall
+/// the load for as long as that session likes: it waits for a lock at most `lock_wait`,
+/// then fails, saying why.
+pub fn load(client: &mut impl Sql, schemas: &[String], lock_wait: Duration) -> Result<Catalog> {
+    let millis = lock_wait.as_millis().max(1).to_string();
+    client
+        .query_typed(
+            "SELECT set_config('lock_timeout', $1, false)",
+            &[(&millis, Type::TEXT)],
+        )
+        .map_err(Error::db("bounding the catalog's lock wait"))?;
+    let loaded = load_snapshot(client, schemas, lock_wait);
+    client
+        .batch_execute("RESET lock_timeout")
+        .map_err(Error::db("ending the catalog's lock wait"))?;
+    loaded
+}
+
+fn load_snapshot(
+    client: &mut impl Sql,
+    schemas: &[String],
+    lock_wait: Duration,
+) -> Result<Catalog> {
     let schemas: Vec<&str> = schemas.iter().map(String::as_str).collect();
     let q = |client: &mut _, what: &str, sql: &str| -> Result<Vec<tokio_postgres::Row>> {
-        Sql::query_typed(client, sql, &[(&schemas, Type::TEXT_ARRAY)])
-            .map_err(Error::db(format!("reading the catalog ({what})")))
+        Sql::query_typed(client, sql, &[(&schemas, Type::TEXT_ARRAY)]).map_err(|e| {
+            let context = if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) {
+                format!(
+                    "reading the catalog ({what}): another session held a lock on a verified object for longer than wait_for_lock ({}), so nothing was verified; run again when that transaction ends, or raise --wait-for-lock",
+                    humantime::format_duration(lock_wait)
+                )
+            } else {
+                format!("reading the catalog ({what})")
+            };
+            Error::db(context)(e)
+        })
     };
     let api_roles: Vec<String> = client
         .query_typed(
