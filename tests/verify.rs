@@ -327,9 +327,15 @@ fn fixes_quote_the_names_they_print() {
 
 /// Runs `dbward verify --probe --format json` and fails the test if it is not over within
 /// `limit`: a probe held by a lock must not hold the run.
-fn probe_within(db: &TestDb, project: &Project, limit: std::time::Duration) -> support::Run {
+/// `dbward ARGS`, killed (and the test failed) when it runs longer than `limit`.
+fn run_within(
+    db: &TestDb,
+    project: &Project,
+    args: &[&str],
+    limit: std::time::Duration,
+) -> support::Run {
     let mut child = project
-        .command(&["verify", "--probe", "--format", "json"])
+        .command(args)
         .env("DATABASE_URL", db.url())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -339,7 +345,7 @@ fn probe_within(db: &TestDb, project: &Project, limit: std::time::Duration) -> s
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > limit {
             child.kill().unwrap();
-            panic!("verify --probe was still running after {limit:?}");
+            panic!("{args:?} was still running after {limit:?}");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
@@ -384,7 +390,12 @@ fn a_probe_that_runs_out_of_time_is_an_error_and_the_others_still_run() {
         "dbward.toml",
         "compat = \"supabase\"\n[verify]\nprobe_statement_timeout = \"300ms\"\n",
     );
-    let run = probe_within(&db, &project, std::time::Duration::from_secs(60));
+    let run = run_within(
+        &db,
+        &project,
+        &["verify", "--probe", "--format", "json"],
+        std::time::Duration::from_secs(60),
+    );
     assert_code(&run, 3);
     let failed = messages(&run, "probe_failed");
     assert!(
@@ -435,7 +446,12 @@ fn a_probe_blocked_by_a_row_lock_is_an_error_within_the_lock_timeout() {
     application
         .batch_execute("BEGIN; SELECT * FROM busy WHERE id = 1 FOR UPDATE")
         .unwrap();
-    let run = probe_within(&db, &project, std::time::Duration::from_secs(60));
+    let run = run_within(
+        &db,
+        &project,
+        &["verify", "--probe", "--format", "json"],
+        std::time::Duration::from_secs(60),
+    );
     application.batch_execute("ROLLBACK").unwrap();
     assert_code(&run, 3);
     let failed = messages(&run, "probe_failed");
@@ -491,22 +507,12 @@ fn a_catalog_held_locked_fails_verify_within_wait_for_lock_and_says_why() {
     holder
         .batch_execute("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE")
         .unwrap();
-    let mut child = project
-        .command(&["verify", "--wait-for-lock", "1s"])
-        .env("DATABASE_URL", db.url())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        if started.elapsed() > std::time::Duration::from_secs(30) {
-            child.kill().unwrap();
-            panic!("verify was still waiting after 30s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let run = support::Run::from(child.wait_with_output().unwrap());
+    let run = run_within(
+        &db,
+        &project,
+        &["verify", "--wait-for-lock", "1s"],
+        std::time::Duration::from_secs(30),
+    );
     holder.batch_execute("ROLLBACK").unwrap();
     assert_code(&run, 1);
     assert!(
