@@ -18,11 +18,74 @@ const TABLES: [&str; 3] = ["schema_history", "schema_events", "job_runs"];
 /// Those that migrating uses (with the claim function).
 pub(super) const MIGRATION_TABLES: [&str; 2] = ["schema_history", "schema_events"];
 
+/// What kind of object a [`Found`] is, as [`SCHEMA_STATE_SQL`] labels it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ObjectKind {
+    Schema,
+    Table,
+    View,
+    MaterializedView,
+    Sequence,
+    ForeignTable,
+    Type,
+    Index,
+    Function,
+    Trigger,
+}
+
+impl ObjectKind {
+    const ALL: [ObjectKind; 10] = [
+        ObjectKind::Schema,
+        ObjectKind::Table,
+        ObjectKind::View,
+        ObjectKind::MaterializedView,
+        ObjectKind::Sequence,
+        ObjectKind::ForeignTable,
+        ObjectKind::Type,
+        ObjectKind::Index,
+        ObjectKind::Function,
+        ObjectKind::Trigger,
+    ];
+
+    /// The label in the query, and in messages.
+    fn label(self) -> &'static str {
+        match self {
+            ObjectKind::Schema => "schema",
+            ObjectKind::Table => "table",
+            ObjectKind::View => "view",
+            ObjectKind::MaterializedView => "materialized view",
+            ObjectKind::Sequence => "sequence",
+            ObjectKind::ForeignTable => "foreign table",
+            ObjectKind::Type => "type",
+            ObjectKind::Index => "index",
+            ObjectKind::Function => "function",
+            ObjectKind::Trigger => "trigger",
+        }
+    }
+
+    fn from_label(label: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.label() == label)
+    }
+
+    /// What `REVOKE ... ON` names it as, when privileges can be granted on it.
+    fn grant_target(self) -> Option<&'static str> {
+        match self {
+            ObjectKind::Schema => Some("SCHEMA"),
+            ObjectKind::Function => Some("FUNCTION"),
+            ObjectKind::Table
+            | ObjectKind::View
+            | ObjectKind::MaterializedView
+            | ObjectKind::Sequence
+            | ObjectKind::ForeignTable => Some("TABLE"),
+            ObjectKind::Type | ObjectKind::Index | ObjectKind::Trigger => None,
+        }
+    }
+}
+
 /// One object dbward uses in its schema (or the schema itself), as the catalog has it.
 #[derive(Debug, Clone)]
 struct Found {
-    /// `schema`, `table`, `view`, `function`, `trigger`, ...
-    kind: String,
+    kind: ObjectKind,
     /// Quoted as SQL names it.
     name: String,
     owner: String,
@@ -48,7 +111,7 @@ impl SchemaState {
     fn has_table(&self, name: &str) -> bool {
         self.found
             .iter()
-            .any(|f| f.kind != "trigger" && f.relation == name)
+            .any(|f| f.kind != ObjectKind::Trigger && f.relation == name)
     }
 
     fn has_claim(&self) -> bool {
@@ -64,21 +127,24 @@ impl SchemaState {
         };
         let listed: Vec<String> = foreign
             .iter()
-            .map(|f| match f.kind.as_str() {
-                "trigger" => format!(
+            .map(|f| match f.kind {
+                ObjectKind::Trigger => format!(
                     "trigger {} runs function {}, owned by role {}",
                     f.name, f.relation, f.owner
                 ),
-                kind => format!("{kind} {} is owned by role {}", f.name, f.owner),
+                kind => format!("{} {} is owned by role {}", kind.label(), f.name, f.owner),
             })
             .collect();
         let me = quote_ident(&self.me);
-        let example = match first.kind.as_str() {
-            "trigger" => format!("DROP TRIGGER {}", first.name),
+        let example = match first.kind {
+            ObjectKind::Trigger => format!("DROP TRIGGER {}", first.name),
             // An index belongs to its table's owner: it goes with the table.
-            "index" => format!("DROP INDEX {}", first.name),
-            "function" => format!("ALTER FUNCTION {} OWNER TO {me}", first.name),
-            kind => format!("ALTER {} {} OWNER TO {me}", kind.to_uppercase(), first.name),
+            ObjectKind::Index => format!("DROP INDEX {}", first.name),
+            kind => format!(
+                "ALTER {} {} OWNER TO {me}",
+                kind.label().to_uppercase(),
+                first.name
+            ),
         };
         Err(Error::UntrustedSchema(format!(
             "dbward refuses schema `{}`: {}. dbward uses only objects owned by the role it connects as ({}), because another role's objects there could run that role's code with your rights. Inspect them, then drop them or take them over (e.g. `{example}`)",
@@ -95,14 +161,7 @@ impl SchemaState {
             .iter()
             .filter(|f| f.ours && !f.grantees.is_empty())
             .filter_map(|f| {
-                let on = match f.kind.as_str() {
-                    "schema" => "SCHEMA",
-                    "function" => "FUNCTION",
-                    "table" | "view" | "materialized view" | "sequence" | "foreign table" => {
-                        "TABLE"
-                    }
-                    _ => return None,
-                };
+                let on = f.kind.grant_target()?;
                 let from: Vec<String> = f
                     .grantees
                     .iter()
@@ -239,12 +298,17 @@ impl History {
                 "reading the owners of dbward's schema {}",
                 self.schema_name()
             )))?;
-        Ok(SchemaState {
-            me: rows.first().map(|r| r.get(7)).unwrap_or_default(),
-            found: rows
-                .iter()
-                .map(|r| Found {
-                    kind: r.get(0),
+        let found = rows
+            .iter()
+            .map(|r| {
+                let label: &str = r.get(0);
+                Ok(Found {
+                    kind: ObjectKind::from_label(label).ok_or_else(|| {
+                        Error::UntrustedSchema(format!(
+                            "dbward refuses schema `{}`: it holds an object of a kind dbward does not know (`{label}`)",
+                            self.schema_name()
+                        ))
+                    })?,
                     name: r.get(1),
                     owner: r.get(2),
                     ours: r.get(3),
@@ -252,7 +316,11 @@ impl History {
                     claim: r.get(5),
                     grantees: r.get(6),
                 })
-                .collect(),
+            })
+            .collect::<Result<Vec<Found>>>()?;
+        Ok(SchemaState {
+            me: rows.first().map(|r| r.get(7)).unwrap_or_default(),
+            found,
         })
     }
 
@@ -391,6 +459,16 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_reads_back_from_its_label() {
+        for kind in ObjectKind::ALL {
+            assert_eq!(ObjectKind::from_label(kind.label()), Some(kind));
+        }
+        assert_eq!(ObjectKind::from_label("policy"), None);
+        assert_eq!(ObjectKind::Index.grant_target(), None);
+        assert_eq!(ObjectKind::View.grant_target(), Some("TABLE"));
+    }
 
     #[test]
     fn privileges_of_other_roles_are_seen() {
