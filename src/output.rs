@@ -505,16 +505,16 @@ impl Output {
         });
     }
 
-    pub fn ci(&self, report: &crate::commands::CiReport) {
+    pub fn ci(&self, report: &CiReport) {
         self.emit(report, || {
             let mut t = table(&["step", "result", "took", "detail"]);
             for step in &report.steps {
                 t.add_row(vec![
                     Cell::new(step.name),
                     Cell::new(format!("{:?}", step.status).to_lowercase()).fg(match step.status {
-                        crate::commands::StepStatus::Passed => Color::Green,
-                        crate::commands::StepStatus::Failed => Color::Red,
-                        crate::commands::StepStatus::Skipped => Color::Yellow,
+                        StepStatus::Passed => Color::Green,
+                        StepStatus::Failed => Color::Red,
+                        StepStatus::Skipped => Color::Yellow,
                     }),
                     Cell::new(format!("{} ms", step.duration_ms)),
                     Cell::new(&step.message),
@@ -529,7 +529,7 @@ impl Output {
         });
     }
 
-    pub fn diff(&self, report: &crate::commands::DiffReport) {
+    pub fn diff(&self, report: &DiffReport) {
         self.emit(report, || {
             let base = match report.migrated_to {
                 Some(v) => format!("migrations up to {v}"),

@@ -213,3 +213,37 @@ pub struct CheckReport {
     /// Rollbacks with no SQL yet: `down` refuses to run them.
     pub unwritten_rollbacks: Vec<String>,
 }
+
+/// How a `dbward ci` step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Passed,
+    Failed,
+    /// An earlier step failed.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CiStep {
+    pub name: &'static str,
+    pub status: StepStatus,
+    pub duration_ms: i64,
+    pub message: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CiReport {
+    pub database: String,
+    pub steps: Vec<CiStep>,
+    pub passed: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiffReport {
+    pub database: String,
+    pub schemas: Vec<String>,
+    /// The migrations the comparison stands on: up to the live database's newest.
+    pub migrated_to: Option<u64>,
+    pub differences: Vec<crate::db::inventory::Difference>,
+}

@@ -4,8 +4,6 @@
 
 use std::time::Instant;
 
-use serde::Serialize;
-
 use super::Context;
 use crate::cli::FailOn;
 use crate::config::DatabaseChoice;
@@ -18,32 +16,8 @@ use crate::error::{Error, ExitCode, Result};
 use crate::migrate::model::Version;
 use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;
+use crate::report::{CiReport, CiStep, StepStatus};
 use crate::secret::Secret;
-
-/// How a step ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum StepStatus {
-    Passed,
-    Failed,
-    /// An earlier step failed.
-    Skipped,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CiStep {
-    pub name: &'static str,
-    pub status: StepStatus,
-    pub duration_ms: i64,
-    pub message: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct CiReport {
-    pub database: String,
-    pub steps: Vec<CiStep>,
-    pub passed: bool,
-}
 
 const STEPS: [&str; 7] = [
     "check", "database", "up", "seed", "verify", "down", "up again",

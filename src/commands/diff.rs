@@ -1,28 +1,18 @@
 //! `dbward diff`: the migrations applied to a throw-away database, compared object by object
 //! with a live one; the drift that edits in a dashboard leave behind.
 
-use serde::Serialize;
-
 use super::Context;
 use crate::config::DatabaseChoice;
 use crate::db::history::History;
-use crate::db::inventory::{self, Difference};
+use crate::db::inventory;
 use crate::db::local::{LOCAL_DATABASE, LocalCluster};
 use crate::db::scratch::ScratchDatabase;
 use crate::error::{Error, Result};
 use crate::migrate::model::Outcome;
 use crate::migrate::plan::Allow;
 use crate::output::Output;
+use crate::report::DiffReport;
 use crate::secret::Secret;
-
-#[derive(Debug, Serialize)]
-pub struct DiffReport {
-    pub database: String,
-    pub schemas: Vec<String>,
-    /// The migrations the comparison stands on: up to the live database's newest.
-    pub migrated_to: Option<u64>,
-    pub differences: Vec<Difference>,
-}
 
 pub fn run(ctx: &Context) -> Result<()> {
     if matches!(ctx.settings.database, DatabaseChoice::Local) {

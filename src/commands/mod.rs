@@ -11,9 +11,6 @@ mod new;
 mod seed;
 mod verify;
 
-pub use ci::{CiReport, StepStatus};
-pub use diff::DiffReport;
-
 use crate::cli::{Cli, Command};
 use crate::config::{DatabaseChoice, Settings};
 use crate::db::connect::Target;
