@@ -181,7 +181,7 @@ impl Output {
                     report.steps.len()
                 );
             }
-            if report.command == "redo" {
+            if report.command == RunCommand::Redo {
                 return format!(
                     "{}: redid migration {}",
                     report.database, report.steps[0].version
@@ -195,7 +195,7 @@ impl Output {
             format!(
                 "{}: {} {done} migration(s) in {} ms{}",
                 report.database,
-                if report.command == "down" {
+                if report.command == RunCommand::Down {
                     "rolled back"
                 } else {
                     "ran"
@@ -572,7 +572,7 @@ impl Output {
 
     pub fn local(&self, report: &LocalReport) {
         self.emit(report, || {
-            if report.action == "url" {
+            if report.action == LocalCommand::Url {
                 return report.url.clone().unwrap_or_default();
             }
             report.message.clone()

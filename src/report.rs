@@ -54,9 +54,18 @@ pub struct StepRow {
     pub rollback_edited: bool,
 }
 
+/// The command behind a [`RunReport`]: each says what it did in its own words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunCommand {
+    Up,
+    Down,
+    Redo,
+}
+
 #[derive(Debug, Serialize)]
 pub struct RunReport {
-    pub command: &'static str,
+    pub command: RunCommand,
     pub database: String,
     pub dry_run: bool,
     pub single_transaction: bool,
@@ -126,9 +135,20 @@ pub enum LocalStateName {
     Running,
 }
 
+/// What `dbward local` was asked to do: `url` prints only the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LocalCommand {
+    Start,
+    Stop,
+    Status,
+    Url,
+    Destroy,
+}
+
 #[derive(Debug, Serialize)]
 pub struct LocalReport {
-    pub action: &'static str,
+    pub action: LocalCommand,
     pub state: LocalStateName,
     pub folder: String,
     /// Loopback TCP for applications, without the password: that is in `password_file`.

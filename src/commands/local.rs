@@ -4,7 +4,7 @@ use super::Context;
 use crate::cli::LocalAction;
 use crate::db::local::{LocalCluster, LocalState};
 use crate::error::Result;
-use crate::report::{LocalReport, LocalStateName};
+use crate::report::{LocalCommand, LocalReport, LocalStateName};
 
 pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
     let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
@@ -14,9 +14,9 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
         LocalAction::Start | LocalAction::Url => {
             let running = cluster.start()?;
             let name = if matches!(action, LocalAction::Start) {
-                "start"
+                LocalCommand::Start
             } else {
-                "url"
+                LocalCommand::Url
             };
             let url = LocalCluster::application_url(running.port);
             let mut message = if running.started {
@@ -36,7 +36,7 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
             (name, message)
         }
         LocalAction::Stop => (
-            "stop",
+            LocalCommand::Stop,
             if cluster.stop()? {
                 format!("stopped the local PostgreSQL in {folder}")
             } else {
@@ -44,14 +44,14 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
             },
         ),
         LocalAction::Destroy => (
-            "destroy",
+            LocalCommand::Destroy,
             if cluster.destroy()? {
                 format!("removed {folder} and all its data")
             } else {
                 format!("{folder} does not exist: nothing to remove")
             },
         ),
-        LocalAction::Status => ("status", String::new()),
+        LocalAction::Status => (LocalCommand::Status, String::new()),
     };
     let state = cluster.state()?;
     let url = match state {

@@ -639,7 +639,7 @@ pub(super) fn up_loaded(
     let target = to.map(Version);
     let mut runner = Runner::connect(ctx)?;
     let mut report = RunReport {
-        command: "up",
+        command: RunCommand::Up,
         database: runner.database(),
         dry_run,
         single_transaction,
@@ -787,7 +787,7 @@ pub(super) fn down_loaded(
     let entries = plan::status(migrations, &applied);
     let plan = plan::plan_down(&entries, target)?;
     let mut report = RunReport {
-        command: "down",
+        command: RunCommand::Down,
         database: runner.database(),
         dry_run,
         single_transaction: false,
@@ -833,7 +833,7 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
         .into());
     }
     let mut report = RunReport {
-        command: "redo",
+        command: RunCommand::Redo,
         database: runner.database(),
         dry_run,
         single_transaction: false,
