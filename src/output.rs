@@ -6,7 +6,6 @@ use comfy_table::{Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::cli::Format;
-use crate::db::history::RunStatus;
 use crate::error::{Error, LockHolder};
 use crate::migrate::model::Version;
 use crate::migrate::plan::State;
@@ -396,12 +395,12 @@ impl Output {
             return;
         }
         match result.status {
-            RunStatus::Failed => eprintln!(
+            JobStatus::Failed => eprintln!(
                 "job {} failed: {}",
                 result.job,
                 result.error.as_deref().unwrap_or("unknown error")
             ),
-            RunStatus::Skipped => {
+            JobStatus::Skipped => {
                 if !self.quiet {
                     println!("{}: {}", result.job, result.summary);
                 }

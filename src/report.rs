@@ -163,8 +163,17 @@ pub struct LocalReport {
 pub struct SeedReport {
     pub database: String,
     pub fixtures: Vec<String>,
-    pub tables: Vec<crate::db::stats::TableChanges>,
+    pub tables: Vec<TableChanges>,
     pub execution_ms: i64,
+}
+
+/// Rows one fixture run changed in one table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableChanges {
+    pub table: String,
+    pub inserted: i64,
+    pub updated: i64,
+    pub deleted: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -194,12 +203,23 @@ pub struct JobListRow {
     pub description: String,
 }
 
+/// How a job run ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Running,
+    Succeeded,
+    Failed,
+    /// Another run of the same job held its lock.
+    Skipped,
+}
+
 /// What became of one job in a `job run`.
 #[derive(Debug, Serialize)]
 pub struct JobResult {
     pub job: String,
     pub kind: &'static str,
-    pub status: crate::db::history::RunStatus,
+    pub status: JobStatus,
     pub rows_affected: Option<i64>,
     pub summary: String,
     pub detail: serde_json::Value,
@@ -220,7 +240,20 @@ pub struct JobRunReport {
 #[derive(Debug, Serialize)]
 pub struct JobHistoryReport {
     pub database: String,
-    pub runs: Vec<crate::db::history::JobRun>,
+    pub runs: Vec<JobRunRow>,
+}
+
+/// One recorded run of a job, as `job history` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobRunRow {
+    pub id: i64,
+    pub job: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub status: JobStatus,
+    pub rows_affected: Option<i64>,
+    pub detail: Option<String>,
+    pub host: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -265,5 +298,16 @@ pub struct DiffReport {
     pub schemas: Vec<String>,
     /// The migrations the comparison stands on: up to the live database's newest.
     pub migrated_to: Option<u64>,
-    pub differences: Vec<crate::db::inventory::Difference>,
+    pub differences: Vec<ObjectDifference>,
+}
+
+/// How one object differs between what the migrations build and the live database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectDifference {
+    pub kind: String,
+    pub name: String,
+    /// The definition the migrations build (`None`: they do not build it).
+    pub expected: Option<String>,
+    /// The definition in the live database (`None`: it is not there).
+    pub actual: Option<String>,
 }

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::migrate::model::Outcome;
 use crate::migrate::plan::Allow;
 use crate::output::Output;
-use crate::report::DiffReport;
+use crate::report::{DiffReport, ObjectDifference};
 use crate::secret::Secret;
 
 pub fn run(ctx: &Context) -> Result<()> {
@@ -64,7 +64,15 @@ pub fn run(ctx: &Context) -> Result<()> {
         database: target.describe(),
         schemas: schemas.clone(),
         migrated_to,
-        differences,
+        differences: differences
+            .into_iter()
+            .map(|d| ObjectDifference {
+                kind: d.kind,
+                name: d.name,
+                expected: d.expected,
+                actual: d.actual,
+            })
+            .collect(),
     });
     if count > 0 {
         return Err(Error::Drift(count));

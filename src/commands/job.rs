@@ -5,12 +5,12 @@ use std::time::Instant;
 use super::Context;
 use super::migrate::lock_transaction;
 use crate::cli::JobAction;
-use crate::db::history::{History, RunStatus};
+use crate::db::history::{History, JobRun, RunStatus};
 use crate::db::lock::{self, LockKey};
 use crate::db::session::Session;
 use crate::error::{Error, Result};
 use crate::jobs::{self, JobConfig, JobOutcome};
-use crate::report::{JobHistoryReport, JobListRow, JobResult, JobRunReport};
+use crate::report::{JobHistoryReport, JobListRow, JobResult, JobRunReport, JobRunRow, JobStatus};
 
 pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
     match action {
@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
             let runs = history.job_history(&mut client, name.as_deref(), limit.max(1))?;
             ctx.out.job_history(&JobHistoryReport {
                 database: target.describe(),
-                runs,
+                runs: runs.into_iter().map(job_run_row).collect(),
             });
             Ok(())
         }
@@ -82,7 +82,7 @@ fn run_jobs(
     }
     let failed: Vec<String> = results
         .iter()
-        .filter(|r| r.status == RunStatus::Failed)
+        .filter(|r| r.status == JobStatus::Failed)
         .map(|r| r.job.clone())
         .collect();
     ctx.out.job_run(
@@ -133,7 +133,7 @@ fn run_one(
         return Ok(JobResult {
             job: name.to_string(),
             kind: job.kind(),
-            status: RunStatus::Skipped,
+            status: JobStatus::Skipped,
             rows_affected: None,
             summary: message,
             detail: serde_json::Value::Null,
@@ -190,7 +190,7 @@ fn run_one(
             JobResult {
                 job: name.to_string(),
                 kind: job.kind(),
-                status: RunStatus::Succeeded,
+                status: JobStatus::Succeeded,
                 rows_affected: outcome.rows_affected,
                 summary: outcome.summary,
                 detail: outcome.detail,
@@ -225,12 +225,35 @@ fn failed(name: &str, job: &JobConfig, error: &Error, duration_ms: i64) -> JobRe
     JobResult {
         job: name.to_string(),
         kind: job.kind(),
-        status: RunStatus::Failed,
+        status: JobStatus::Failed,
         rows_affected: None,
         summary: String::new(),
         detail: serde_json::Value::Null,
         error: Some(error.to_string()),
         duration_ms,
         sections: Vec::new(),
+    }
+}
+
+/// A `job_runs` row as the report holds it: plain data, no database type.
+fn job_run_row(run: JobRun) -> JobRunRow {
+    JobRunRow {
+        id: run.id,
+        job: run.job,
+        started_at: run.started_at,
+        finished_at: run.finished_at,
+        status: job_status(run.status),
+        rows_affected: run.rows_affected,
+        detail: run.detail,
+        host: run.host,
+    }
+}
+
+fn job_status(status: RunStatus) -> JobStatus {
+    match status {
+        RunStatus::Running => JobStatus::Running,
+        RunStatus::Succeeded => JobStatus::Succeeded,
+        RunStatus::Failed => JobStatus::Failed,
+        RunStatus::Skipped => JobStatus::Skipped,
     }
 }

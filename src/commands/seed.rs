@@ -10,7 +10,7 @@ use crate::db::session::Sql;
 use crate::db::stats;
 use crate::error::{Direction, Error, Result};
 use crate::migrate::model::Script;
-use crate::report::SeedReport;
+use crate::report::{SeedReport, TableChanges};
 use crate::seed;
 
 pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> {
@@ -65,7 +65,15 @@ pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> 
             .iter()
             .map(|f| f.script.path.display().to_string())
             .collect(),
-        tables,
+        tables: tables
+            .into_iter()
+            .map(|t| TableChanges {
+                table: t.table,
+                inserted: t.inserted,
+                updated: t.updated,
+                deleted: t.deleted,
+            })
+            .collect(),
         execution_ms: started.elapsed().as_millis() as i64,
     });
     Ok(())
