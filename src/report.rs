@@ -188,6 +188,15 @@ pub struct VerifyReport {
     pub failed: bool,
 }
 
+impl VerifyReport {
+    /// The findings that fail the run: left unaccepted, at `fail_on` or above.
+    pub fn failing(&self) -> impl Iterator<Item = &crate::verify::finding::Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.accepted.is_none() && f.severity >= self.fail_on)
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct WriteSpecReport {
     pub database: String,

@@ -4,8 +4,7 @@
 
 use std::time::Instant;
 
-use super::Context;
-use crate::cli::FailOn;
+use super::{Context, operations};
 use crate::config::DatabaseChoice;
 use crate::db::history::History;
 use crate::db::inventory::{self, Inventory};
@@ -18,6 +17,7 @@ use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;
 use crate::report::{CiReport, CiStep, StepStatus};
 use crate::secret::Secret;
+use crate::verify::finding::Severity;
 
 const STEPS: [&str; 7] = [
     "check", "database", "up", "seed", "verify", "down", "up again",
@@ -105,8 +105,19 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             Ok("fixtures applied".into())
         });
         runner.step("verify", || {
-            super::verify::run(step_ctx, true, FailOn::Error, false)
-                .map_err(|e| with_detail(e, &verify_errors(step_ctx)))?;
+            let report = operations::verify_report(step_ctx, true, Severity::Error)?;
+            if report.failed {
+                // The first few findings, so the step's message names what to fix.
+                let first: Vec<String> = report
+                    .failing()
+                    .take(5)
+                    .map(|f| format!("{}: {}: {}", f.check, f.object, f.message))
+                    .collect();
+                return Err(with_detail(
+                    Error::Findings(report.failing().count()),
+                    &first,
+                ));
+            }
             Ok("no finding at error level (probes included)".into())
         });
         runner.step("down", || {
@@ -262,31 +273,6 @@ fn throwaway(ctx: &Context) -> Result<(Secret, Option<ScratchDatabase>)> {
 fn snapshot(ctx: &Context) -> Result<Inventory> {
     let (mut client, _) = ctx.connect()?;
     inventory::load(&mut client, None, &ctx.settings.schema)
-}
-
-/// The verify findings behind a failed verify step, to name them in the report.
-fn verify_errors(ctx: &Context) -> Vec<String> {
-    let Ok((mut client, _)) = ctx.connect() else {
-        return Vec::new();
-    };
-    let Ok(snapshot) = crate::verify::catalog::load(
-        &mut client,
-        &ctx.settings.verify.schemas,
-        ctx.settings.wait_for_lock,
-    ) else {
-        return Vec::new();
-    };
-    let context = crate::verify::checks::CheckContext {
-        owners: ctx.settings.verify.owners.clone(),
-    };
-    let mut findings = crate::verify::checks::run(&snapshot, &context);
-    crate::verify::apply_acceptances(&mut findings, &ctx.settings.verify.accept);
-    findings
-        .into_iter()
-        .filter(|f| f.accepted.is_none() && f.severity == crate::verify::finding::Severity::Error)
-        .take(5)
-        .map(|f| format!("{}: {}: {}", f.check, f.object, f.message))
-        .collect()
 }
 
 /// Adds the first few findings behind a failure to its message.

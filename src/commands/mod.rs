@@ -8,6 +8,7 @@ mod job;
 mod local;
 mod migrate;
 mod new;
+mod operations;
 mod seed;
 mod verify;
 
