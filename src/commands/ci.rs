@@ -8,13 +8,10 @@ use super::{Context, operations};
 use crate::config::DatabaseChoice;
 use crate::db::history::History;
 use crate::db::inventory::{self, Inventory};
-use crate::db::local::{LOCAL_DATABASE, LocalCluster};
 use crate::db::scratch::ScratchDatabase;
 use crate::db::session::Sql;
 use crate::error::{Error, ExitCode, Result};
 use crate::migrate::model::Version;
-use crate::migrate::plan::{Allow, DownTarget};
-use crate::output::Output;
 use crate::report::{CiReport, CiStep, StepStatus};
 use crate::secret::Secret;
 use crate::verify::finding::Severity;
@@ -56,17 +53,11 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
         }
         let (url, made) = throwaway(ctx)?;
         scratch = made;
-        let mut settings = ctx.settings.clone();
-        settings.database = DatabaseChoice::Url(url);
-        settings.environment = None;
-        let step_ctx = Context {
-            settings,
-            out: Output::silent(),
-        };
+        let step_ctx = operations::context_on(ctx, url);
         // Named as every report names a database: the URL may hold a password.
         database = step_ctx.target()?.describe();
         // dbward's tables and the compat shim, no migration: the empty state to return to.
-        super::migrate::up(&step_ctx, Some(0), false, false, Allow::default())?;
+        operations::apply(&step_ctx, &step_ctx.migrations()?, Some(0))?;
         inner = Some(step_ctx);
         Ok(match &scratch {
             Some(s) => format!("throw-away database {} on the local cluster", s.name()),
@@ -84,14 +75,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             states.push((0, snapshot(step_ctx)?));
             for migration in &migrations {
                 let version = migration.version.0;
-                super::migrate::up_loaded(
-                    step_ctx,
-                    &migrations,
-                    Some(version),
-                    false,
-                    false,
-                    Allow::default(),
-                )?;
+                operations::apply(step_ctx, &migrations, Some(version))?;
                 states.push((version, snapshot(step_ctx)?));
             }
             let created = states.last().map_or(0, |(_, s)| s.len()) - states[0].1.len();
@@ -101,7 +85,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             ))
         });
         runner.step("seed", || {
-            super::seed::run(step_ctx, &[], true)?;
+            operations::seed(step_ctx)?;
             Ok("fixtures applied".into())
         });
         runner.step("verify", || {
@@ -124,12 +108,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
             for pair in states.windows(2).rev() {
                 let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
-                super::migrate::down_loaded(
-                    step_ctx,
-                    &migrations,
-                    DownTarget::To(Version(*before_version)),
-                    false,
-                )?;
+                operations::roll_back(step_ctx, &migrations, Version(*before_version))?;
                 let left = inventory::compare(before, &snapshot(step_ctx)?);
                 if !left.is_empty() {
                     let lines: Vec<String> = left.iter().map(ToString::to_string).collect();
@@ -145,7 +124,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             Ok(format!("{} rollback(s), each the exact reverse of its migration", states.len() - 1))
         });
         runner.step("up again", || {
-            super::migrate::up(step_ctx, None, false, false, Allow::default())?;
+            operations::apply(step_ctx, &step_ctx.migrations()?, None)?;
             let first_up = states.last().map(|(_, s)| s).cloned().unwrap_or_default();
             let changed = inventory::compare(&first_up, &snapshot(step_ctx)?);
             if !changed.is_empty() {
@@ -238,9 +217,7 @@ impl Runner<'_> {
 fn throwaway(ctx: &Context) -> Result<(Secret, Option<ScratchDatabase>)> {
     match &ctx.settings.database {
         DatabaseChoice::Local => {
-            let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
-            let (admin, _) = cluster.ensure_running()?;
-            let scratch = ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))?;
+            let scratch = operations::scratch_database(ctx)?;
             Ok((Secret::new(scratch.url()), Some(scratch)))
         }
         _ => {

@@ -1,16 +1,12 @@
 //! `dbward diff`: the migrations applied to a throw-away database, compared object by object
 //! with a live one; the drift that edits in a dashboard leave behind.
 
-use super::Context;
+use super::{Context, operations};
 use crate::config::DatabaseChoice;
 use crate::db::history::History;
 use crate::db::inventory;
-use crate::db::local::{LOCAL_DATABASE, LocalCluster};
-use crate::db::scratch::ScratchDatabase;
 use crate::error::{Error, Result};
 use crate::migrate::model::Outcome;
-use crate::migrate::plan::Allow;
-use crate::output::Output;
 use crate::report::{DiffReport, ObjectDifference};
 use crate::secret::Secret;
 
@@ -31,26 +27,10 @@ pub fn run(ctx: &Context) -> Result<()> {
         .map(|a| a.version.0)
         .max();
 
-    let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
-    let (admin, _) = cluster.ensure_running()?;
-    let scratch = ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))?;
-    let mut settings = ctx.settings.clone();
-    settings.database = DatabaseChoice::Url(Secret::new(scratch.url()));
-    settings.environment = None;
-    let scratch_ctx = Context {
-        settings,
-        out: Output::silent(),
-    };
+    let scratch = operations::scratch_database(ctx)?;
+    let scratch_ctx = operations::context_on(ctx, Secret::new(scratch.url()));
     let schemas = &ctx.settings.verify.schemas;
-    let expected = super::migrate::up_loaded(
-        &scratch_ctx,
-        &migrations,
-        migrated_to,
-        false,
-        false,
-        Allow::default(),
-    )
-    .and_then(|()| {
+    let expected = operations::apply(&scratch_ctx, &migrations, migrated_to).and_then(|()| {
         let (mut client, _) = scratch_ctx.connect()?;
         inventory::load(&mut client, Some(schemas), &ctx.settings.schema)
     });

@@ -2,11 +2,54 @@
 //! other commands: a throw-away database, migrations applied to a target, a verify report.
 
 use super::Context;
+use crate::config::DatabaseChoice;
+use crate::db::local::{LOCAL_DATABASE, LocalCluster};
+use crate::db::scratch::ScratchDatabase;
 use crate::error::{Error, Result};
-use crate::report::VerifyReport;
+use crate::migrate::model::{Migration, Version};
+use crate::migrate::plan::{Allow, DownTarget};
+use crate::output::Output;
+use crate::report::{SeedReport, VerifyReport};
+use crate::secret::Secret;
 use crate::verify::checks::{self, CheckContext};
 use crate::verify::finding::Severity;
 use crate::verify::{self, catalog, probe, spec};
+
+/// A fresh database on the project's local cluster (started on demand); the caller drops it.
+pub fn scratch_database(ctx: &Context) -> Result<ScratchDatabase> {
+    let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
+    let (admin, _) = cluster.ensure_running()?;
+    ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))
+}
+
+/// The project's settings pointed at another database, printing nothing: the steps run on
+/// it are parts of one command, which reports them as a whole.
+pub fn context_on(ctx: &Context, url: Secret) -> Context {
+    let mut settings = ctx.settings.clone();
+    settings.database = DatabaseChoice::Url(url);
+    settings.environment = None;
+    Context {
+        settings,
+        out: Output::silent(),
+    }
+}
+
+/// Applies `migrations` up to `to` (all of them: `None`) as `dbward up` does, one transaction
+/// a migration, refusing what `up` refuses by default.
+pub fn apply(ctx: &Context, migrations: &[Migration], to: Option<u64>) -> Result<()> {
+    super::migrate::up_loaded(ctx, migrations, to, false, false, Allow::default())
+}
+
+/// Rolls back every applied migration above `to`, as `dbward down --to` does.
+pub fn roll_back(ctx: &Context, migrations: &[Migration], to: Version) -> Result<()> {
+    super::migrate::down_loaded(ctx, migrations, DownTarget::To(to), false)
+}
+
+/// Every fixture, as `dbward seed` does, protected environment or not: the target is one
+/// the calling command made or was given to throw away.
+pub fn seed(ctx: &Context) -> Result<SeedReport> {
+    super::seed::apply(ctx, &[], true)
+}
 
 /// The checks, the spec (when the project has one) and, if asked, the probes, run on the
 /// catalog of the configured database; `failed` says whether a finding at `fail_on` or above

@@ -14,6 +14,13 @@ use crate::report::{SeedReport, TableChanges};
 use crate::seed;
 
 pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> {
+    let report = apply(ctx, only, allow_protected)?;
+    ctx.out.seed(&report);
+    Ok(())
+}
+
+/// The chosen fixtures applied, and what they changed; `ci` shares it through `operations`.
+pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Result<SeedReport> {
     if let Some(environment) = &ctx.settings.environment
         && environment.protected
         && !allow_protected
@@ -59,7 +66,7 @@ pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> 
     }
     let tables = stats::changes_in_transaction(&mut tx)?;
     tx.commit().map_err(Error::db("committing the fixtures"))?;
-    ctx.out.seed(&SeedReport {
+    Ok(SeedReport {
         database: target.describe(),
         fixtures: chosen
             .iter()
@@ -75,6 +82,5 @@ pub fn run(ctx: &Context, only: &[String], allow_protected: bool) -> Result<()> 
             })
             .collect(),
         execution_ms: started.elapsed().as_millis() as i64,
-    });
-    Ok(())
+    })
 }
