@@ -320,3 +320,59 @@ pub struct ObjectDifference {
     /// The definition in the live database (`None`: it is not there).
     pub actual: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::finding::{Finding, Severity};
+
+    /// The JSON string a value serializes to.
+    fn json_name(value: impl Serialize) -> String {
+        serde_json::to_value(value)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn the_enums_serialize_as_the_strings_they_replaced() {
+        assert_eq!(json_name(RunCommand::Up), "up");
+        assert_eq!(json_name(RunCommand::Down), "down");
+        assert_eq!(json_name(RunCommand::Redo), "redo");
+        assert_eq!(json_name(LocalCommand::Start), "start");
+        assert_eq!(json_name(LocalCommand::Stop), "stop");
+        assert_eq!(json_name(LocalCommand::Status), "status");
+        assert_eq!(json_name(LocalCommand::Url), "url");
+        assert_eq!(json_name(LocalCommand::Destroy), "destroy");
+        assert_eq!(json_name(JobStatus::Running), "running");
+        assert_eq!(json_name(JobStatus::Succeeded), "succeeded");
+        assert_eq!(json_name(JobStatus::Failed), "failed");
+        assert_eq!(json_name(JobStatus::Skipped), "skipped");
+        assert_eq!(json_name(StepStatus::Passed), "passed");
+        assert_eq!(json_name(StepStatus::Failed), "failed");
+        assert_eq!(json_name(StepStatus::Skipped), "skipped");
+    }
+
+    #[test]
+    fn failing_findings_are_unaccepted_and_at_the_threshold_or_above() {
+        let mut accepted = Finding::new("a", Severity::Error, "public.a", "m", "f");
+        accepted.accepted = Some("on purpose".into());
+        let report = VerifyReport {
+            database: String::new(),
+            schemas: Vec::new(),
+            tables: 0,
+            spec: None,
+            findings: vec![
+                Finding::new("e", Severity::Error, "public.e", "m", "f"),
+                accepted,
+                Finding::new("w", Severity::Warning, "public.w", "m", "f"),
+                Finding::new("i", Severity::Info, "public.i", "m", "f"),
+            ],
+            probes: Vec::new(),
+            fail_on: Severity::Warning,
+            failed: true,
+        };
+        let failing: Vec<&str> = report.failing().map(|f| f.check).collect();
+        assert_eq!(failing, vec!["e", "w"]);
+    }
+}
