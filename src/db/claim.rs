@@ -13,8 +13,8 @@
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
-use crate::db::history::History;
 use crate::db::lock::LockKey;
+use crate::db::schema::Schema;
 use crate::db::session::Client;
 use crate::error::{Error, Result};
 use crate::migrate::model::Version;
@@ -140,64 +140,62 @@ pub(super) fn claim_signature(schema: &str) -> String {
     format!("{schema}.{CLAIM_FUNCTION}({CLAIM_ARGUMENTS})")
 }
 
-impl History {
-    /// Reads the [`Fence`] for `version`. Run it after taking the lock, in a statement of
-    /// its own, so that it sees what was committed before the lock was granted.
-    pub async fn fence(&self, client: &Client, version: Version) -> Result<Fence> {
-        let sql = fence_select(self.quoted_schema(), "$1");
-        let row = client
-            .query_typed_one(&sql, &[(&version.as_i64(), Type::INT8)])
-            .await
-            .map_err(Error::db("reading the migration history"))?;
-        Ok(Fence {
-            newest_applied: row.get::<_, Option<i64>>(0).map(|v| Version(v as u64)),
-            any_failed: row.get(1),
-            this_recorded: row.get(2),
-        })
-    }
+/// Reads the [`Fence`] for `version`. Run it after taking the lock, in a statement of
+/// its own, so that it sees what was committed before the lock was granted.
+pub async fn fence(client: &Client, schema: &Schema, version: Version) -> Result<Fence> {
+    let sql = fence_select(schema.quoted(), "$1");
+    let row = client
+        .query_typed_one(&sql, &[(&version.as_i64(), Type::INT8)])
+        .await
+        .map_err(Error::db("reading the migration history"))?;
+    Ok(Fence {
+        newest_applied: row.get::<_, Option<i64>>(0).map(|v| Version(v as u64)),
+        any_failed: row.get(1),
+        this_recorded: row.get(2),
+    })
+}
 
-    /// Takes the migration lock `key` for this transaction and checks that the history
-    /// allows `intent` on `version`, in one statement. Unless [`Claim::Granted`], the
-    /// transaction is aborted.
-    pub async fn claim(
-        &self,
-        client: &Client,
-        key: LockKey,
-        version: Version,
-        intent: Intent,
-    ) -> Result<Claim> {
-        let sql = format!(
-            "SELECT {}.{CLAIM_FUNCTION}($1, $2, $3, $4)",
-            self.quoted_schema()
-        );
-        let (direction, below_newest) = match intent {
-            Intent::Apply { below_newest } => ("up", below_newest),
-            Intent::RollBack => ("down", false),
-        };
-        let result = client
-            .query_typed(
-                &sql,
-                &[
-                    (&key.0, Type::INT8),
-                    (&version.as_i64(), Type::INT8),
-                    (&direction, Type::TEXT),
-                    (&below_newest, Type::BOOL),
-                ],
-            )
-            .await;
-        match result {
-            Ok(_) => Ok(Claim::Granted),
-            Err(e) => match e.code() {
-                Some(code) if code.code() == LOCK_BUSY => Ok(Claim::LockBusy),
-                Some(code) if code.code() == HISTORY_MOVED => Ok(Claim::HistoryMoved),
-                Some(&SqlState::UNDEFINED_FUNCTION | &SqlState::INSUFFICIENT_PRIVILEGE) => {
-                    Ok(Claim::Unavailable)
-                }
-                _ => Err(Error::db(format!(
-                    "taking the migration lock for {version}"
-                ))(e)),
-            },
-        }
+/// Takes the migration lock `key` for this transaction and checks that the history
+/// allows `intent` on `version`, in one statement. Unless [`Claim::Granted`], the
+/// transaction is aborted.
+pub async fn claim(
+    client: &Client,
+    schema: &Schema,
+    key: LockKey,
+    version: Version,
+    intent: Intent,
+) -> Result<Claim> {
+    let sql = format!(
+        "SELECT {}.{CLAIM_FUNCTION}($1, $2, $3, $4)",
+        schema.quoted()
+    );
+    let (direction, below_newest) = match intent {
+        Intent::Apply { below_newest } => ("up", below_newest),
+        Intent::RollBack => ("down", false),
+    };
+    let result = client
+        .query_typed(
+            &sql,
+            &[
+                (&key.0, Type::INT8),
+                (&version.as_i64(), Type::INT8),
+                (&direction, Type::TEXT),
+                (&below_newest, Type::BOOL),
+            ],
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(Claim::Granted),
+        Err(e) => match e.code() {
+            Some(code) if code.code() == LOCK_BUSY => Ok(Claim::LockBusy),
+            Some(code) if code.code() == HISTORY_MOVED => Ok(Claim::HistoryMoved),
+            Some(&SqlState::UNDEFINED_FUNCTION | &SqlState::INSUFFICIENT_PRIVILEGE) => {
+                Ok(Claim::Unavailable)
+            }
+            _ => Err(Error::db(format!(
+                "taking the migration lock for {version}"
+            ))(e)),
+        },
     }
 }
 

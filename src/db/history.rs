@@ -1,43 +1,23 @@
-//! dbward's own tables. This, and `owners.rs` that checks who owns them, is the only code
-//! that names them.
+//! The migration history: `schema_history` and `schema_events` in dbward's schema. This
+//! type is what the commands hold; the claim function (`claim.rs`) and the owners check
+//! (`owners.rs`) are modules of their own that it calls, neither of which knows it.
 
 use std::time::SystemTime;
 
-use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
-use crate::db::claim;
+use crate::db::claim::{self, Claim, Fence, Intent};
 use crate::db::lock::{self, LockKey};
 use crate::db::owners;
+use crate::db::schema::{Schema, empty_if_missing};
 use crate::db::session::{Client, Sql};
 use crate::error::{Error, LockHolder, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
 
-use crate::ident::quote_ident;
-
 /// The history tables in one schema.
 #[derive(Debug, Clone)]
 pub struct History {
-    schema: String,
-    quoted: String,
-}
-
-/// No rows when dbward's schema or table does not exist yet (outside a transaction only:
-/// inside one, the error would abort it).
-fn empty_if_missing(
-    result: std::result::Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>,
-    context: &str,
-) -> Result<Vec<tokio_postgres::Row>> {
-    match result {
-        Ok(rows) => Ok(rows),
-        Err(e)
-            if e.code() == Some(&SqlState::UNDEFINED_TABLE)
-                || e.code() == Some(&SqlState::INVALID_SCHEMA_NAME) =>
-        {
-            Ok(Vec::new())
-        }
-        Err(e) => Err(Error::db(context)(e)),
-    }
+    schema: Schema,
 }
 
 /// Why a history row changed other than by `up` or `down`.
@@ -129,23 +109,12 @@ const RECORDED_COLUMNS: &str = "version, name, checksum, rollback_checksum, exec
 impl History {
     pub fn new(schema: &str) -> History {
         History {
-            schema: schema.to_string(),
-            quoted: quote_ident(schema),
+            schema: Schema::new(schema),
         }
     }
 
-    pub(super) fn table(&self) -> String {
-        format!("{}.schema_history", self.quoted)
-    }
-
-    /// The schema, quoted.
-    pub(super) fn quoted_schema(&self) -> &str {
-        &self.quoted
-    }
-
-    /// The schema's name, as configured.
-    pub(super) fn schema_name(&self) -> &str {
-        &self.schema
+    fn table(&self) -> String {
+        self.schema.table("schema_history")
     }
 
     /// Creates the schema, tables and functions that are missing, refusing a schema with
@@ -154,7 +123,7 @@ impl History {
     /// IF NOT EXISTS`. A history made by an older dbward gets the functions it lacks. In
     /// the usual case (all there, all ours, granted to nobody) it is one small query.
     pub fn ensure(&self, client: &mut impl Sql) -> Result<()> {
-        let s = &self.quoted;
+        let s = self.schema.quoted();
         let create = format!(
             "CREATE SCHEMA IF NOT EXISTS {s};
                  CREATE TABLE IF NOT EXISTS {s}.schema_history (
@@ -181,7 +150,16 @@ impl History {
                  {functions}",
             functions = claim::definitions(s)
         );
-        self.ensure_with(client, (&owners::MIGRATION_TABLES, true), &create, "tables")
+        owners::ensure(
+            client,
+            &self.schema,
+            owners::Wanted {
+                tables: &owners::MIGRATION_TABLES,
+                with_claim: true,
+                create: &create,
+                what: "tables",
+            },
+        )
     }
 
     pub fn exists(&self, client: &mut impl Sql) -> Result<bool> {
@@ -271,7 +249,7 @@ impl History {
 
     /// The lock a runner holds while it applies no-transaction migration `version`.
     pub fn applying_key(&self, version: Version) -> LockKey {
-        LockKey::applying(&self.schema, version)
+        LockKey::applying(self.schema.name(), version)
     }
 
     /// [`History::load`], to run in a flight with other statements.
@@ -477,8 +455,8 @@ impl History {
         client
             .query_typed(
                 &format!(
-                    "INSERT INTO {}.schema_events (version, event, detail) VALUES ($1, $2, $3)",
-                    self.quoted
+                    "INSERT INTO {} (version, event, detail) VALUES ($1, $2, $3)",
+                    self.schema.table("schema_events")
                 ),
                 &[
                     (&version.as_i64(), Type::INT8),
@@ -488,6 +466,69 @@ impl History {
             )
             .map_err(Error::db("recording a history event"))?;
         Ok(())
+    }
+}
+
+/// The owners check and the claim, for the history's schema (see `owners.rs`, `claim.rs`).
+impl History {
+    /// True when [`History::ensure`] would find nothing to do (the usual case): to send in
+    /// the flight that takes the migration lock, and skip `ensure` when it says so.
+    pub async fn ready_in(&self, client: &Client) -> Result<bool> {
+        owners::migration_tables_ready_in(client, &self.schema).await
+    }
+
+    /// Refuses dbward's schema when another role owns it or an object in it that dbward
+    /// uses. Call it before the first read of a run that has not called [`History::ensure`].
+    pub fn check_owners(&self, client: &mut impl Sql) -> Result<()> {
+        owners::check(client, &self.schema)
+    }
+
+    /// [`History::load`] for a run that has not checked the owners yet (see
+    /// [`History::check_owners`]): the check and the read go in one flight, in a transaction
+    /// that the check aborts when anything is not plainly ours; that case is then looked at
+    /// closely, and refused or read.
+    pub fn load_checked(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
+        let table = self.table();
+        let (begun, guard, rows, ended) = client.pipeline(async |c| {
+            tokio::join!(
+                biased;
+                c.batch_execute("BEGIN READ ONLY"),
+                owners::guard_in(c, &self.schema, &table),
+                self.load_in(c),
+                c.batch_execute("COMMIT"),
+            )
+        });
+        begun.map_err(Error::db("starting a transaction"))?;
+        match guard? {
+            owners::Guard::Ours => {
+                let rows = rows?;
+                ended.map_err(Error::db("reading the migration history"))?;
+                Ok(rows)
+            }
+            owners::Guard::LookClosely => {
+                self.check_owners(client)?;
+                self.load(client)
+            }
+        }
+    }
+
+    /// Reads the [`Fence`] for `version`. Run it after taking the lock, in a statement of
+    /// its own, so that it sees what was committed before the lock was granted.
+    pub async fn fence(&self, client: &Client, version: Version) -> Result<Fence> {
+        claim::fence(client, &self.schema, version).await
+    }
+
+    /// Takes the migration lock `key` for this transaction and checks that the history
+    /// allows `intent` on `version`, in one statement. Unless [`Claim::Granted`], the
+    /// transaction is aborted.
+    pub async fn claim(
+        &self,
+        client: &Client,
+        key: LockKey,
+        version: Version,
+        intent: Intent,
+    ) -> Result<Claim> {
+        claim::claim(client, &self.schema, key, version, intent).await
     }
 }
 
@@ -537,12 +578,12 @@ pub struct JobRun {
 
 impl History {
     fn job_runs(&self) -> String {
-        format!("{}.job_runs", self.quoted)
+        self.schema.table("job_runs")
     }
 
     /// Creates the schema and `job_runs` when missing, as [`History::ensure`] does.
     pub fn ensure_job_runs(&self, client: &mut impl Sql) -> Result<()> {
-        let s = &self.quoted;
+        let s = self.schema.quoted();
         let create = format!(
                 "CREATE SCHEMA IF NOT EXISTS {s};
                  CREATE TABLE IF NOT EXISTS {s}.job_runs (
@@ -557,7 +598,16 @@ impl History {
                  );
                  CREATE INDEX IF NOT EXISTS job_runs_job_started ON {s}.job_runs (job, started_at DESC);"
         );
-        self.ensure_with(client, (&["job_runs"], false), &create, "job_runs table")
+        owners::ensure(
+            client,
+            &self.schema,
+            owners::Wanted {
+                tables: &["job_runs"],
+                with_claim: false,
+                create: &create,
+                what: "job_runs table",
+            },
+        )
     }
 
     /// Marks runs left `running` by a process that died as failed. Call it holding the job's

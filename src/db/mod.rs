@@ -9,6 +9,7 @@ pub mod local;
 pub mod lock;
 pub mod owners;
 pub mod pgpass;
+pub mod schema;
 pub mod scratch;
 pub mod session;
 pub mod shim;

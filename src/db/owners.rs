@@ -7,11 +7,10 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
 use crate::db::claim;
-use crate::db::history::History;
+use crate::db::schema::Schema;
 use crate::db::session::{Client, Param, Sql};
 use crate::error::{Error, Result};
 use crate::ident::quote_ident;
-use crate::migrate::model::Applied;
 
 /// The tables dbward keeps in its schema.
 const TABLES: [&str; 3] = ["schema_history", "schema_events", "job_runs"];
@@ -278,181 +277,191 @@ SELECT o.kind, o.name, pg_get_userbyid(o.owner)::text,
        current_user::text
 FROM objects o";
 
-impl History {
-    /// Reads what the catalog says about dbward's schema (one query).
-    fn state(&self, client: &mut impl Sql) -> Result<SchemaState> {
-        let (first, past_last) = claim::function_name_range();
-        let tables: Vec<&str> = TABLES.to_vec();
-        let rows = client
-            .query_typed(
-                SCHEMA_STATE_SQL,
-                &[
-                    (&self.schema_name(), Type::TEXT),
-                    (&tables, Type::TEXT_ARRAY),
-                    (&claim::claim_signature(self.quoted_schema()), Type::TEXT),
-                    (&first, Type::TEXT),
-                    (&past_last, Type::TEXT),
-                ],
-            )
-            .map_err(Error::db(format!(
-                "reading the owners of dbward's schema {}",
-                self.schema_name()
-            )))?;
-        let found = rows
-            .iter()
-            .map(|r| {
-                let label: &str = r.get(0);
-                Ok(Found {
-                    kind: ObjectKind::from_label(label).ok_or_else(|| {
-                        Error::UntrustedSchema(format!(
-                            "dbward refuses schema `{}`: it holds an object of a kind dbward does not know (`{label}`)",
-                            self.schema_name()
-                        ))
-                    })?,
-                    name: r.get(1),
-                    owner: r.get(2),
-                    ours: r.get(3),
-                    relation: r.get(4),
-                    claim: r.get(5),
-                    grantees: r.get(6),
-                })
+/// Reads what the catalog says about dbward's schema (one query).
+fn state(client: &mut impl Sql, schema: &Schema) -> Result<SchemaState> {
+    let (first, past_last) = claim::function_name_range();
+    let tables: Vec<&str> = TABLES.to_vec();
+    let rows = client
+        .query_typed(
+            SCHEMA_STATE_SQL,
+            &[
+                (&schema.name(), Type::TEXT),
+                (&tables, Type::TEXT_ARRAY),
+                (&claim::claim_signature(schema.quoted()), Type::TEXT),
+                (&first, Type::TEXT),
+                (&past_last, Type::TEXT),
+            ],
+        )
+        .map_err(Error::db(format!(
+            "reading the owners of dbward's schema {}",
+            schema.name()
+        )))?;
+    let found = rows
+        .iter()
+        .map(|r| {
+            let label: &str = r.get(0);
+            Ok(Found {
+                kind: ObjectKind::from_label(label).ok_or_else(|| {
+                    Error::UntrustedSchema(format!(
+                        "dbward refuses schema `{}`: it holds an object of a kind dbward does not know (`{label}`)",
+                        schema.name()
+                    ))
+                })?,
+                name: r.get(1),
+                owner: r.get(2),
+                ours: r.get(3),
+                relation: r.get(4),
+                claim: r.get(5),
+                grantees: r.get(6),
             })
-            .collect::<Result<Vec<Found>>>()?;
-        Ok(SchemaState {
-            me: rows.first().map(|r| r.get(7)).unwrap_or_default(),
-            found,
         })
-    }
+        .collect::<Result<Vec<Found>>>()?;
+    Ok(SchemaState {
+        me: rows.first().map(|r| r.get(7)).unwrap_or_default(),
+        found,
+    })
+}
 
-    /// See [`SCHEMA_CLEAN_SQL`]: one or two tables by bare name, with the claim function or
-    /// not.
-    fn clean(&self, client: &mut impl Sql, tables: &[&str], with_claim: bool) -> Result<bool> {
-        client.pipeline(async |c| self.clean_in(c, tables, with_claim).await)
-    }
+/// See [`SCHEMA_CLEAN_SQL`]: one or two tables by bare name, with the claim function or
+/// not.
+fn clean(
+    client: &mut impl Sql,
+    schema: &Schema,
+    tables: &[&str],
+    with_claim: bool,
+) -> Result<bool> {
+    client.pipeline(async |c| clean_in(c, schema, tables, with_claim).await)
+}
 
-    /// [`History::clean`], to run in a flight with other statements.
-    async fn clean_in(&self, client: &Client, tables: &[&str], with_claim: bool) -> Result<bool> {
-        let table = |name: &str| format!("{}.{}", self.quoted_schema(), quote_ident(name));
-        let first = table(tables[0]);
-        let second = table(tables.get(1).unwrap_or(&tables[0]));
-        let claim = with_claim.then(|| claim::claim_signature(self.quoted_schema()));
-        let row = client
-            .query_typed_opt(
-                SCHEMA_CLEAN_SQL,
-                &[
-                    (&self.schema_name(), Type::TEXT),
-                    (&first, Type::TEXT),
-                    (&second, Type::TEXT),
-                    (&claim, Type::TEXT),
-                ],
-            )
-            .await
-            .map_err(Error::db(format!(
-                "reading the owners of dbward's schema {}",
-                self.schema_name()
-            )))?;
-        Ok(row.is_some_and(|row| {
-            row.get::<_, Option<bool>>(0) == Some(true)
-                && !granted_to_others(&row.get::<_, Vec<String>>(2), row.get(1))
-        }))
-    }
+/// [`clean`], to run in a flight with other statements.
+async fn clean_in(
+    client: &Client,
+    schema: &Schema,
+    tables: &[&str],
+    with_claim: bool,
+) -> Result<bool> {
+    let table = |name: &str| format!("{}.{}", schema.quoted(), quote_ident(name));
+    let first = table(tables[0]);
+    let second = table(tables.get(1).unwrap_or(&tables[0]));
+    let claim = with_claim.then(|| claim::claim_signature(schema.quoted()));
+    let row = client
+        .query_typed_opt(
+            SCHEMA_CLEAN_SQL,
+            &[
+                (&schema.name(), Type::TEXT),
+                (&first, Type::TEXT),
+                (&second, Type::TEXT),
+                (&claim, Type::TEXT),
+            ],
+        )
+        .await
+        .map_err(Error::db(format!(
+            "reading the owners of dbward's schema {}",
+            schema.name()
+        )))?;
+    Ok(row.is_some_and(|row| {
+        row.get::<_, Option<bool>>(0) == Some(true)
+            && !granted_to_others(&row.get::<_, Vec<String>>(2), row.get(1))
+    }))
+}
 
-    /// True when [`History::ensure`] would find nothing to do (the usual case): to send in
-    /// the flight that takes the migration lock, and skip `ensure` when it says so.
-    pub async fn ready_in(&self, client: &Client) -> Result<bool> {
-        self.clean_in(client, &MIGRATION_TABLES, true).await
-    }
+/// True when ensuring the migration tables would find nothing to do (the usual case): to
+/// send in the flight that takes the migration lock, and skip the ensuring when it says so.
+pub async fn migration_tables_ready_in(client: &Client, schema: &Schema) -> Result<bool> {
+    clean_in(client, schema, &MIGRATION_TABLES, true).await
+}
 
-    /// Refuses dbward's schema when another role owns it or an object in it that dbward
-    /// uses. Call it before the first read of a run that has not called [`History::ensure`].
-    pub fn check_owners(&self, client: &mut impl Sql) -> Result<()> {
-        if self.clean(client, &MIGRATION_TABLES, true)? {
-            return Ok(());
-        }
-        self.state(client)?.refuse_foreign(self.schema_name())
+/// Refuses dbward's schema when another role owns it or an object in it that dbward uses.
+/// Call it before the first read of a run that has not ensured the migration tables.
+pub fn check(client: &mut impl Sql, schema: &Schema) -> Result<()> {
+    if clean(client, schema, &MIGRATION_TABLES, true)? {
+        return Ok(());
     }
+    state(client, schema)?.refuse_foreign(schema.name())
+}
 
-    /// Takes every privilege on dbward's objects from the roles that do not own them.
-    fn revoke_grants(&self, client: &mut impl Sql, state: &SchemaState) -> Result<()> {
-        let revokes = state.revokes();
-        if revokes.is_empty() {
-            return Ok(());
-        }
-        client
-            .batch_execute(&revokes.join(";\n"))
-            .map_err(Error::db(format!(
-                "revoking other roles' privileges on dbward's schema {}",
-                self.schema_name()
-            )))
+/// Takes every privilege on dbward's objects from the roles that do not own them.
+fn revoke_grants(client: &mut impl Sql, schema: &Schema, state: &SchemaState) -> Result<()> {
+    let revokes = state.revokes();
+    if revokes.is_empty() {
+        return Ok(());
     }
+    client
+        .batch_execute(&revokes.join(";\n"))
+        .map_err(Error::db(format!(
+            "revoking other roles' privileges on dbward's schema {}",
+            schema.name()
+        )))
+}
 
-    /// Unless `tables` (and the claim function) are all there, ours and clean, checks the
-    /// owners closely (see [`History::check_owners`]), creates what is missing with
-    /// `create`, checks again (another role may have created the schema meanwhile) and
-    /// takes every grant to other roles back.
-    pub(super) fn ensure_with(
-        &self,
-        client: &mut impl Sql,
-        (tables, with_claim): (&[&str], bool),
-        create: &str,
-        what: &str,
-    ) -> Result<()> {
-        if self.clean(client, tables, with_claim)? {
-            return Ok(());
-        }
-        let present = |state: &SchemaState| {
-            tables.iter().all(|t| state.has_table(t)) && (!with_claim || state.has_claim())
-        };
-        let mut state = self.state(client)?;
-        state.refuse_foreign(self.schema_name())?;
-        if !present(&state) {
-            client.batch_execute(create).map_err(Error::db(format!(
-                "creating dbward's {what} in schema {}",
-                self.schema_name()
-            )))?;
-            state = self.state(client)?;
-            state.refuse_foreign(self.schema_name())?;
-        }
-        self.revoke_grants(client, &state)
+/// What dbward's schema must hold for one use of it, and how to make what is missing.
+#[derive(Debug, Clone, Copy)]
+pub struct Wanted<'a> {
+    /// dbward's tables, by bare name (one or two).
+    pub tables: &'a [&'a str],
+    /// The claim function too.
+    pub with_claim: bool,
+    /// The statements that create what is missing.
+    pub create: &'a str,
+    /// What they create, for an error to name.
+    pub what: &'a str,
+}
+
+/// Unless the wanted tables (and the claim function) are all there, ours and clean, checks
+/// the owners closely (see [`check`]), creates what is missing, checks again (another role
+/// may have created the schema meanwhile) and takes every grant to other roles back.
+pub fn ensure(client: &mut impl Sql, schema: &Schema, wanted: Wanted<'_>) -> Result<()> {
+    let Wanted {
+        tables,
+        with_claim,
+        create,
+        what,
+    } = wanted;
+    if clean(client, schema, tables, with_claim)? {
+        return Ok(());
     }
+    let present = |state: &SchemaState| {
+        tables.iter().all(|t| state.has_table(t)) && (!with_claim || state.has_claim())
+    };
+    let mut state = state(client, schema)?;
+    state.refuse_foreign(schema.name())?;
+    if !present(&state) {
+        client.batch_execute(create).map_err(Error::db(format!(
+            "creating dbward's {what} in schema {}",
+            schema.name()
+        )))?;
+        state = self::state(client, schema)?;
+        state.refuse_foreign(schema.name())?;
+    }
+    revoke_grants(client, schema, &state)
+}
 
-    /// [`History::load`] for a run that has not checked the owners yet (see
-    /// [`History::check_owners`]): the check and the read go in one flight, in a transaction
-    /// that the check aborts when anything is not plainly ours; that case is then looked at
-    /// closely, and refused or read.
-    pub fn load_checked(&self, client: &mut impl Sql) -> Result<Vec<Applied>> {
-        let claim = claim::claim_signature(self.quoted_schema());
-        let table = self.table();
-        let params: [Param<'_>; 3] = [
-            (&self.schema_name(), Type::TEXT),
-            (&table, Type::TEXT),
-            (&claim, Type::TEXT),
-        ];
-        let (begun, guard, rows, ended) = client.pipeline(async |c| {
-            tokio::join!(
-                biased;
-                c.batch_execute("BEGIN READ ONLY"),
-                c.query_typed(OWNERS_GUARD_SQL, &params),
-                self.load_in(c),
-                c.batch_execute("COMMIT"),
-            )
-        });
-        begun.map_err(Error::db("starting a transaction"))?;
-        match guard {
-            Ok(_) => {
-                let rows = rows?;
-                ended.map_err(Error::db("reading the migration history"))?;
-                Ok(rows)
-            }
-            Err(e) if e.code() == Some(&SqlState::DIVISION_BY_ZERO) => {
-                self.check_owners(client)?;
-                self.load(client)
-            }
-            Err(e) => Err(Error::db(format!(
-                "reading the owners of dbward's schema {}",
-                self.schema_name()
-            ))(e)),
-        }
+/// What [`guard_in`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// Everything there is plainly ours: what was read with the guard may be trusted.
+    Ours,
+    /// Something is not plainly ours (or not there yet): the guard aborted the transaction,
+    /// and [`check`] looks closely.
+    LookClosely,
+}
+
+/// [`OWNERS_GUARD_SQL`] for the schema and its table `table` (quoted), to send inside a
+/// transaction ahead of a read in the same flight.
+pub async fn guard_in(client: &Client, schema: &Schema, table: &str) -> Result<Guard> {
+    let claim = claim::claim_signature(schema.quoted());
+    let params: [Param<'_>; 3] = [
+        (&schema.name(), Type::TEXT),
+        (&table, Type::TEXT),
+        (&claim, Type::TEXT),
+    ];
+    match client.query_typed(OWNERS_GUARD_SQL, &params).await {
+        Ok(_) => Ok(Guard::Ours),
+        Err(e) if e.code() == Some(&SqlState::DIVISION_BY_ZERO) => Ok(Guard::LookClosely),
+        Err(e) => Err(Error::db(format!(
+            "reading the owners of dbward's schema {}",
+            schema.name()
+        ))(e)),
     }
 }
 
