@@ -1,18 +1,23 @@
 //! The migration history: `schema_history` and `schema_events` in dbward's schema. This
-//! type is what the commands hold; the claim function (`claim.rs`) and the owners check
-//! (`owners.rs`) are modules of their own that it calls, neither of which knows it.
+//! type is what the commands hold; the claim function (`claim.rs`), the owners check
+//! (`owners.rs`) and the job runs (`job_runs.rs`) are modules of their own that it calls,
+//! none of which knows it.
 
 use std::time::SystemTime;
 
 use tokio_postgres::types::Type;
 
 use crate::db::claim::{self, Claim, Fence, Intent};
+use crate::db::job_runs::JobRuns;
 use crate::db::lock::{self, LockKey};
 use crate::db::owners;
 use crate::db::schema::{Schema, empty_if_missing};
 use crate::db::session::{Client, Sql};
 use crate::error::{Error, LockHolder, Result};
 use crate::migrate::model::{Applied, Checksum, Migration, Outcome, Version};
+
+/// Where the job-run types lived before `job_runs.rs`; their users import them from here.
+pub use crate::db::job_runs::{JobRun, RunStatus};
 
 /// The history tables in one schema.
 #[derive(Debug, Clone)]
@@ -532,101 +537,25 @@ impl History {
     }
 }
 
-/// How a job run ended (or that it has not).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RunStatus {
-    Running,
-    Succeeded,
-    Failed,
-    /// Another run of the same job held its lock.
-    Skipped,
-}
-
-impl RunStatus {
-    fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Succeeded => "succeeded",
-            RunStatus::Failed => "failed",
-            RunStatus::Skipped => "skipped",
-        }
-    }
-
-    fn parse(text: &str) -> RunStatus {
-        match text {
-            "running" => RunStatus::Running,
-            "succeeded" => RunStatus::Succeeded,
-            "skipped" => RunStatus::Skipped,
-            _ => RunStatus::Failed,
-        }
-    }
-}
-
-/// One row of `job_runs`.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct JobRun {
-    pub id: i64,
-    pub job: String,
-    pub started_at: String,
-    pub finished_at: Option<String>,
-    pub status: RunStatus,
-    pub rows_affected: Option<i64>,
-    pub detail: Option<String>,
-    pub host: Option<String>,
-}
-
+/// The job runs kept in the history's schema: `commands/job.rs` reaches them through the
+/// history it already holds.
 impl History {
-    fn job_runs(&self) -> String {
-        self.schema.table("job_runs")
+    /// The `job_runs` table of this schema.
+    pub fn job_runs(&self) -> JobRuns {
+        JobRuns::new(self.schema.clone())
     }
 
-    /// Creates the schema and `job_runs` when missing, as [`History::ensure`] does.
+    /// See [`JobRuns::ensure`].
     pub fn ensure_job_runs(&self, client: &mut impl Sql) -> Result<()> {
-        let s = self.schema.quoted();
-        let create = format!(
-                "CREATE SCHEMA IF NOT EXISTS {s};
-                 CREATE TABLE IF NOT EXISTS {s}.job_runs (
-                   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                   job text NOT NULL,
-                   started_at timestamptz NOT NULL DEFAULT now(),
-                   finished_at timestamptz,
-                   status text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped')),
-                   rows_affected bigint,
-                   detail text,
-                   host text
-                 );
-                 CREATE INDEX IF NOT EXISTS job_runs_job_started ON {s}.job_runs (job, started_at DESC);"
-        );
-        owners::ensure(
-            client,
-            &self.schema,
-            owners::Wanted {
-                tables: &["job_runs"],
-                with_claim: false,
-                create: &create,
-                what: "job_runs table",
-            },
-        )
+        self.job_runs().ensure(client)
     }
 
-    /// Marks runs left `running` by a process that died as failed. Call it holding the job's
-    /// lock: no live run of that job can exist then.
+    /// See [`JobRuns::close_abandoned`].
     pub fn close_abandoned_runs(&self, client: &mut impl Sql, job: &str) -> Result<u64> {
-        let rows = client
-            .query_typed(
-                &format!(
-                    "UPDATE {} SET status = 'failed', finished_at = now(),
-                            detail = 'abandoned: the run ended without finishing (killed or disconnected)'
-                     WHERE job = $1 AND status = 'running' RETURNING 1",
-                    self.job_runs()
-                ),
-                &[(&job, Type::TEXT)],
-            )
-            .map_err(Error::db("closing abandoned job runs"))?;
-        Ok(rows.len() as u64)
+        self.job_runs().close_abandoned(client, job)
     }
 
+    /// See [`JobRuns::start`].
     pub fn start_run(
         &self,
         client: &mut impl Sql,
@@ -635,26 +564,10 @@ impl History {
         host: &str,
         detail: Option<&str>,
     ) -> Result<i64> {
-        let finished = status != RunStatus::Running;
-        let row = client
-            .query_typed_one(
-                &format!(
-                    "INSERT INTO {} (job, status, host, detail, finished_at)
-                     VALUES ($1, $2, $3, $4, CASE WHEN $5 THEN now() END) RETURNING id",
-                    self.job_runs()
-                ),
-                &[
-                    (&job, Type::TEXT),
-                    (&status.as_str(), Type::TEXT),
-                    (&host, Type::TEXT),
-                    (&detail, Type::TEXT),
-                    (&finished, Type::BOOL),
-                ],
-            )
-            .map_err(Error::db("recording a job run"))?;
-        Ok(row.get(0))
+        self.job_runs().start(client, job, status, host, detail)
     }
 
+    /// See [`JobRuns::finish`].
     pub fn finish_run(
         &self,
         client: &mut impl Sql,
@@ -663,71 +576,23 @@ impl History {
         rows_affected: Option<i64>,
         detail: Option<&str>,
     ) -> Result<()> {
-        client
-            .query_typed(
-                &format!(
-                    "UPDATE {} SET status = $2, finished_at = now(), rows_affected = $3, detail = $4 WHERE id = $1",
-                    self.job_runs()
-                ),
-                &[
-                    (&id, Type::INT8),
-                    (&status.as_str(), Type::TEXT),
-                    (&rows_affected, Type::INT8),
-                    (&detail, Type::TEXT),
-                ],
-            )
-            .map_err(Error::db("recording the end of a job run"))?;
-        Ok(())
+        self.job_runs()
+            .finish(client, id, status, rows_affected, detail)
     }
 
-    /// The newest runs first, of one job or of all.
+    /// See [`JobRuns::newest_first`].
     pub fn job_history(
         &self,
         client: &mut impl Sql,
         job: Option<&str>,
         limit: i64,
     ) -> Result<Vec<JobRun>> {
-        let result = client.query_typed(
-            &format!(
-                "SELECT id, job,
-                        to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                        to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                        status, rows_affected, detail, host
-                 FROM {} WHERE $1::text IS NULL OR job = $1
-                 ORDER BY started_at DESC, id DESC LIMIT $2",
-                self.job_runs()
-            ),
-            &[(&job, Type::TEXT), (&limit, Type::INT8)],
-        );
-        let rows = empty_if_missing(result, "reading the job history")?;
-        Ok(rows
-            .iter()
-            .map(|row| JobRun {
-                id: row.get(0),
-                job: row.get(1),
-                started_at: row.get(2),
-                finished_at: row.get(3),
-                status: RunStatus::parse(row.get(4)),
-                rows_affected: row.get(5),
-                detail: row.get(6),
-                host: row.get(7),
-            })
-            .collect())
+        self.job_runs().newest_first(client, job, limit)
     }
 
-    /// When the running run of a job started, if one is recorded.
+    /// See [`JobRuns::running_since`].
     pub fn running_since(&self, client: &mut impl Sql, job: &str) -> Result<Option<String>> {
-        let row = client
-            .query_typed_opt(
-                &format!(
-                    "SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-                     FROM {} WHERE job = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1",
-                    self.job_runs()
-                ),
-                &[(&job, Type::TEXT)],
-            )
-            .map_err(Error::db("reading the job history"))?;
-        Ok(row.map(|r| r.get(0)))
+        self.job_runs().running_since(client, job)
     }
 }
 

@@ -5,6 +5,7 @@ pub mod claim;
 pub mod connect;
 pub mod history;
 pub mod inventory;
+pub mod job_runs;
 pub mod local;
 pub mod lock;
 pub mod owners;
