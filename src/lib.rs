@@ -8,6 +8,7 @@ pub mod db;
 pub mod error;
 pub mod ident;
 pub mod jobs;
+pub mod local;
 pub mod migrate;
 pub mod output;
 pub mod report;

@@ -405,7 +405,7 @@ fn a_link_planted_in_the_servers_folder_is_not_written_through() {
 /// Runs a server program (pg_ctl) on the project's cluster as `user`, or as ourselves.
 fn pg_ctl(project: &Project, user: Option<&nix::unistd::User>, args: &[&str]) -> Output {
     use std::os::unix::process::CommandExt;
-    let bin = dbward::db::local::Binaries::find().unwrap().dir;
+    let bin = dbward::local::Binaries::find().unwrap().dir;
     let mut command = Command::new(bin.join("pg_ctl"));
     command
         .arg("-D")

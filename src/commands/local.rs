@@ -2,8 +2,8 @@
 
 use super::Context;
 use crate::cli::LocalAction;
-use crate::db::local::{LocalCluster, LocalState};
 use crate::error::Result;
+use crate::local::{LocalCluster, LocalState};
 use crate::report::{LocalCommand, LocalReport, LocalStateName};
 
 pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {

@@ -3,9 +3,9 @@
 
 use super::Context;
 use crate::config::DatabaseChoice;
-use crate::db::local::{LOCAL_DATABASE, LocalCluster};
-use crate::db::scratch::ScratchDatabase;
 use crate::error::{Error, Result};
+use crate::local::scratch::ScratchDatabase;
+use crate::local::{LOCAL_DATABASE, LocalCluster};
 use crate::migrate::model::{Migration, Version};
 use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;

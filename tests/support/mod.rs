@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dbward::db::local::{Durability, LocalCluster};
+use dbward::local::{Durability, LocalCluster};
 
 /// The five seed systems' project folders, relative to the repository.
 pub const SEED_SYSTEMS: [&str; 5] = [

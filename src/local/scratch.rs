@@ -1,6 +1,6 @@
 //! Throw-away databases on the local cluster, for `dbward ci` and `dbward diff`.
 
-use super::connect::Target;
+use crate::db::connect::Target;
 use crate::db::session::Sql;
 use crate::error::{Error, Result};
 use crate::ident::quote_ident;

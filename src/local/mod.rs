@@ -2,20 +2,28 @@
 //! on the machine. Only its owner gets in: over a Unix socket in a folder no one else may
 //! enter, or over 127.0.0.1 with a random password kept in `.dbward/password` (mode 0600).
 
+mod binaries;
+mod files;
+pub mod scratch;
+mod server_user;
+
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
-use std::os::unix::process::CommandExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use nix::unistd::{Gid, Pid, Uid, User};
-
+use nix::unistd::Pid;
 use tokio_postgres::types::Type;
 
-use super::connect::Target;
-use super::session::Sql;
+pub use binaries::Binaries;
+use files::{random_password, real_dir, write_file};
+pub use server_user::SERVER_USER;
+use server_user::{ServerUser, private_dir};
+
+use crate::db::connect::Target;
+use crate::db::session::Sql;
 use crate::error::{Error, Result};
 
 /// The database dbward uses inside its local cluster.
@@ -29,9 +37,6 @@ pub enum Durability {
     /// CI and tests: thrown away, so no fsync.
     Throwaway,
 }
-
-/// The account dbward makes to run the server as when it runs as root.
-pub const SERVER_USER: &str = "dbward";
 
 /// What `dbward local status` reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,230 +56,6 @@ pub struct Running {
     pub started: bool,
     /// The account made for the server by this call, when it made one.
     pub created_user: Option<String>,
-}
-
-/// The PostgreSQL server programs.
-#[derive(Debug, Clone)]
-pub struct Binaries {
-    pub dir: PathBuf,
-}
-
-impl Binaries {
-    /// `DBWARD_PG_BINDIR`, then PATH, then the newest `/usr/lib/postgresql/*/bin`.
-    pub fn find() -> Result<Binaries> {
-        let has_all = |dir: &Path| {
-            ["initdb", "pg_ctl", "postgres"]
-                .iter()
-                .all(|b| dir.join(b).is_file())
-        };
-        if let Some(dir) = std::env::var_os("DBWARD_PG_BINDIR") {
-            let dir = PathBuf::from(dir);
-            return if has_all(&dir) {
-                Ok(Binaries { dir })
-            } else {
-                Err(Error::Local(format!(
-                    "DBWARD_PG_BINDIR={} does not hold initdb, pg_ctl and postgres",
-                    dir.display()
-                )))
-            };
-        }
-        let from_path = std::env::var_os("PATH")
-            .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-            .unwrap_or_default();
-        for dir in from_path {
-            if has_all(&dir) {
-                // Follow symlinks so pg_ctl finds `postgres` beside itself.
-                let initdb = fs::canonicalize(dir.join("initdb")).unwrap_or(dir.join("initdb"));
-                let real = initdb.parent().map(Path::to_path_buf).unwrap_or(dir);
-                return Ok(Binaries { dir: real });
-            }
-        }
-        // Tests point this elsewhere to see the "not found" path on a machine that has them.
-        let search_root = std::env::var_os("DBWARD_PG_SEARCH_ROOT")
-            .map_or_else(|| PathBuf::from("/usr/lib/postgresql"), PathBuf::from);
-        let mut versions: Vec<(u32, PathBuf)> = fs::read_dir(search_root)
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok())
-            .filter_map(|e| {
-                let version = e.file_name().to_str()?.parse::<u32>().ok()?;
-                let bin = e.path().join("bin");
-                has_all(&bin).then_some((version, bin))
-            })
-            .collect();
-        versions.sort();
-        match versions.pop() {
-            Some((_, dir)) => Ok(Binaries { dir }),
-            None => Err(Error::Local(
-                "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or under \
-                 /usr/lib/postgresql/*/bin, so dbward cannot start its local database.\n\
-                 Install them (Debian/Ubuntu: `apt-get install postgresql`; Fedora: `dnf install \
-                 postgresql-server`; macOS: `brew install postgresql@16`) or set DBWARD_PG_BINDIR, \
-                 or point dbward at an existing server with --database-url, DATABASE_URL or PGHOST."
-                    .into(),
-            )),
-        }
-    }
-
-    fn program(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
-    }
-}
-
-/// The account the server runs as: ourselves, or, when we are root (PostgreSQL refuses to
-/// run as root), an unprivileged account of its own. Not `postgres`, which a system
-/// cluster trusts by peer authentication, nor the shared `nobody`: whoever runs as the
-/// server's account can enter its socket folder.
-#[derive(Debug, Clone)]
-struct ServerUser {
-    switch_to: Option<(Uid, Gid, String)>,
-    /// True when this call made the account.
-    created: bool,
-}
-
-impl ServerUser {
-    /// As root: the owner of an existing cluster, else the `dbward` account, made when
-    /// missing.
-    fn detect(data: &Path) -> Result<ServerUser> {
-        if !Uid::effective().is_root() {
-            return Ok(ServerUser {
-                switch_to: None,
-                created: false,
-            });
-        }
-        if let Ok(meta) = fs::symlink_metadata(data)
-            && meta.is_dir()
-            && meta.uid() != 0
-        {
-            let uid = Uid::from_raw(meta.uid());
-            let name = User::from_uid(uid)
-                .ok()
-                .flatten()
-                .map_or_else(|| meta.uid().to_string(), |u| u.name);
-            return Ok(ServerUser {
-                switch_to: Some((uid, Gid::from_raw(meta.gid()), name)),
-                created: false,
-            });
-        }
-        ServerUser::dedicated()
-    }
-
-    /// As root, the `dbward` account, made when missing.
-    fn dedicated() -> Result<ServerUser> {
-        let mut created = false;
-        if User::from_name(SERVER_USER).ok().flatten().is_none() {
-            created = create_system_user(SERVER_USER)?;
-        }
-        let user = User::from_name(SERVER_USER).ok().flatten().ok_or_else(|| {
-            Error::Local(format!(
-                "the `{SERVER_USER}` user is still missing after useradd"
-            ))
-        })?;
-        Ok(ServerUser {
-            switch_to: Some((user.uid, user.gid, SERVER_USER.to_string())),
-            created,
-        })
-    }
-
-    /// For an older dbward's cluster: as root, hands its folders from the account that
-    /// dbward ran it as then (`postgres` or `nobody`) to the `dbward` account. A cluster
-    /// someone made as themselves stays theirs.
-    fn take_over(dirs: &[PathBuf]) -> Result<ServerUser> {
-        let owner = ServerUser::detect(&dirs[0])?;
-        let old_server_user = owner
-            .switch_to
-            .as_ref()
-            .is_some_and(|(_, _, name)| name == "postgres" || name == "nobody");
-        if !old_server_user {
-            return Ok(owner);
-        }
-        let user = ServerUser::dedicated()?;
-        for dir in dirs {
-            if fs::symlink_metadata(dir).is_ok() {
-                real_dir(dir)?;
-                user.give_all(dir)?;
-            }
-        }
-        Ok(user)
-    }
-
-    /// `give` for a folder and everything in it, never following a link.
-    fn give_all(&self, dir: &Path) -> Result<()> {
-        self.give(dir)?;
-        for entry in fs::read_dir(dir).map_err(Error::io(dir))? {
-            let entry = entry.map_err(Error::io(dir))?;
-            let path = entry.path();
-            if entry.file_type().map_err(Error::io(&path))?.is_dir() {
-                self.give_all(&path)?;
-            } else {
-                self.give(&path)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn uid_gid(&self) -> Option<(Uid, Gid)> {
-        self.switch_to.as_ref().map(|(uid, gid, _)| (*uid, *gid))
-    }
-
-    /// A server program with nothing of the caller's environment (it may hold
-    /// `DATABASE_URL`, `PGPASSWORD` or a cloud key, and a server's environment is readable
-    /// in /proc as long as it runs): a fixed PATH, the C locale, and TZ when set.
-    fn command(&self, program: PathBuf) -> Command {
-        let mut command = Command::new(program);
-        if let Some((uid, gid, _)) = &self.switch_to {
-            // std also drops root's supplementary groups when it switches uid.
-            command.uid(uid.as_raw()).gid(gid.as_raw());
-        }
-        command
-            .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
-            .env("LC_ALL", "C");
-        if let Some(tz) = std::env::var_os("TZ") {
-            command.env("TZ", tz);
-        }
-        command
-    }
-
-    /// Hands a folder dbward just made to the server user (never a link's target).
-    fn give(&self, path: &Path) -> Result<()> {
-        if let Some((uid, gid, _)) = &self.switch_to {
-            std::os::unix::fs::lchown(path, Some(uid.as_raw()), Some(gid.as_raw())).map_err(
-                |e| {
-                    Error::Local(format!(
-                        "cannot hand {} to the server user: {e}",
-                        path.display()
-                    ))
-                },
-            )?;
-        }
-        Ok(())
-    }
-
-    /// As root, every folder above the cluster must let the server user through.
-    fn check_reachable(&self, path: &Path) -> Result<()> {
-        let Some((uid, gid, name)) = &self.switch_to else {
-            return Ok(());
-        };
-        for dir in path.ancestors().skip(1) {
-            let Ok(meta) = fs::metadata(dir) else {
-                continue;
-            };
-            let mode = meta.mode();
-            let passes = mode & 0o001 != 0
-                || (meta.uid() == uid.as_raw() && mode & 0o100 != 0)
-                || (meta.gid() == gid.as_raw() && mode & 0o010 != 0);
-            if !passes {
-                return Err(Error::Local(format!(
-                    "dbward runs its local PostgreSQL as user `{name}` (it refuses to run as root), \
-                     and {} does not let that user through; `chmod o+x {}` or keep the project elsewhere",
-                    dir.display(),
-                    dir.display()
-                )));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// A cluster in a folder: `data/`, `run/` (socket and log), `port`, `password`.
@@ -678,120 +459,6 @@ host replication all 127.0.0.1/32 scram-sha-256
 host replication all ::1/128 scram-sha-256
 ";
 
-/// Makes a system account for the server (as root only). False when another process made
-/// it first.
-fn create_system_user(name: &str) -> Result<bool> {
-    let shell = ["/usr/sbin/nologin", "/sbin/nologin", "/bin/false"]
-        .into_iter()
-        .find(|shell| Path::new(shell).exists())
-        .unwrap_or("/bin/false");
-    // One dbward at a time (tests start many at once): the others wait here, then find
-    // the user made. /etc/passwd itself is the lock, so no file is added anywhere.
-    let passwd = fs::File::open("/etc/passwd").map_err(Error::io("/etc/passwd"))?;
-    let _lock = nix::fcntl::Flock::lock(passwd, nix::fcntl::FlockArg::LockExclusive)
-        .map_err(|(_, e)| Error::Local(format!("cannot lock /etc/passwd: {e}")))?;
-    if User::from_name(name).ok().flatten().is_some() {
-        return Ok(false);
-    }
-    let mut last = String::new();
-    // useradd fails while another program holds /etc/passwd: a few tries.
-    for _ in 0..20 {
-        let output = Command::new("useradd")
-            .args(["--system", "--no-create-home", "--user-group"])
-            .args(["--home-dir", "/nonexistent", "--shell", shell])
-            .args(["--comment", "dbward local PostgreSQL", name])
-            .env("PATH", "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin")
-            .output();
-        match output {
-            Ok(output) if output.status.success() => return Ok(true),
-            Ok(output) => last = String::from_utf8_lossy(&output.stderr).trim().to_string(),
-            Err(e) => last = e.to_string(),
-        }
-        if User::from_name(name).ok().flatten().is_some() {
-            return Ok(false);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    Err(Error::Local(format!(
-        "running as root, dbward runs its local PostgreSQL as the `{name}` user, and could not \
-         make it with useradd ({last}); make it yourself (useradd --system {name})"
-    )))
-}
-
-/// A folder of the server's made private: mode 0700, owned by the server user, and not a
-/// link to some other folder.
-fn private_dir(dir: &Path, user: &ServerUser) -> Result<()> {
-    match fs::create_dir(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => return Err(Error::io(dir)(e)),
-    }
-    real_dir(dir)?;
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(Error::io(dir))?;
-    user.give(dir)
-}
-
-/// Refuses a symbolic link where dbward keeps a folder of its own.
-fn real_dir(dir: &Path) -> Result<()> {
-    let meta = fs::symlink_metadata(dir).map_err(Error::io(dir))?;
-    if meta.is_dir() {
-        Ok(())
-    } else {
-        Err(Error::Local(format!(
-            "{} is not a folder (a symbolic link?); dbward writes only into its own folders",
-            dir.display()
-        )))
-    }
-}
-
-/// Writes a file whole without following a link at its place, so that whoever can write
-/// the folder cannot send dbward (perhaps root) to another file. `owner` gets the file
-/// (the server user, for files it reads).
-fn write_file(path: &Path, content: &str, mode: u32, owner: Option<(Uid, Gid)>) -> Result<()> {
-    use nix::fcntl::OFlag;
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(mode)
-        // O_NONBLOCK: a FIFO put there fails instead of blocking.
-        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK).bits())
-        .open(path)
-        .map_err(|e| match e.raw_os_error() {
-            Some(code) if code == nix::errno::Errno::ELOOP as i32 => Error::Local(format!(
-                "{} is a symbolic link; dbward does not write through one. Remove it and run again",
-                path.display()
-            )),
-            _ => Error::io(path)(e),
-        })?;
-    let meta = file.metadata().map_err(Error::io(path))?;
-    if !meta.is_file() {
-        return Err(Error::Local(format!(
-            "{} is not a regular file; dbward does not write to it",
-            path.display()
-        )));
-    }
-    if let Some((uid, gid)) = owner {
-        std::os::unix::fs::fchown(&file, Some(uid.as_raw()), Some(gid.as_raw()))
-            .map_err(Error::io(path))?;
-    }
-    file.set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(Error::io(path))?;
-    file.set_len(0).map_err(Error::io(path))?;
-    file.write_all(content.as_bytes())
-        .map_err(Error::io(path))?;
-    Ok(())
-}
-
-/// 32 bytes from the system's random source, as hex: nothing to escape in a URL.
-fn random_password() -> Result<String> {
-    let mut bytes = [0u8; 32];
-    fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut bytes))
-        .map_err(|e| Error::Local(format!("cannot read /dev/urandom for a password: {e}")))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 /// The postmaster's pid: the first line of `postmaster.pid`. None for a file being written,
 /// or one a single-user backend left (its pid is negative).
 fn postmaster_pid(pid_file: &str) -> Option<Pid> {
@@ -823,44 +490,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn files_are_written_whole_and_never_through_a_link() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("dbward.conf");
-        write_file(&file, "port = 1\nlonger line\n", 0o600, None).unwrap();
-        write_file(&file, "port = 2\n", 0o600, None).unwrap();
-        assert_eq!(fs::read_to_string(&file).unwrap(), "port = 2\n");
-        assert_eq!(fs::metadata(&file).unwrap().mode() & 0o777, 0o600);
-
-        let target = dir.path().join("precious");
-        fs::write(&target, "keep").unwrap();
-        let link = dir.path().join("link.conf");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
-        let err = write_file(&link, "x", 0o600, None).unwrap_err().to_string();
-        assert!(err.contains("symbolic link"), "{err}");
-        assert_eq!(fs::read_to_string(&target).unwrap(), "keep");
-
-        let fifo = dir.path().join("fifo.conf");
-        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
-        assert!(
-            write_file(&fifo, "x", 0o600, None).is_err(),
-            "no wait on a FIFO"
-        );
-
-        let linked_dir = dir.path().join("data");
-        std::os::unix::fs::symlink(dir.path(), &linked_dir).unwrap();
-        assert!(real_dir(&linked_dir).is_err());
-        assert!(real_dir(dir.path()).is_ok());
-    }
-
-    #[test]
-    fn passwords_are_random_hex() {
-        let (a, b) = (random_password().unwrap(), random_password().unwrap());
-        assert_eq!(a.len(), 64);
-        assert!(a.chars().all(|c| c.is_ascii_hexdigit()), "{a}");
-        assert_ne!(a, b);
-    }
-
-    #[test]
     fn the_postmaster_pid_is_the_first_line() {
         let file = "4711\n/work/.dbward/data\n1763800000\n5432\n/work/.dbward/run\n127.0.0.1\n  5432001  32770\nready   \n";
         assert_eq!(postmaster_pid(file), Some(Pid::from_raw(4711)));
@@ -889,7 +518,7 @@ mod tests {
     #[test]
     fn a_process_exists_while_it_runs() {
         assert!(process_exists(Pid::this()));
-        let mut child = Command::new("true").spawn().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = Pid::from_raw(child.id() as i32);
         child.wait().unwrap();
         assert!(!process_exists(pid), "reaped, so gone");
