@@ -8,7 +8,6 @@ pub mod inventory;
 pub mod job_runs;
 pub mod lock;
 pub mod owners;
-pub mod pgpass;
 pub mod schema;
 pub mod session;
 pub mod shim;

@@ -3,6 +3,8 @@
 //! `\:` and `\\` stand for `:` and `\`. The first line that matches gives the password.
 //! Operators keep passwords there rather than in a crontab's `DATABASE_URL`.
 
+use super::params::LIBPQ_SOCKET_DIRS;
+
 /// What a connection is to, as the file's lines are matched against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wanted<'a> {
@@ -28,10 +30,6 @@ pub fn lookup(file: &str, wanted: Wanted<'_>) -> Option<String> {
         })
         .map(|[.., password]| password)
 }
-
-/// The folders a libpq build keeps its Unix sockets in, by platform: where a host named
-/// nowhere is looked for, and the hosts the file calls `localhost`.
-pub(super) const LIBPQ_SOCKET_DIRS: [&str; 3] = ["/var/run/postgresql", "/run/postgresql", "/tmp"];
 
 /// The names a host goes by in the file. libpq writes a Unix socket in the default folder
 /// as `localhost`.
@@ -60,6 +58,31 @@ fn fields(line: &str) -> Option<[String; 5]> {
         }
     }
     fields.try_into().ok()
+}
+
+/// The password file's text; None when there is none. An error says why a file that is
+/// there was not read.
+pub(super) fn read_file(path: &std::path::Path) -> std::result::Result<Option<String>, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("password file {} not read: {e}", path.display())),
+    };
+    if !metadata.is_file() {
+        return Err(format!("password file {} is not a file", path.display()));
+    }
+    let mode = metadata.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "password file {} not read: others may read it (mode {:o}); chmod 600 it, as libpq also requires",
+            path.display(),
+            mode & 0o777
+        ));
+    }
+    std::fs::read_to_string(path)
+        .map(Some)
+        .map_err(|e| format!("password file {} not read: {e}", path.display()))
 }
 
 #[cfg(test)]
