@@ -438,7 +438,7 @@ pub fn ensure(client: &mut impl Sql, schema: &Schema, wanted: Wanted<'_>) -> Res
 
 /// What [`guard_in`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Guard {
+pub(super) enum Guard {
     /// Everything there is plainly ours: what was read with the guard may be trusted.
     Ours,
     /// Something is not plainly ours (or not there yet): the guard aborted the transaction,
@@ -448,7 +448,7 @@ pub enum Guard {
 
 /// [`OWNERS_GUARD_SQL`] for the schema and its table `table` (quoted), to send inside a
 /// transaction ahead of a read in the same flight.
-pub async fn guard_in(client: &Client, schema: &Schema, table: &str) -> Result<Guard> {
+pub(super) async fn guard_in(client: &Client, schema: &Schema, table: &str) -> Result<Guard> {
     let claim = claim::claim_signature(schema.quoted());
     let params: [Param<'_>; 3] = [
         (&schema.name(), Type::TEXT),
