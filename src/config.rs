@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::cli::{Format, Global};
 use crate::db::connect::PgEnv;
 use crate::error::{Error, Result};
+use crate::migrate::layout::Layout;
 use crate::migrate::source::SourceDirs;
 use crate::secret::Secret;
 
@@ -246,10 +247,13 @@ impl Settings {
             (_, None, Some(url)) => DatabaseChoice::Url(url.clone()),
             _ => DatabaseChoice::Local,
         };
+        // dbward's own until dbward.toml can name another tool's layout.
+        let layout = Layout::default();
         Ok(Settings {
             dirs: SourceDirs {
-                migrations: relative(&file.migrations_dir, "migrations"),
-                rollbacks: relative(&file.rollbacks_dir, "rollbacks"),
+                layout,
+                migrations: relative(&file.migrations_dir, layout.default_migrations_dir()),
+                rollbacks: relative(&file.rollbacks_dir, layout.default_rollbacks_dir()),
                 named_in_config: [
                     ("migrations_dir", &file.migrations_dir),
                     ("rollbacks_dir", &file.rollbacks_dir),

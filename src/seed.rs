@@ -2,8 +2,13 @@
 
 use std::path::Path;
 
+use crate::migrate::layout::{Layout, Role};
 use crate::migrate::model::{Script, Version};
+use crate::migrate::scripts::{check_script, read_script};
 use crate::migrate::source::{self, FileProblem};
+
+/// Fixtures are dbward's own files, named as its migrations are whatever tool wrote those.
+const FIXTURES: Layout = Layout::Dbward;
 
 /// One fixture file.
 #[derive(Debug, Clone)]
@@ -16,19 +21,12 @@ pub struct Fixture {
 /// Reads every fixture in order. Duplicate numbers and unreadable files are problems, as
 /// they are for migrations.
 pub fn load(dir: &Path) -> Result<Vec<Fixture>, Vec<FileProblem>> {
-    let (files, mut problems) = source::scan(dir);
-    let (next_free, _) = source::next_number(&files);
-    for (version, paths) in source::find_duplicates(&files) {
-        problems.push(FileProblem::DuplicateVersion {
-            version,
-            paths,
-            next_free,
-        });
-    }
+    let (files, mut problems) = source::scan(FIXTURES, dir, Role::Fixture);
+    problems.extend(source::duplicate_versions(FIXTURES, &files));
     let mut fixtures = Vec::new();
     for file in files {
-        match source::read_script(&file.path)
-            .and_then(|script| source::check_script(&script).map_or(Ok(script), Err))
+        match read_script(&file.path)
+            .and_then(|script| check_script(&script).map_or(Ok(script), Err))
         {
             Ok(script) => fixtures.push(Fixture {
                 version: file.version,
@@ -58,7 +56,7 @@ pub fn select<'a>(fixtures: &'a [Fixture], only: &[String]) -> Result<Vec<&'a Fi
             .iter()
             .filter(|f| {
                 f.name == *wanted
-                    || f.script.file_name().trim_end_matches(".sql") == wanted
+                    || FIXTURES.stem(&f.script.file_name()) == wanted
                     || wanted.parse::<u64>().is_ok_and(|n| n == f.version.0)
             })
             .collect();

@@ -68,7 +68,8 @@ impl Context {
     /// The migrations folder by name only (bad names and duplicate numbers refused), none
     /// opened: what must hold before dbward connects.
     pub fn migration_names(&self) -> Result<source::Migrations> {
-        let (migrations, mut problems) = source::list_migrations(&self.settings.dirs.migrations);
+        let (migrations, mut problems) =
+            source::list_migrations(self.settings.dirs.layout, &self.settings.dirs.migrations);
         problems.splice(0..0, self.settings.dirs.missing());
         if problems.is_empty() {
             Ok(migrations)

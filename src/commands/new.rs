@@ -6,36 +6,22 @@ use std::path::Path;
 
 use super::Context;
 use crate::error::{Error, Result};
+use crate::migrate::layout::{Layout, Role};
 use crate::migrate::source;
 use crate::report::NewReport;
 
 pub fn run(ctx: &Context, name: &str) -> Result<()> {
-    let name = clean_name(name)?;
     let dirs = &ctx.settings.dirs;
+    let name = clean_name(dirs.layout, name)?;
     // Numbering reads names only, so a project with other problems can still grow.
-    let (files, _) = source::scan(&dirs.migrations);
-    let (version, width) = source::next_number(&files);
-    let file_name = format!("{:0width$}_{name}.sql", version.0);
-    let migration = dirs.migrations.join(&file_name);
-    let rollback = dirs.rollbacks.join(&file_name);
-    write_new(
-        &migration,
-        &format!(
-            "-- {file_name}: {}\n\
-             -- Runs in one transaction together with its history row. For statements that\n\
-             -- cannot run in a transaction (CREATE INDEX CONCURRENTLY), make the first line\n\
-             -- `-- dbward:no-transaction`.\n\n",
-            name.replace('_', " ")
-        ),
-    )?;
-    write_new(
-        &rollback,
-        &format!(
-            "-- Undoes migrations/{file_name} exactly, so that `dbward down` leaves nothing of it.\n\n"
-        ),
-    )?;
+    let (files, _) = source::scan(dirs.layout, &dirs.migrations, Role::Migration);
+    let new = dirs.layout.new_files(&files, &name);
+    let migration = dirs.migrations.join(&new.migration_file);
+    let rollback = dirs.rollbacks.join(&new.rollback_file);
+    write_new(&migration, &new.migration_text)?;
+    write_new(&rollback, &new.rollback_text)?;
     ctx.out.new_migration(&NewReport {
-        version,
+        version: new.version,
         migration: migration.display().to_string(),
         rollback: rollback.display().to_string(),
     });
@@ -43,7 +29,7 @@ pub fn run(ctx: &Context, name: &str) -> Result<()> {
 }
 
 /// Spaces become `_`; anything else outside letters, digits, `_` and `-` is refused.
-fn clean_name(name: &str) -> Result<String> {
+fn clean_name(layout: Layout, name: &str) -> Result<String> {
     let cleaned: String = name.trim().replace([' ', '\t'], "_");
     if cleaned.is_empty() {
         return Err(Error::Usage(
@@ -51,10 +37,7 @@ fn clean_name(name: &str) -> Result<String> {
                 .into(),
         ));
     }
-    if !cleaned
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-    {
+    if !layout.allows_name(&cleaned) {
         return Err(Error::Usage(format!(
             "migration name `{name}` may hold only letters, digits, `_` and `-`"
         )));
@@ -80,12 +63,15 @@ mod tests {
 
     #[test]
     fn names_are_cleaned_or_refused() {
-        assert_eq!(clean_name("add invoices").unwrap(), "add_invoices");
-        assert_eq!(clean_name("add-x_2").unwrap(), "add-x_2");
-        assert!(clean_name("drop;table").is_err());
-        let empty = clean_name("  ").unwrap_err().to_string();
+        assert_eq!(
+            clean_name(Layout::Dbward, "add invoices").unwrap(),
+            "add_invoices"
+        );
+        assert_eq!(clean_name(Layout::Dbward, "add-x_2").unwrap(), "add-x_2");
+        assert!(clean_name(Layout::Dbward, "drop;table").is_err());
+        let empty = clean_name(Layout::Dbward, "  ").unwrap_err().to_string();
         assert!(empty.contains("needs a name"), "{empty}");
-        assert!(clean_name("  ").is_err());
-        assert!(clean_name("../x").is_err());
+        assert!(clean_name(Layout::Dbward, "  ").is_err());
+        assert!(clean_name(Layout::Dbward, "../x").is_err());
     }
 }

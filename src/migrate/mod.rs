@@ -3,8 +3,11 @@
 pub mod depth;
 pub mod directives;
 pub mod in_transaction;
+pub mod layout;
 pub mod lint;
 pub mod model;
 pub mod plan;
+pub mod problems;
+pub mod scripts;
 pub mod source;
 pub mod statements;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::layout::Layout;
 use super::model::{Applied, Checksum, Migration, Outcome, Version};
 
 /// What `status` says of one version.
@@ -295,10 +296,9 @@ impl fmt::Display for PlanError {
             ),
             PlanError::Irreversible { version, path } => write!(
                 f,
-                "migration {version} ({}) has no rollback, so `down` stops before it; add rollbacks/{}",
+                "migration {version} ({}) has no rollback, so `down` stops before it; add {}",
                 path.display(),
-                path.file_name()
-                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+                Layout::default().missing_rollback(path)
             ),
             PlanError::NoFile { version, name } => write!(
                 f,

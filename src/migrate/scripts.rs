@@ -1,0 +1,186 @@
+//! Reads one script and checks its text for what its [`Role`] must not hold: the work done
+//! per file, kept apart from listing folders so that reading stays one pass per file.
+
+use std::path::Path;
+
+use super::directives::{self, DirectiveProblem};
+use super::layout::Role;
+use super::model::{Checksum, Script, TransactionMode};
+use super::problems::FileProblem;
+use super::statements;
+
+/// Reads one script: UTF-8, normalised, checksummed, directives parsed. [`check_script`]
+/// looks deeper.
+pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
+    read_script_with(path, &mut Vec::new())
+}
+
+/// [`read_script`] through a buffer the caller keeps between files, so that reading many
+/// files allocates once per file (its text), not once per growth step of its buffer.
+fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FileProblem> {
+    read_bytes(path, buffer).map_err(|e| FileProblem::Unreadable {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let text = std::str::from_utf8(buffer).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = buffer[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        FileProblem::NotUtf8 {
+            path: path.to_path_buf(),
+            line,
+            byte_offset: offset,
+        }
+    })?;
+    let sql = super::model::normalise(text).into_owned();
+    if let Some(offset) = sql.find('\0') {
+        let (line, column) = statements::line_column(&sql, offset);
+        return Err(FileProblem::NulByte {
+            path: path.to_path_buf(),
+            line,
+            column,
+        });
+    }
+    let checksum = Checksum::of_normalised(&sql);
+    let mode = directives::read(&sql).map_err(|problem| match problem {
+        DirectiveProblem::Unknown { line, directive } => FileProblem::UnknownDirective {
+            path: path.to_path_buf(),
+            line,
+            directive,
+        },
+        DirectiveProblem::Misspelt { line, written } => FileProblem::MisspeltDirective {
+            path: path.to_path_buf(),
+            line,
+            written,
+        },
+    })?;
+    Ok(Script::new(path.to_path_buf(), sql, checksum, mode))
+}
+
+/// Replaces `buffer`'s contents with the file's bytes. Through `take`, std does not ask the
+/// file for its size and position first: two system calls fewer per file on a
+/// thousand-file `status`. A buffer with room left needs one read and one more to find the
+/// end.
+fn read_bytes(path: &Path, buffer: &mut Vec<u8>) -> std::io::Result<()> {
+    use std::io::Read;
+    buffer.clear();
+    buffer.reserve(16 * 1024);
+    std::fs::File::open(path)?
+        .take(u64::MAX)
+        .read_to_end(buffer)?;
+    Ok(())
+}
+
+/// What the text of a fixture must not hold (see [`check_role`]).
+pub fn check_script(script: &Script) -> Option<FileProblem> {
+    check_role(script, Role::Fixture)
+}
+
+/// What the text of a script must not hold: a statement nested too deep to parse; for a
+/// migration, no SQL at all; in a file that runs in a transaction, transaction control or
+/// (but in a fixture) a statement that cannot run in a transaction; without one, a text the
+/// parser cannot split into statements.
+pub fn check_role(script: &Script, role: Role) -> Option<FileProblem> {
+    let path = || script.path.clone();
+    let sql = &script.sql;
+    let scan = script.scan();
+    let too_deep = |too_deep: super::depth::TooDeep| {
+        let (line, _) = statements::line_column(sql, too_deep.offset());
+        FileProblem::TooDeep {
+            path: path(),
+            line,
+            message: too_deep.to_string(),
+        }
+    };
+    if let Err(problem) = scan.depth.check() {
+        return Some(too_deep(problem));
+    }
+    if !scan.has_statements && role == Role::Migration {
+        return Some(FileProblem::Empty { path: path() });
+    }
+    match script.mode {
+        TransactionMode::Transaction => {
+            let refusals = match statements::transaction_refusals(sql, scan) {
+                Ok(refusals) => refusals,
+                Err(problem) => return Some(too_deep(problem)),
+            };
+            if let Some(control) = refusals.transaction_control {
+                let (line, column) = statements::line_column(sql, control.offset);
+                return Some(FileProblem::TransactionControl {
+                    path: path(),
+                    line,
+                    column,
+                    keyword: control.name,
+                });
+            }
+            let outside = refusals.outside_only.filter(|_| role != Role::Fixture)?;
+            let (line, column) = statements::line_column(sql, outside.offset);
+            Some(FileProblem::NeedsNoTransaction {
+                path: path(),
+                line,
+                column,
+                statement: outside.name,
+            })
+        }
+        TransactionMode::NoTransaction => {
+            let problem = statements::split(sql).err()?;
+            let (line, column) = statements::line_column(sql, problem.offset);
+            Some(FileProblem::Unsplittable {
+                path: path(),
+                line,
+                column,
+                message: problem.message,
+            })
+        }
+    }
+}
+
+/// How much of the files a command needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Everything read and checked: for commands that run SQL.
+    Full,
+    /// Only what `status` shows: migrations and rollbacks read and checksummed (an edited
+    /// rollback is shown), no lexing or parsing.
+    Status,
+}
+
+/// [`read_script`] (and at [`Depth::Full`] [`check_role`]) for many files, results in
+/// order. At [`Depth::Full`], many files are spread over the machine's cores.
+pub fn read_scripts(paths: &[(&Path, Role)], depth: Depth) -> Vec<Result<Script, FileProblem>> {
+    let read_all = |part: &[(&Path, Role)]| {
+        let mut buffer = Vec::new();
+        part.iter()
+            .map(|(path, role)| {
+                let script = read_script_with(path, &mut buffer)?;
+                match depth {
+                    Depth::Full => check_role(&script, *role).map_or(Ok(script), Err),
+                    Depth::Status => Ok(script),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let workers = match depth {
+        // `status` reads on one thread while its session starts: a second reading thread
+        // competes with the server for the cores and the process ends later (bench/README.md).
+        Depth::Status => 1,
+        // Threads cost more than they save on a few files.
+        Depth::Full if paths.len() < 64 => 1,
+        Depth::Full => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    if workers < 2 {
+        return read_all(paths);
+    }
+    let mut parts = paths.chunks(paths.len().div_ceil(workers));
+    let first = parts.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        // The calling thread reads the first share itself.
+        let others: Vec<_> = parts
+            .map(|part| scope.spawn(move || read_all(part)))
+            .collect();
+        let mut results = read_all(first);
+        for other in others {
+            results.extend(other.join().expect("reading scripts does not panic"));
+        }
+        results
+    })
+}
