@@ -3,11 +3,11 @@
 use std::time::Instant;
 
 use super::Context;
-use super::migrate::lock_transaction;
 use crate::cli::JobAction;
 use crate::db::history::{History, JobRun, RunStatus};
 use crate::db::lock::{self, LockKey};
 use crate::db::session::Session;
+use crate::db::waiting::lock_transaction;
 use crate::error::{Error, Result};
 use crate::jobs::{self, JobConfig, JobOutcome};
 use crate::report::{JobHistoryReport, JobListRow, JobResult, JobRunReport, JobRunRow, JobStatus};
@@ -102,7 +102,12 @@ fn run_jobs(
 
 /// `job_runs` is made once; concurrent first runs serialise on the migration lock.
 fn ensure_job_runs(ctx: &Context, client: &mut Session, history: &History) -> Result<()> {
-    let mut tx = lock_transaction(ctx, LockKey::migrations(&ctx.settings.schema), client)?;
+    let mut tx = lock_transaction(
+        client,
+        LockKey::migrations(&ctx.settings.schema),
+        ctx.settings.wait_for_lock,
+        &ctx.out,
+    )?;
     history.ensure_job_runs(&mut tx)?;
     tx.commit().map_err(Error::db("creating job_runs"))
 }

@@ -12,6 +12,7 @@ use crate::db::history::{Event, History};
 use crate::db::lock::{self, LockKey};
 use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::db::shim::{self, ShimOutcome};
+use crate::db::waiting;
 use crate::error::MigrationFailure;
 use crate::error::{Direction, Error, Result};
 use crate::migrate::model::{Applied, Migration, Outcome, Script, TransactionMode, Version};
@@ -19,31 +20,23 @@ use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
 use crate::migrate::source;
 use crate::report::*;
 
-/// Begins a transaction holding the migration lock `key`, with `read` run under it, in one
-/// flight; a waiting runner says who holds the lock.
-pub(super) fn begin_locked<'s, T>(
+/// [`waiting::begin_locked`] with the settings' wait, told through the output.
+fn begin_locked<'s, T>(
     ctx: &Context,
     key: LockKey,
     session: &'s mut Session,
     read: impl AsyncFn(&Client) -> Result<T>,
 ) -> Result<(Transaction<'s>, T)> {
-    let out = ctx.out;
-    lock::begin_locked(
-        session,
-        key,
-        ctx.settings.wait_for_lock,
-        &mut |holder| out.waiting_for_lock(holder),
-        read,
-    )
+    waiting::begin_locked(session, key, ctx.settings.wait_for_lock, &ctx.out, read)
 }
 
 /// [`begin_locked`] with nothing to read.
-pub(super) fn lock_transaction<'s>(
+fn lock_transaction<'s>(
     ctx: &Context,
     key: LockKey,
     session: &'s mut Session,
 ) -> Result<Transaction<'s>> {
-    begin_locked(ctx, key, session, async |_| Ok(())).map(|(tx, ())| tx)
+    waiting::lock_transaction(session, key, ctx.settings.wait_for_lock, &ctx.out)
 }
 
 /// A connected runner: the client, dbward's tables and the lock key.

@@ -114,6 +114,21 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// A command hears of waits through its output.
+impl crate::db::waiting::Observer for Output {
+    fn waiting_for_lock(&self, holder: &crate::error::LockHolder) {
+        Output::waiting_for_lock(self, holder);
+    }
+
+    fn waiting_for_migration(
+        &self,
+        version: crate::migrate::model::Version,
+        holder: &crate::error::LockHolder,
+    ) {
+        Output::waiting_for_migration(self, version, holder);
+    }
+}
+
 impl From<crate::cli::AllowArgs> for crate::migrate::plan::Allow {
     fn from(args: crate::cli::AllowArgs) -> Self {
         crate::migrate::plan::Allow {

@@ -3,11 +3,11 @@
 use std::time::Instant;
 
 use super::Context;
-use super::migrate::lock_transaction;
 use crate::db::apply;
 use crate::db::lock::LockKey;
 use crate::db::session::Sql;
 use crate::db::stats;
+use crate::db::waiting::lock_transaction;
 use crate::error::{Direction, Error, Result};
 use crate::migrate::model::Script;
 use crate::report::{SeedReport, TableChanges};
@@ -42,7 +42,8 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
     let started = Instant::now();
     // Seeding while a migration runs would see half a schema: wait for the same lock.
     let key = LockKey::migrations(&ctx.settings.schema);
-    let mut tx = lock_transaction(ctx, key, &mut client)?;
+    let wait = ctx.settings.wait_for_lock;
+    let mut tx = lock_transaction(&mut client, key, wait, &ctx.out)?;
     for (index, fixture) in chosen.iter().enumerate() {
         if let Err(mut failure) = tx.pipeline(async |c| {
             apply::run_whole(c, &fixture.script, fixture.version, Direction::Seed).await
@@ -52,7 +53,7 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
                 let before: Vec<&Script> = chosen[..index].iter().map(|f| &f.script).collect();
                 apply::place(
                     &mut client,
-                    &|session| lock_transaction(ctx, key, session),
+                    &|session| lock_transaction(session, key, wait, &ctx.out),
                     &before,
                     &mut failure,
                     &fixture.script,

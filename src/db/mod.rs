@@ -12,3 +12,4 @@ pub mod schema;
 pub mod session;
 pub mod shim;
 pub mod stats;
+pub mod waiting;
