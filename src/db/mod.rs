@@ -12,4 +12,5 @@ pub mod schema;
 pub mod session;
 pub mod shim;
 pub mod stats;
+pub mod step;
 pub mod waiting;
