@@ -221,7 +221,7 @@ impl<'o> Migrator<'o> {
     /// the script and its history change, or for a no-transaction script, its run.
     fn step_carefully(&mut self, way: &Way<'_>, started: Instant) -> Result<Stepped> {
         let version = way.migration.version;
-        let (mut tx, fence) = loop {
+        let (tx, fence) = loop {
             let history = &self.history;
             let (tx, fence) = waiting::begin_locked(
                 &mut self.session,
@@ -266,47 +266,14 @@ impl<'o> Migrator<'o> {
                 // `up`. The applying lock, taken in the same transaction and held by this
                 // session to the end, tells other runners the row is work in progress.
                 let applying = history.applying_key(version);
-                match way.intent {
-                    Intent::Apply { .. } => {
-                        let ((locked, recorded), committed) = tx.commit_after(async |c| {
-                            tokio::join!(
-                                biased;
-                                lock::try_session_in(c, applying),
-                                history.record(c, way.migration, Outcome::Failed, Some(0)),
-                            )
-                        });
-                        // Not granted only when a pooler stranded it on another connection:
-                        // the row then reads as applying until that connection closes,
-                        // which is safe.
-                        locked?;
-                        recorded?;
-                        committed.map_err(Error::db(format!("recording migration {version}")))?;
-                    }
-                    Intent::RollBack => {
-                        lock::try_session(&mut tx, applying)?;
-                        history.set_outcome(&mut tx, version, Outcome::Failed, 0)?;
-                        tx.commit()
-                            .map_err(Error::db(format!("recording the rollback of {version}")))?;
-                    }
-                }
+                way.mark_unfinished(tx, history, applying)?;
                 let finished = apply::run(&mut self.session, way.script, version, way.direction)
                     .map_err(|(done, f)| apply::failed(f, way.half_done(done)))
                     .and_then(|()| {
                         self.session
                             .batch_execute(apply::RESET_SESSION)
                             .map_err(Error::db(way.resetting()))?;
-                        match way.intent {
-                            Intent::Apply { .. } => self.history.set_outcome(
-                                &mut self.session,
-                                version,
-                                Outcome::Succeeded,
-                                elapsed_ms(started),
-                            ),
-                            Intent::RollBack => self
-                                .session
-                                .pipeline(async |c| self.history.remove(c, version).await)
-                                .map(|_| ()),
-                        }
+                        way.finish(&mut self.session, &self.history, started)
                     });
                 self.release_applying(applying, finished)?;
             }
@@ -470,6 +437,52 @@ impl<'m> Way<'m> {
             Intent::RollBack => history
                 .remove(client, self.migration.version)
                 .await
+                .map(|_| ()),
+        }
+    }
+
+    /// Before a no-transaction script runs: its history row marked unfinished and the
+    /// `applying` session lock taken, in `tx`, which this commits.
+    fn mark_unfinished(
+        &self,
+        mut tx: Transaction<'_>,
+        history: &History,
+        applying: LockKey,
+    ) -> Result<()> {
+        let version = self.migration.version;
+        match self.intent {
+            Intent::Apply { .. } => {
+                let ((locked, recorded), committed) = tx.commit_after(async |c| {
+                    tokio::join!(
+                        biased;
+                        lock::try_session_in(c, applying),
+                        history.record(c, self.migration, Outcome::Failed, Some(0)),
+                    )
+                });
+                // Not granted only when a pooler stranded it on another connection: the
+                // row then reads as applying until that connection closes, which is safe.
+                locked?;
+                recorded?;
+                committed.map_err(Error::db(format!("recording migration {version}")))
+            }
+            Intent::RollBack => {
+                lock::try_session(&mut tx, applying)?;
+                history.set_outcome(&mut tx, version, Outcome::Failed, 0)?;
+                tx.commit()
+                    .map_err(Error::db(format!("recording the rollback of {version}")))
+            }
+        }
+    }
+
+    /// After a no-transaction script ran whole: its history row says so.
+    fn finish(&self, session: &mut Session, history: &History, started: Instant) -> Result<()> {
+        let version = self.migration.version;
+        match self.intent {
+            Intent::Apply { .. } => {
+                history.set_outcome(session, version, Outcome::Succeeded, elapsed_ms(started))
+            }
+            Intent::RollBack => session
+                .pipeline(async |c| history.remove(c, version).await)
                 .map(|_| ()),
         }
     }
