@@ -8,6 +8,7 @@ pub mod lint;
 pub mod model;
 pub mod plan;
 pub mod problems;
+pub mod refusal;
 pub mod scripts;
 pub mod source;
 pub mod statements;

@@ -3,12 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::layout::Layout;
-use super::model::{Applied, Checksum, Migration, Outcome, Version};
+use super::model::{Applied, Migration, Outcome, Version};
+pub use super::refusal::{Divergence, PlanError};
 
 /// What `status` says of one version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,88 +113,6 @@ pub struct Allow {
     pub out_of_order: bool,
 }
 
-/// Why a database and its project disagree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "problem", rename_all = "snake_case")]
-pub enum Divergence {
-    Modified {
-        version: Version,
-        path: PathBuf,
-        applied: Option<Checksum>,
-        file: Checksum,
-    },
-    Missing {
-        version: Version,
-        name: String,
-    },
-    OutOfOrder {
-        version: Version,
-        path: PathBuf,
-        newest_applied: Version,
-    },
-    Failed {
-        version: Version,
-        name: String,
-    },
-    Applying {
-        version: Version,
-        name: String,
-    },
-    /// `down` was about to roll back `version`, and another runner applied a newer one since
-    /// the run planned.
-    NewerApplied {
-        version: Version,
-        newest_applied: Version,
-    },
-}
-
-impl fmt::Display for Divergence {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Divergence::Modified {
-                version,
-                path,
-                applied,
-                file,
-            } => write!(
-                f,
-                "{}: migration {version} changed after it was applied (checksum {} was {}); restore the file, or accept the edit with `dbward repair` (or `--allow-modified` for this run)",
-                path.display(),
-                file.short(),
-                applied.map_or_else(|| "not recorded".to_string(), |c| c.short())
-            ),
-            Divergence::Missing { version, name } => write!(
-                f,
-                "migration {version} ({name}) is applied but its file is gone; restore it, or pass `--allow-missing`"
-            ),
-            Divergence::OutOfOrder {
-                version,
-                path,
-                newest_applied,
-            } => write!(
-                f,
-                "{}: pending migration {version} is numbered below the newest applied one ({newest_applied}); renumber it above {newest_applied}, or pass `--allow-out-of-order`",
-                path.display()
-            ),
-            Divergence::Failed { version, name } => write!(
-                f,
-                "migration {version} ({name}) runs outside a transaction and did not finish (it failed, or its runner stopped); finish or undo it by hand, then run `dbward repair` to clear it"
-            ),
-            Divergence::NewerApplied {
-                version,
-                newest_applied,
-            } => write!(
-                f,
-                "another runner applied migration {newest_applied} while this run was rolling back, so migration {version} is no longer the newest and stays applied; run `dbward down` again to plan from the history as it is now"
-            ),
-            Divergence::Applying { version, name } => write!(
-                f,
-                "migration {version} ({name}) runs outside a transaction and another runner is applying it right now; run again once it is done (`dbward status` shows it as applying until then)"
-            ),
-        }
-    }
-}
-
 /// Every divergence not accepted by `allow`. A failed migration can never be waved through.
 pub fn validate(entries: &[Entry<'_>], allow: Allow) -> Vec<Divergence> {
     let newest_applied = entries
@@ -254,58 +171,6 @@ pub fn unfinished_runs(applied: &[Applied]) -> Vec<Divergence> {
             unfinished(row.version, &row.name, state)
         })
         .collect()
-}
-
-/// Why a plan cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanError {
-    Diverged(Vec<Divergence>),
-    /// A script that would run holds no SQL.
-    Empty {
-        version: Version,
-        path: PathBuf,
-    },
-    /// `down` would cross a migration that has no rollback.
-    Irreversible {
-        version: Version,
-        path: PathBuf,
-    },
-    /// `down` would undo a migration whose files are gone.
-    NoFile {
-        version: Version,
-        name: String,
-    },
-}
-
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PlanError::Diverged(divergences) => {
-                for (i, d) in divergences.iter().enumerate() {
-                    if i > 0 {
-                        writeln!(f)?;
-                    }
-                    write!(f, "{d}")?;
-                }
-                Ok(())
-            }
-            PlanError::Empty { version, path } => write!(
-                f,
-                "{}: script of migration {version} holds no SQL; write it, or remove the file",
-                path.display()
-            ),
-            PlanError::Irreversible { version, path } => write!(
-                f,
-                "migration {version} ({}) has no rollback, so `down` stops before it; add {}",
-                path.display(),
-                Layout::default().missing_rollback(path)
-            ),
-            PlanError::NoFile { version, name } => write!(
-                f,
-                "migration {version} ({name}) is applied but its files are gone, so it cannot be rolled back; restore them"
-            ),
-        }
-    }
 }
 
 /// The pending migrations to apply, in order, up to `target` (inclusive) when given.
@@ -395,7 +260,9 @@ pub fn plan_down<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::migrate::model::Checksum;
     use crate::migrate::model::{Script, TransactionMode};
+    use std::path::PathBuf;
 
     fn script(path: &str, sql: &str) -> Script {
         Script::new(
