@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::Direction;
-use crate::migrate::model::{TransactionMode, Version};
+use crate::migrate::model::{Direction, TransactionMode, Version};
 use crate::migrate::plan::State;
 
 #[derive(Debug, Serialize)]

@@ -12,8 +12,8 @@ use crate::db::history::Event;
 use crate::db::session::Sql;
 use crate::db::shim::ShimOutcome;
 use crate::db::step::{Migrator, Stepped};
-use crate::error::{Direction, Error, Result};
-use crate::migrate::model::{Migration, Outcome, TransactionMode, Version};
+use crate::error::{Error, Result};
+use crate::migrate::model::{Direction, Migration, Outcome, TransactionMode, Version};
 use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
 use crate::migrate::source;
 use crate::report::*;
@@ -62,7 +62,7 @@ fn step_row(
 ) -> StepRow {
     let script = match direction {
         Direction::Down => migration.down.as_ref().unwrap_or(&migration.up),
-        Direction::Up | Direction::Seed => &migration.up,
+        Direction::Up => &migration.up,
     };
     StepRow {
         version: migration.version,

@@ -8,7 +8,8 @@ use crate::db::lock::LockKey;
 use crate::db::session::Sql;
 use crate::db::stats;
 use crate::db::waiting::lock_transaction;
-use crate::error::{Direction, Error, Result};
+use crate::error::{Error, Result};
+use crate::migrate::failure::Ran;
 use crate::migrate::model::Script;
 use crate::report::{SeedReport, TableChanges};
 use crate::seed;
@@ -46,7 +47,7 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
     let mut tx = lock_transaction(&mut client, key, wait, &ctx.out)?;
     for (index, fixture) in chosen.iter().enumerate() {
         if let Err(mut failure) = tx.pipeline(async |c| {
-            apply::run_whole(c, &fixture.script, fixture.version, Direction::Seed).await
+            apply::run_whole(c, &fixture.script, fixture.version, Ran::Fixture).await
         }) {
             drop(tx);
             if apply::is_unplaced(&failure) {

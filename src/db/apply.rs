@@ -3,7 +3,8 @@
 use tokio_postgres::error::ErrorPosition;
 
 use crate::db::session::{Client, Session, Sql, Transaction};
-use crate::error::{Direction, Error, MigrationFailure};
+use crate::error::Error;
+use crate::migrate::failure::{MigrationFailure, Ran};
 use crate::migrate::model::{Script, Version};
 use crate::migrate::statements;
 
@@ -15,12 +16,12 @@ pub async fn run_whole(
     client: &Client,
     script: &Script,
     version: Version,
-    direction: Direction,
+    ran: Ran,
 ) -> Result<(), Box<MigrationFailure>> {
     client
         .batch_execute(&script.sql)
         .await
-        .map_err(|e| failure(&e, script, version, direction, None))
+        .map_err(|e| failure(&e, script, version, ran, None))
 }
 
 /// Puts the session's settings back as the connection began, so that a migration's `SET`
@@ -36,15 +37,15 @@ pub async fn run_step(
     client: &Client,
     script: &Script,
     version: Version,
-    direction: Direction,
+    ran: Ran,
 ) -> Result<(), Box<MigrationFailure>> {
-    let (ran, reset) = tokio::join!(
+    let (whole, reset) = tokio::join!(
         biased;
-        run_whole(client, script, version, direction),
+        run_whole(client, script, version, ran),
         client.batch_execute(RESET_SESSION),
     );
-    ran?;
-    reset.map_err(|e| failure(&e, script, version, direction, None))
+    whole?;
+    reset.map_err(|e| failure(&e, script, version, ran, None))
 }
 
 /// Runs a script statement by statement, each its own simple-query message, so that any
@@ -55,7 +56,7 @@ pub fn run(
     client: &mut impl Sql,
     script: &Script,
     version: Version,
-    direction: Direction,
+    ran: Ran,
 ) -> Result<(), (usize, Box<MigrationFailure>)> {
     // The parser may not know some new syntax: then the server gets the file whole.
     let ranges: Vec<std::ops::Range<usize>> = match statements::split(&script.sql) {
@@ -65,12 +66,7 @@ pub fn run(
     for (done, range) in ranges.into_iter().enumerate() {
         client
             .batch_execute(&script.sql[range.clone()])
-            .map_err(|e| {
-                (
-                    done,
-                    failure(&e, script, version, direction, Some(range.start)),
-                )
-            })?;
+            .map_err(|e| (done, failure(&e, script, version, ran, Some(range.start))))?;
     }
     Ok(())
 }
@@ -104,7 +100,7 @@ pub fn place(
     if before.iter().any(|s| replayed(&mut tx, s).is_err()) {
         return;
     }
-    if let Err((_, again)) = run(&mut tx, script, failure.version, failure.direction)
+    if let Err((_, again)) = run(&mut tx, script, failure.version, failure.ran)
         && again.sqlstate == failure.sqlstate
     {
         failure.line = again.line;
@@ -121,12 +117,12 @@ pub fn failure(
     error: &tokio_postgres::Error,
     script: &Script,
     version: Version,
-    direction: Direction,
+    ran: Ran,
     statement_start: Option<usize>,
 ) -> Box<MigrationFailure> {
     let mut failure = MigrationFailure {
         version,
-        direction,
+        ran,
         path: script.path.clone(),
         line: None,
         column: None,

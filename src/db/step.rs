@@ -17,8 +17,9 @@ use crate::db::lock::{self, LockKey};
 use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::db::shim::{self, ShimOutcome};
 use crate::db::waiting::{self, Observer};
-use crate::error::{Direction, Error, MigrationFailure, Result};
-use crate::migrate::model::{Applied, Migration, Outcome, Script, TransactionMode};
+use crate::error::{Error, Result};
+use crate::migrate::failure::{MigrationFailure, Ran};
+use crate::migrate::model::{Applied, Direction, Migration, Outcome, Script, TransactionMode};
 use crate::migrate::plan::{self, Divergence};
 
 /// A runner's session for migrating one schema: dbward's tables there, the migration lock
@@ -197,7 +198,7 @@ impl<'o> Migrator<'o> {
                 biased;
                 c.batch_execute(lock::BEGIN),
                 history.claim(c, key, version, way.intent),
-                apply::run_step(c, way.script, version, way.direction),
+                apply::run_step(c, way.script, version, way.ran),
                 way.book(c, history),
                 c.batch_execute("COMMIT"),
             )
@@ -250,7 +251,7 @@ impl<'o> Migrator<'o> {
                 let ((ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
-                        apply::run_step(c, way.script, version, way.direction),
+                        apply::run_step(c, way.script, version, way.ran),
                         way.book(c, history),
                     )
                 });
@@ -267,7 +268,7 @@ impl<'o> Migrator<'o> {
                 // session to the end, tells other runners the row is work in progress.
                 let applying = history.applying_key(version);
                 way.mark_unfinished(tx, history, applying)?;
-                let finished = apply::run(&mut self.session, way.script, version, way.direction)
+                let finished = apply::run(&mut self.session, way.script, version, way.ran)
                     .map_err(|(done, f)| apply::failed(f, way.half_done(done)))
                     .and_then(|()| {
                         self.session
@@ -363,7 +364,13 @@ impl<'o> Migrator<'o> {
         for migration in steps {
             let step_started = Instant::now();
             if let Err(mut failure) = tx.pipeline(async |c| {
-                apply::run_step(c, &migration.up, migration.version, Direction::Up).await
+                apply::run_step(
+                    c,
+                    &migration.up,
+                    migration.version,
+                    Ran::Migration(Direction::Up),
+                )
+                .await
             }) {
                 drop(tx);
                 let before: Vec<&Script> = done.iter().map(|(m, _)| &m.up).collect();
@@ -403,7 +410,7 @@ struct Way<'m> {
     migration: &'m Migration,
     intent: Intent,
     script: &'m Script,
-    direction: Direction,
+    ran: Ran,
 }
 
 impl<'m> Way<'m> {
@@ -422,7 +429,7 @@ impl<'m> Way<'m> {
             migration,
             intent,
             script,
-            direction,
+            ran: Ran::Migration(direction),
         }
     }
 

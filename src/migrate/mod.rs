@@ -2,6 +2,7 @@
 
 pub mod depth;
 pub mod directives;
+pub mod failure;
 pub mod in_transaction;
 pub mod layout;
 pub mod lint;
