@@ -52,7 +52,7 @@ pub enum Error {
     Findings(usize),
     #[error("cannot connect to {target}: {message}")]
     Connect { target: String, message: String },
-    #[error("{context}: {}", describe_pg(.source))]
+    #[error("{context}: {}", .source.describe())]
     Database {
         context: String,
         #[source]
@@ -183,30 +183,11 @@ fn list(problems: &[FileProblem]) -> String {
         .join("\n")
 }
 
-/// PostgreSQL's own words for a server error; the driver's for the rest.
-pub fn describe_pg(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => {
-            let mut text = format!("{} ({})", db.message(), db.code().code());
-            if let Some(detail) = db.detail() {
-                text.push_str(&format!("; detail: {detail}"));
-            }
-            if let Some(hint) = db.hint() {
-                text.push_str(&format!("; hint: {hint}"));
-            }
-            text
-        }
-        None => {
-            // The driver's top line ("error performing TLS handshake") hides the reason.
-            let mut text = error.to_string();
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                text.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            text
-        }
-    }
+/// A driver error in the words a message gives it. The words are the database layer's
+/// (`db::driver_error`, which implements this): this module knows no driver detail and
+/// imports nothing from `db/`, which imports it.
+pub trait Describe {
+    fn describe(&self) -> String;
 }
 
 /// Who holds the lock a runner waits for.

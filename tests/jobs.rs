@@ -250,6 +250,13 @@ fn a_failing_job_fails_the_call_loudly_and_the_others_still_run() {
         run.stderr.contains("job a_broken failed") && run.stderr.contains("42P01"),
         "{run:?}"
     );
+    // A database error reads as its context, then PostgreSQL's message and SQLSTATE.
+    assert!(
+        run.stderr.contains(
+            "running `select * from no_such_table`: relation \"no_such_table\" does not exist (42P01)"
+        ),
+        "{run:?}"
+    );
     assert!(
         run.stderr.contains("job c_slow failed") && run.stderr.contains("57014"),
         "{run:?}"

@@ -57,7 +57,7 @@ fn round_trip(project_dir: &str, checks: &str) {
     if let Err(e) = client.batch_execute(&checks) {
         panic!(
             "{project_dir}: function checks failed: {}",
-            dbward::error::describe_pg(&e)
+            dbward::db::driver_error::describe(&e)
         );
     }
     client.batch_execute("ROLLBACK").unwrap();

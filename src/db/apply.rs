@@ -127,7 +127,7 @@ pub fn failure(
         line: None,
         column: None,
         sqlstate: None,
-        message: crate::error::describe_pg(error),
+        message: crate::db::driver_error::describe(error),
         detail: None,
         hint: None,
         context: None,

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod claim;
 pub mod connect;
+pub mod driver_error;
 pub mod history;
 pub mod inventory;
 pub mod job_runs;

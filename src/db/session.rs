@@ -44,7 +44,7 @@ impl Session {
             .map_err(|e| format!("cannot start the connection's runtime: {e}"))?;
         let (client, connection) = runtime
             .block_on(config.connect(tls))
-            .map_err(|e| crate::error::describe_pg(&e))?;
+            .map_err(|e| crate::db::driver_error::describe(&e))?;
         let connection = runtime.spawn(async move {
             // Its errors reach the caller through the request that was waiting.
             let _ = connection.await;

@@ -286,14 +286,14 @@ fn as_role(
         Err(e) if e.code() == Some(&SqlState::QUERY_CANCELED) => Err(format!(
             "statement timeout: it ran longer than probe_statement_timeout ({}); {}",
             timeouts.statement,
-            crate::error::describe_pg(&e)
+            crate::db::driver_error::describe(&e)
         )),
         Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(format!(
             "lock timeout: another session held a lock it needed for longer than probe_lock_timeout ({}); {}",
             timeouts.lock,
-            crate::error::describe_pg(&e)
+            crate::db::driver_error::describe(&e)
         )),
-        Err(e) => Err(crate::error::describe_pg(&e)),
+        Err(e) => Err(crate::db::driver_error::describe(&e)),
     };
     savepoint.rollback().map_err(Error::db("ending a probe"))?;
     Ok(outcome)
