@@ -176,6 +176,40 @@ fn a_second_run_of_the_same_job_is_skipped_and_exits_0() {
 }
 
 #[test]
+fn a_skipped_run_says_when_the_running_one_started() {
+    let db = TestDb::new();
+    events(&db, 10, 0);
+    let project = project(RETENTION);
+    assert_code(&project.dbward(&db, &["job", "run", "events_retention"]), 0);
+    // A run recorded as running, with a fraction of a second that the message drops.
+    db.client()
+        .batch_execute(
+            "insert into dbward.job_runs (job, status, started_at) \
+             values ('events_retention', 'running', '2026-01-02 03:04:05.987+00')",
+        )
+        .unwrap();
+    let mut holder = db.client();
+    holder
+        .query(
+            "select pg_advisory_lock($1)",
+            &[&LockKey::new("job", "dbward:events_retention").0],
+        )
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("select pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let run = project.dbward(&db, &["job", "run", "events_retention"]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout.contains(&format!(
+            "events_retention: skipped: already running (pid {pid}, since 2026-01-02T03:04:05Z)"
+        )),
+        "{run:?}"
+    );
+}
+
+#[test]
 fn kill_9_half_way_keeps_the_committed_batches_and_the_next_run_finishes() {
     let db = TestDb::new();
     events(&db, 2000, 100);
@@ -269,6 +303,20 @@ fn a_failing_job_fails_the_call_loudly_and_the_others_still_run() {
     let history = project.dbward(&db, &["job", "history", "b_bump", "--format", "json"]);
     assert_code(&history, 0);
     assert_eq!(history.json()["runs"][0]["status"], "succeeded");
+    // Times read as RFC 3339 in UTC to the second, as PostgreSQL's to_char spells them.
+    let in_sql = |column: &str| {
+        db.scalar(&format!(
+            "select to_char({column} at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') from dbward.job_runs where job = 'b_bump'"
+        ))
+    };
+    assert_eq!(
+        history.json()["runs"][0]["started_at"],
+        in_sql("started_at")
+    );
+    assert_eq!(
+        history.json()["runs"][0]["finished_at"],
+        in_sql("finished_at")
+    );
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! migration history but apart from it: jobs and migrations share the schema and its owners
 //! check, nothing else.
 
+use std::time::SystemTime;
+
 use tokio_postgres::types::Type;
 
 use crate::db::owners;
@@ -177,10 +179,7 @@ impl JobRuns {
     ) -> Result<Vec<JobRun>> {
         let result = client.query_typed(
             &format!(
-                "SELECT id, job,
-                        to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                        to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
-                        status, rows_affected, detail, host
+                "SELECT id, job, started_at, finished_at, status, rows_affected, detail, host
                  FROM {} WHERE $1::text IS NULL OR job = $1
                  ORDER BY started_at DESC, id DESC LIMIT $2",
                 self.table()
@@ -193,8 +192,8 @@ impl JobRuns {
             .map(|row| JobRun {
                 id: row.get(0),
                 job: row.get(1),
-                started_at: row.get(2),
-                finished_at: row.get(3),
+                started_at: utc_seconds(row.get(2)),
+                finished_at: row.get::<_, Option<SystemTime>>(3).map(utc_seconds),
                 status: RunStatus::parse(row.get(4)),
                 rows_affected: row.get(5),
                 detail: row.get(6),
@@ -208,13 +207,17 @@ impl JobRuns {
         let row = client
             .query_typed_opt(
                 &format!(
-                    "SELECT to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
-                     FROM {} WHERE job = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1",
+                    "SELECT started_at FROM {} WHERE job = $1 AND status = 'running' ORDER BY started_at DESC LIMIT 1",
                     self.table()
                 ),
                 &[(&job, Type::TEXT)],
             )
             .map_err(Error::db("reading the job history"))?;
-        Ok(row.map(|r| r.get(0)))
+        Ok(row.map(|r| utc_seconds(r.get(0))))
     }
+}
+
+/// RFC 3339 in UTC to the second, as the migration history and the lock holder give times.
+fn utc_seconds(at: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(at).to_string()
 }
