@@ -321,11 +321,9 @@ pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
     file.verify.probe_timeouts()?;
     // A job that could never run is refused with the file, not at 3 a.m.
     for (name, job) in &file.jobs {
-        if let crate::jobs::JobConfig::Retention(retention) = job {
-            retention
-                .check()
-                .map_err(|message| format!("job `{name}`: {message}"))?;
-        }
+        job.job()
+            .check()
+            .map_err(|message| format!("job `{name}`: {message}"))?;
     }
     Ok(file)
 }

@@ -9,7 +9,8 @@ use crate::db::lock::{self, LockKey};
 use crate::db::session::Session;
 use crate::db::waiting::lock_transaction;
 use crate::error::{Error, Result};
-use crate::jobs::{self, JobConfig, JobOutcome};
+use crate::jobs::{self, Job, Progress};
+use crate::output::Output;
 use crate::report::{JobHistoryReport, JobListRow, JobResult, JobRunReport, JobRunRow, JobStatus};
 
 pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
@@ -19,11 +20,14 @@ pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
                 .settings
                 .jobs
                 .iter()
-                .map(|(name, job)| JobListRow {
-                    name: name.clone(),
-                    kind: job.kind(),
-                    schedule: job.schedule().to_string(),
-                    description: job.describe(),
+                .map(|(name, config)| {
+                    let job = config.job();
+                    JobListRow {
+                        name: name.clone(),
+                        kind: job.kind(),
+                        schedule: job.schedule().to_string(),
+                        description: job.describe(),
+                    }
                 })
                 .collect::<Vec<_>>();
             ctx.out.job_list(&rows);
@@ -70,6 +74,7 @@ fn run_jobs(
     let mut results = Vec::new();
     for (name, job) in chosen {
         // A failing job does not stop the others: its error is its result.
+        let job = job.job();
         let result = run_one(ctx, &mut client, &history, name, job, dry_run, &host)
             .unwrap_or_else(|e| failed(name, job, &e, 0));
         // A dry run exists to show what would change: it always says so.
@@ -117,7 +122,7 @@ fn run_one(
     client: &mut Session,
     history: &History,
     name: &str,
-    job: &JobConfig,
+    job: &dyn Job,
     dry_run: bool,
     host: &str,
 ) -> Result<JobResult> {
@@ -153,33 +158,15 @@ fn run_one(
         history.close_abandoned_runs(client, name)?;
         Some(history.start_run(client, name, RunStatus::Running, host, None)?)
     };
-    let mut sections = Vec::new();
-    let outcome: Result<JobOutcome> = match job {
-        JobConfig::Sql(j) => jobs::sql::run(client, j, dry_run),
-        JobConfig::Retention(j) => {
-            let bar = std::cell::RefCell::new(None);
-            let outcome = jobs::retention::run(
-                client,
-                j,
-                dry_run,
-                &mut |due| *bar.borrow_mut() = ctx.out.progress_bar(name, due),
-                &mut |n| {
-                    if let Some(bar) = bar.borrow().as_ref() {
-                        bar.inc(n);
-                    }
-                },
-            );
-            if let Some(bar) = bar.borrow().as_ref() {
-                bar.finish_and_clear();
-            }
-            outcome
-        }
-        JobConfig::Vacuum(j) => jobs::vacuum::run(client, j, dry_run),
-        JobConfig::Report(j) => jobs::report::run(client, j).map(|(outcome, s)| {
-            sections = s;
-            outcome
-        }),
+    let mut progress = TerminalProgress {
+        out: &ctx.out,
+        job: name,
+        bar: None,
     };
+    let outcome = job.run(client, dry_run, &mut progress);
+    if let Some(bar) = progress.bar {
+        bar.finish_and_clear();
+    }
     let duration_ms = started.elapsed().as_millis() as i64;
     let result = match outcome {
         Ok(outcome) => {
@@ -201,7 +188,7 @@ fn run_one(
                 detail: outcome.detail,
                 error: None,
                 duration_ms,
-                sections,
+                sections: outcome.sections,
             }
         }
         Err(error) => {
@@ -226,7 +213,26 @@ fn run_one(
     Ok(result)
 }
 
-fn failed(name: &str, job: &JobConfig, error: &Error, duration_ms: i64) -> JobResult {
+/// A job's progress as a bar on the terminal, made when the job says how much it expects.
+struct TerminalProgress<'a> {
+    out: &'a Output,
+    job: &'a str,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Progress for TerminalProgress<'_> {
+    fn expect(&mut self, total: u64) {
+        self.bar = self.out.progress_bar(self.job, total);
+    }
+
+    fn advance(&mut self, done: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(done);
+        }
+    }
+}
+
+fn failed(name: &str, job: &dyn Job, error: &Error, duration_ms: i64) -> JobResult {
     JobResult {
         job: name.to_string(),
         kind: job.kind(),

@@ -11,9 +11,41 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::db::session::Session;
 use crate::ident::quote_ident;
 
-/// `[jobs.NAME]`: the kind, with its own settings.
+/// What every job kind says and does. One file a kind implements it; `JobConfig` registers
+/// the kind, so the commands never name a kind.
+pub trait Job {
+    /// The `kind = "..."` that selects it in dbward.toml.
+    fn kind(&self) -> &'static str;
+    /// The tag `job run --schedule` picks it by.
+    fn schedule(&self) -> &str;
+    /// What it does, in a line, for `job list`.
+    fn describe(&self) -> String;
+    /// Refuses settings that could never run, when dbward.toml loads rather than at 3 a.m.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
+    /// Runs it (or, with `dry_run`, says what it would do), telling `progress` as it goes.
+    fn run(
+        &self,
+        client: &mut Session,
+        dry_run: bool,
+        progress: &mut dyn Progress,
+    ) -> crate::error::Result<JobOutcome>;
+}
+
+/// Hears how far a long job is, for a progress bar; a job that is quick tells nothing.
+pub trait Progress {
+    /// How many units the job expects to do, told once before it starts.
+    fn expect(&mut self, total: u64);
+    /// `done` more units are finished.
+    fn advance(&mut self, done: u64);
+}
+
+/// `[jobs.NAME]`: the kind, with its own settings. The one registry of job kinds: a new
+/// kind is a variant here and its arm in `job()`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum JobConfig {
@@ -24,45 +56,13 @@ pub enum JobConfig {
 }
 
 impl JobConfig {
-    pub fn schedule(&self) -> &str {
+    /// The kind's own behaviour.
+    pub fn job(&self) -> &dyn Job {
         match self {
-            JobConfig::Sql(j) => &j.schedule,
-            JobConfig::Retention(j) => &j.schedule,
-            JobConfig::Vacuum(j) => &j.schedule,
-            JobConfig::Report(j) => &j.schedule,
-        }
-    }
-
-    pub fn kind(&self) -> &'static str {
-        match self {
-            JobConfig::Sql(_) => "sql",
-            JobConfig::Retention(_) => "retention",
-            JobConfig::Vacuum(_) => "vacuum",
-            JobConfig::Report(_) => "report",
-        }
-    }
-
-    /// What it does, in a line.
-    pub fn describe(&self) -> String {
-        match self {
-            JobConfig::Sql(j) => j.sql.split_whitespace().collect::<Vec<_>>().join(" "),
-            JobConfig::Retention(j) => format!(
-                "{} rows of {} older than {} by {}{}, {} per batch",
-                if j.archive_table.is_some() {
-                    "archive"
-                } else {
-                    "delete"
-                },
-                j.table,
-                j.older_than,
-                j.column,
-                j.condition
-                    .as_ref()
-                    .map_or_else(String::new, |w| format!(" where {w}")),
-                j.batch_size
-            ),
-            JobConfig::Vacuum(j) => format!("VACUUM (ANALYZE) {}", j.tables.join(", ")),
-            JobConfig::Report(_) => "health report".to_string(),
+            JobConfig::Sql(j) => j,
+            JobConfig::Retention(j) => j,
+            JobConfig::Vacuum(j) => j,
+            JobConfig::Report(j) => j,
         }
     }
 }
@@ -96,7 +96,7 @@ pub fn select<'a>(
     if let Some(tag) = schedule {
         let tagged: Vec<_> = jobs
             .iter()
-            .filter(|(_, job)| job.schedule() == tag)
+            .filter(|(_, job)| job.job().schedule() == tag)
             .map(|(name, job)| (name.as_str(), job))
             .collect();
         if tagged.is_empty() && names.is_empty() {
@@ -142,6 +142,9 @@ pub struct JobOutcome {
     pub summary: String,
     /// Everything, for machines (and `job_runs.detail`).
     pub detail: serde_json::Value,
+    /// Tables for people (the health report's); the same data is in `detail` for machines.
+    #[serde(skip)]
+    pub sections: Vec<report::Section>,
 }
 
 fn default_schedule() -> String {
@@ -182,13 +185,30 @@ tables = ["usage_records"]
     #[test]
     fn jobs_are_read_with_their_kind() {
         let jobs = jobs(CONFIG);
-        assert_eq!(jobs["reset"].kind(), "sql");
-        assert_eq!(jobs["old_usage"].kind(), "retention");
+        assert_eq!(jobs["reset"].job().kind(), "sql");
+        assert_eq!(jobs["old_usage"].job().kind(), "retention");
         assert!(
             jobs["old_usage"]
+                .job()
                 .describe()
                 .contains("delete rows of public.usage_records older than 1 year")
         );
+    }
+
+    #[test]
+    fn each_kind_names_itself_as_dbward_toml_does() {
+        for (kind, settings) in [
+            ("sql", "sql = \"select 1\""),
+            (
+                "retention",
+                "table = \"t\"\ncolumn = \"at\"\nolder_than = \"1 day\"",
+            ),
+            ("vacuum", "tables = [\"t\"]"),
+            ("report", ""),
+        ] {
+            let jobs = jobs(&format!("[jobs.x]\nkind = \"{kind}\"\n{settings}\n"));
+            assert_eq!(jobs["x"].job().kind(), kind);
+        }
     }
 
     #[test]

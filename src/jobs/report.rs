@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{JobOutcome, default_schedule};
+use super::{Job, JobOutcome, Progress, default_schedule};
 use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use crate::error::{Error, Result};
 
@@ -133,21 +133,39 @@ pub fn collect(client: &mut Session, job: &ReportJob) -> Result<Vec<Section>> {
     Ok(sections)
 }
 
-pub fn run(client: &mut Session, job: &ReportJob) -> Result<(JobOutcome, Vec<Section>)> {
-    let sections = collect(client, job)?;
-    let long = sections
-        .iter()
-        .find(|s| s.title == "long-running queries")
-        .map_or(0, |s| s.rows.len());
-    Ok((
-        JobOutcome {
+impl Job for ReportJob {
+    fn kind(&self) -> &'static str {
+        "report"
+    }
+
+    fn schedule(&self) -> &str {
+        &self.schedule
+    }
+
+    fn describe(&self) -> String {
+        "health report".to_string()
+    }
+
+    /// Read-only, so a dry run reads the same report.
+    fn run(
+        &self,
+        client: &mut Session,
+        _dry_run: bool,
+        _progress: &mut dyn Progress,
+    ) -> Result<JobOutcome> {
+        let sections = collect(client, self)?;
+        let long = sections
+            .iter()
+            .find(|s| s.title == "long-running queries")
+            .map_or(0, |s| s.rows.len());
+        Ok(JobOutcome {
             rows_affected: None,
             summary: format!(
                 "health report: {} section(s), {long} long-running quer(ies)",
                 sections.len()
             ),
             detail: serde_json::json!({ "sections": sections }),
-        },
-        sections,
-    ))
+            sections,
+        })
+    }
 }

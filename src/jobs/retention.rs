@@ -8,7 +8,9 @@ use serde::Deserialize;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::types::Type;
 
-use super::{JobOutcome, default_schedule, parse_duration, quoted_table, timeout_setting};
+use super::{
+    Job, JobOutcome, Progress, default_schedule, parse_duration, quoted_table, timeout_setting,
+};
 use crate::db::session::{Session, Sql};
 use crate::error::{Error, Result};
 use crate::ident::quote_ident;
@@ -208,21 +210,55 @@ fn plan(job: &RetentionJob) -> std::result::Result<Plan, String> {
     })
 }
 
-impl RetentionJob {
+impl Job for RetentionJob {
+    fn kind(&self) -> &'static str {
+        "retention"
+    }
+
+    fn schedule(&self) -> &str {
+        &self.schedule
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "{} rows of {} older than {} by {}{}, {} per batch",
+            if self.archive_table.is_some() {
+                "archive"
+            } else {
+                "delete"
+            },
+            self.table,
+            self.older_than,
+            self.column,
+            self.condition
+                .as_ref()
+                .map_or_else(String::new, |w| format!(" where {w}")),
+            self.batch_size
+        )
+    }
+
     /// Refuses settings that could not run, before any connection.
-    pub fn check(&self) -> std::result::Result<(), String> {
+    fn check(&self) -> std::result::Result<(), String> {
         plan(self).map(|_| ())
+    }
+
+    fn run(
+        &self,
+        client: &mut Session,
+        dry_run: bool,
+        progress: &mut dyn Progress,
+    ) -> Result<JobOutcome> {
+        run(client, self, dry_run, progress)
     }
 }
 
-/// Counts what is due; with `dry_run` that is all. `progress` hears each committed batch;
-/// `expected` hears the count first, for a progress bar.
-pub fn run(
+/// Counts what is due; with `dry_run` that is all. `progress` hears the count first, for a
+/// progress bar, then each committed batch.
+fn run(
     client: &mut Session,
     job: &RetentionJob,
     dry_run: bool,
-    expected: &mut dyn FnMut(u64),
-    progress: &mut dyn FnMut(u64),
+    progress: &mut dyn Progress,
 ) -> Result<JobOutcome> {
     let plan = plan(job).map_err(Error::Usage)?;
     let due: i64 = client
@@ -237,9 +273,10 @@ pub fn run(
             rows_affected: Some(due),
             summary: format!("would remove {due} row(s) from {}", job.table),
             detail: serde_json::json!({ "table": job.table, "due": due, "dry_run": true }),
+            sections: Vec::new(),
         });
     }
-    expected(due as u64);
+    progress.expect(due as u64);
     let mut removed = 0i64;
     let mut batches = 0u64;
     let mut longest = Duration::ZERO;
@@ -250,7 +287,7 @@ pub fn run(
         removed += n;
         if n > 0 {
             batches += 1;
-            progress(n as u64);
+            progress.advance(n as u64);
         }
         if n < job.batch_size {
             break;
@@ -276,6 +313,7 @@ pub fn run(
             "longest_batch_ms": longest.as_millis() as u64,
             "archive_table": job.archive_table,
         }),
+        sections: Vec::new(),
     })
 }
 

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use tokio_postgres::types::Type;
 
-use super::{JobOutcome, default_schedule, timeout_setting};
+use super::{Job, JobOutcome, Progress, default_schedule, timeout_setting};
 use crate::db::session::{Session, SimpleQueryMessage, Sql};
 use crate::error::{Error, Result};
 
@@ -23,13 +23,37 @@ fn default_timeout() -> String {
     "5m".to_string()
 }
 
-pub fn run(client: &mut Session, job: &SqlJob, dry_run: bool) -> Result<JobOutcome> {
+impl Job for SqlJob {
+    fn kind(&self) -> &'static str {
+        "sql"
+    }
+
+    fn schedule(&self) -> &str {
+        &self.schedule
+    }
+
+    fn describe(&self) -> String {
+        self.sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn run(
+        &self,
+        client: &mut Session,
+        dry_run: bool,
+        _progress: &mut dyn Progress,
+    ) -> Result<JobOutcome> {
+        run(client, self, dry_run)
+    }
+}
+
+fn run(client: &mut Session, job: &SqlJob, dry_run: bool) -> Result<JobOutcome> {
     let timeout = timeout_setting(&job.statement_timeout).map_err(Error::Usage)?;
     if dry_run {
         return Ok(JobOutcome {
             rows_affected: None,
             summary: format!("would run: {}", job.sql),
             detail: serde_json::json!({ "sql": job.sql, "ran": false }),
+            sections: Vec::new(),
         });
     }
     let mut tx = client
@@ -68,5 +92,6 @@ pub fn run(client: &mut Session, job: &SqlJob, dry_run: bool) -> Result<JobOutco
             None => format!("{rows} row(s)"),
         },
         detail: serde_json::json!({ "sql": job.sql, "returned": first_value, "rows": rows }),
+        sections: Vec::new(),
     })
 }

@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use tokio_postgres::types::Type;
 
-use super::{JobOutcome, default_schedule, quoted_table};
+use super::{Job, JobOutcome, Progress, default_schedule, quoted_table};
 use crate::db::session::{Session, Sql};
 use crate::error::{Error, Result};
 
@@ -15,7 +15,30 @@ pub struct VacuumJob {
     pub tables: Vec<String>,
 }
 
-pub fn run(client: &mut Session, job: &VacuumJob, dry_run: bool) -> Result<JobOutcome> {
+impl Job for VacuumJob {
+    fn kind(&self) -> &'static str {
+        "vacuum"
+    }
+
+    fn schedule(&self) -> &str {
+        &self.schedule
+    }
+
+    fn describe(&self) -> String {
+        format!("VACUUM (ANALYZE) {}", self.tables.join(", "))
+    }
+
+    fn run(
+        &self,
+        client: &mut Session,
+        dry_run: bool,
+        _progress: &mut dyn Progress,
+    ) -> Result<JobOutcome> {
+        run(client, self, dry_run)
+    }
+}
+
+fn run(client: &mut Session, job: &VacuumJob, dry_run: bool) -> Result<JobOutcome> {
     if job.tables.is_empty() {
         return Err(Error::Usage("a vacuum job needs `tables`".into()));
     }
@@ -51,5 +74,6 @@ pub fn run(client: &mut Session, job: &VacuumJob, dry_run: bool) -> Result<JobOu
         rows_affected: None,
         summary: format!("{verb} {}", job.tables.join(", ")),
         detail: serde_json::json!({ "tables": details, "dry_run": dry_run }),
+        sections: Vec::new(),
     })
 }
