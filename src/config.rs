@@ -319,6 +319,7 @@ pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
         format!("line {line}, column {column}: {}", e.message().trim_end())
     })?;
     file.verify.probe_timeouts()?;
+    crate::verify::check_acceptances(&file.verify.accept)?;
     // A job that could never run is refused with the file, not at 3 a.m.
     for (name, job) in &file.jobs {
         job.job()
@@ -414,6 +415,41 @@ mod tests {
             "{err}"
         );
         assert!(parse_file("[verify]\nprobe_statement_timeout = \"soon\"\n").is_err());
+    }
+
+    #[test]
+    fn accepted_checks_must_exist() {
+        let accept = |check: &str| {
+            parse_file(&format!(
+                "[[verify.accept]]\ncheck = \"{check}\"\nobject = \"public.t\"\nreason = \"r\"\n"
+            ))
+        };
+        for check in ["no_primary_key", "spec", "probe_leak", "probe_failed"] {
+            assert!(accept(check).is_ok(), "{check}");
+        }
+        let err = accept("probe_leek").unwrap_err();
+        assert!(err.contains("check `probe_leek`"), "{err}");
+        assert!(err.contains("probe_leak, probe_failed"), "{err}");
+    }
+
+    /// The seed systems' files are what users copy: each must keep loading.
+    #[test]
+    fn every_seed_systems_config_loads() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("dbward.toml")];
+        for entry in std::fs::read_dir(root.join("examples")).unwrap() {
+            let file = entry.unwrap().path().join("dbward.toml");
+            if file.exists() {
+                files.push(file);
+            }
+        }
+        assert!(files.len() > 1, "{files:?}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            if let Err(err) = parse_file(&text) {
+                panic!("{}: {err}", file.display());
+            }
+        }
     }
 
     #[test]

@@ -500,6 +500,28 @@ fn probe_timeouts_that_are_not_durations_are_refused_with_the_file() {
 }
 
 #[test]
+fn an_accepted_check_dbward_does_not_have_is_refused_with_the_file() {
+    let project = Project::new();
+    project.write(
+        "dbward.toml",
+        "[[verify.accept]]\ncheck = \"probe_leek\"\nobject = \"public.t\"\nreason = \"a typo\"\n",
+    );
+    // Refused when the file loads, before any connection is tried.
+    let run = project.run(&["verify", "--probe"]);
+    assert_code(&run, 2);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: dbward.toml: [[verify.accept]] names check `probe_leek`, which dbward does not have; \
+         the checks are: rls_disabled_exposed, policy_with_rls_disabled, rls_enabled_no_policy, \
+         per_row_auth_call, insecure_write_policy, auth_is_null_or, ownership_not_checked, \
+         multiple_permissive_policies, user_metadata_in_policy, security_definer_view, \
+         security_definer_search_path, unindexed_foreign_key, no_primary_key, spec, probe_leak, \
+         probe_failed",
+        "{run:?}"
+    );
+}
+
+#[test]
 fn a_catalog_held_locked_fails_verify_within_wait_for_lock_and_says_why() {
     let (db, project) = migrated(OWNED);
     // A migration (or an application) holds the table exclusively in an open transaction.

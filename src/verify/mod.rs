@@ -19,6 +19,30 @@ pub struct Acceptance {
     pub reason: String,
 }
 
+/// Every id a finding can carry, from the ids the lints, the spec and the probes define:
+/// what `[[verify.accept]]` may name.
+pub fn check_ids() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = checks::all().into_iter().map(|(id, _)| id).collect();
+    ids.extend([spec::ID, probe::ID, probe::FAILED_ID]);
+    ids
+}
+
+/// Refuses an acceptance of a check dbward does not have: a typo would accept nothing.
+pub fn check_acceptances(acceptances: &[Acceptance]) -> Result<(), String> {
+    let known = check_ids();
+    match acceptances
+        .iter()
+        .find(|a| !known.contains(&a.check.as_str()))
+    {
+        Some(unknown) => Err(format!(
+            "[[verify.accept]] names check `{}`, which dbward does not have; the checks are: {}",
+            unknown.check,
+            known.join(", ")
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Marks the accepted findings with their reason.
 pub fn apply_acceptances(findings: &mut [Finding], acceptances: &[Acceptance]) {
     for finding in findings.iter_mut() {
