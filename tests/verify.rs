@@ -522,6 +522,34 @@ fn an_accepted_check_dbward_does_not_have_is_refused_with_the_file() {
 }
 
 #[test]
+fn a_spec_policy_command_dbward_does_not_know_is_refused_with_the_spec() {
+    let (db, project) = migrated(
+        "create table notes (id int primary key);\nalter table notes enable row level security;\ncreate policy own on notes for select to anon using (true);",
+    );
+    project.write(
+        "dbward.spec.toml",
+        "[tables.\"public.notes\".policies.own]\ncommand = \"selekt\"\nroles = [\"anon\"]\n",
+    );
+    let run = project.dbward(&db, &["verify"]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.starts_with("error: dbward.spec.toml: ")
+            && run.stderr.contains(
+                "`selekt` is not a policy command; use all, select, insert, update or delete"
+            ),
+        "{run:?}"
+    );
+    // The same command in capitals is the policy's: nothing differs.
+    project.write(
+        "dbward.spec.toml",
+        "[tables.\"public.notes\".policies.own]\ncommand = \"SELECT\"\nroles = [\"anon\"]\nusing = \"true\"\n",
+    );
+    let run = project.dbward(&db, &["verify", "--format", "json"]);
+    assert_code(&run, 0);
+    assert_eq!(run.json()["findings"], serde_json::json!([]), "{run:?}");
+}
+
+#[test]
 fn a_catalog_held_locked_fails_verify_within_wait_for_lock_and_says_why() {
     let (db, project) = migrated(OWNED);
     // A migration (or an application) holds the table exclusively in an open transaction.

@@ -102,6 +102,20 @@ pub enum PolicyCommand {
     Delete,
 }
 
+/// A spec names a command in any case; one it does not know is refused when the spec loads.
+impl<'de> serde::Deserialize<'de> for PolicyCommand {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        PolicyCommand::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a policy command; use all, select, insert, update or delete"
+            ))
+        })
+    }
+}
+
 impl PolicyCommand {
     pub fn from_catalog(code: &str) -> PolicyCommand {
         match code {
@@ -123,6 +137,7 @@ impl PolicyCommand {
         }
     }
 
+    /// Case as the user likes: `SELECT` and `select` are one command.
     pub fn parse(text: &str) -> Option<PolicyCommand> {
         Some(match text.to_ascii_lowercase().as_str() {
             "all" => PolicyCommand::All,

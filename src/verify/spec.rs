@@ -46,7 +46,7 @@ pub struct ColumnSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicySpec {
-    pub command: String,
+    pub command: PolicyCommand,
     pub roles: Vec<String>,
     #[serde(default = "yes")]
     pub permissive: bool,
@@ -100,7 +100,7 @@ pub fn from_catalog(catalog: &Catalog) -> Spec {
                         (
                             p.name.clone(),
                             PolicySpec {
-                                command: p.command.as_str().to_string(),
+                                command: p.command,
                                 roles: p.roles.clone(),
                                 permissive: p.permissive,
                                 using: p.using.clone(),
@@ -210,11 +210,11 @@ fn compare_table(table: &Table, expected: &TableSpec, findings: &mut Vec<Finding
             continue;
         };
         let mut differences = Vec::new();
-        if PolicyCommand::parse(&want.command) != Some(policy.command) {
+        if want.command != policy.command {
             differences.push(format!(
                 "command is {} (spec: {})",
                 policy.command.as_str(),
-                want.command
+                want.command.as_str()
             ));
         }
         let mut want_roles = want.roles.clone();
@@ -342,6 +342,27 @@ mod tests {
             findings[2].starts_with("public.notes.body: type is character varying (spec: text)")
         );
         assert!(findings[3].contains("row level security is off"));
+    }
+
+    #[test]
+    fn policy_commands_are_read_in_any_case_and_unknown_ones_refused() {
+        let policy = |command: &str| {
+            parse(&format!(
+                "[tables.\"public.notes\".policies.own]\ncommand = \"{command}\"\nroles = [\"anon\"]\n"
+            ))
+        };
+        let spec = policy("SELECT").unwrap();
+        assert_eq!(
+            spec.tables["public.notes"].policies["own"].command,
+            PolicyCommand::Select
+        );
+        let err = policy("selekt").unwrap_err();
+        assert!(
+            err.contains(
+                "`selekt` is not a policy command; use all, select, insert, update or delete"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
