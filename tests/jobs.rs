@@ -144,11 +144,8 @@ fn dry_run_counts_and_changes_nothing() {
     );
 }
 
-#[test]
-fn a_second_run_of_the_same_job_is_skipped_and_exits_0() {
-    let db = TestDb::new();
-    events(&db, 50, 0);
-    let project = project(RETENTION);
+/// A session that holds `events_retention`'s job lock, as a run in progress does, and its pid.
+fn holding_the_retention_lock(db: &TestDb) -> (postgres::Client, i32) {
     let mut holder = db.client();
     holder
         .query(
@@ -160,6 +157,15 @@ fn a_second_run_of_the_same_job_is_skipped_and_exits_0() {
         .query_one("select pg_backend_pid()", &[])
         .unwrap()
         .get(0);
+    (holder, pid)
+}
+
+#[test]
+fn a_second_run_of_the_same_job_is_skipped_and_exits_0() {
+    let db = TestDb::new();
+    events(&db, 50, 0);
+    let project = project(RETENTION);
+    let (holder, pid) = holding_the_retention_lock(&db);
     let run = project.dbward(&db, &["job", "run", "events_retention"]);
     assert_code(&run, 0);
     assert!(
@@ -188,17 +194,7 @@ fn a_skipped_run_says_when_the_running_one_started() {
              values ('events_retention', 'running', '2026-01-02 03:04:05.987+00')",
         )
         .unwrap();
-    let mut holder = db.client();
-    holder
-        .query(
-            "select pg_advisory_lock($1)",
-            &[&LockKey::new("job", "dbward:events_retention").0],
-        )
-        .unwrap();
-    let pid: i32 = holder
-        .query_one("select pg_backend_pid()", &[])
-        .unwrap()
-        .get(0);
+    let (_holder, pid) = holding_the_retention_lock(&db);
     let run = project.dbward(&db, &["job", "run", "events_retention"]);
     assert_code(&run, 0);
     assert!(
