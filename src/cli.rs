@@ -50,7 +50,8 @@ pub struct ConnectionArgs {
     /// Use the database of `[environments.NAME]` in dbward.toml
     #[arg(long, global = true, env = "DBWARD_ENV", value_name = "NAME")]
     pub env: Option<String>,
-    /// How long to wait for another runner's migration lock before giving up [default: 60s]
+    /// How long to wait for another runner's migration lock, or for a lock verify's catalog
+    /// read needs, before giving up [default: 60s]
     #[arg(
         long,
         global = true,
