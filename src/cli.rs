@@ -118,7 +118,7 @@ pub enum Command {
     },
     /// List every migration with its state, when it was applied and how long it took
     #[command(
-        after_help = "States: applied, pending, pending (out of order), modified (the file changed since), missing (the file is gone), failed (a no-transaction migration that did not finish), applying (one, or its rollback, that another runner is running now).\n\nExample:\n  dbward status --exit-code   # exit 3 when anything is pending"
+        after_help = "States: applied, pending, pending (out of order), modified (the file changed since), missing (the file is gone), failed (a no-transaction migration that did not finish), applying (one, or its rollback, that another runner is running now).\n\nThe rollback column says yes, none, or edited: the rollback changed since its migration was applied (a warning names it; `dbward repair` records it).\n\nExample:\n  dbward status --exit-code   # exit 3 when anything is pending"
     )]
     Status {
         /// Exit with code 3 when migrations are pending
@@ -170,7 +170,7 @@ pub enum Command {
         #[command(flatten)]
         allow: AllowArgs,
     },
-    /// Accept edited migrations' new checksums and clear failed no-transaction migrations
+    /// Accept edited migrations' and rollbacks' new checksums and clear failed no-transaction migrations
     #[command(
         after_help = "A no-transaction migration another runner is still applying is not a failure: repair refuses to run (exit 3) until it is done.\n\nExample:\n  dbward repair --dry-run"
     )]
