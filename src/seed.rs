@@ -57,7 +57,7 @@ pub fn select<'a>(fixtures: &'a [Fixture], only: &[String]) -> Result<Vec<&'a Fi
             .filter(|f| {
                 f.name == *wanted
                     || FIXTURES.stem(&f.script.file_name()) == wanted
-                    || wanted.parse::<u64>().is_ok_and(|n| n == f.version.0)
+                    || wanted.parse::<u64>().is_ok_and(|n| n == f.version.key())
             })
             .collect();
         if found.is_empty() {
@@ -95,7 +95,7 @@ mod tests {
     fn fixtures_load_in_number_order() {
         let (_dir, all) = fixtures(&[("10_b.sql", "select 2;"), ("002_a.sql", "select 1;")]);
         assert_eq!(
-            all.iter().map(|f| f.version.0).collect::<Vec<_>>(),
+            all.iter().map(|f| f.version.key()).collect::<Vec<_>>(),
             vec![2, 10]
         );
     }

@@ -9,7 +9,7 @@ use crate::report::CheckReport;
 /// Reads and lints the project. File problems are an error (exit 2), as everywhere.
 pub(super) fn inspect(ctx: &Context, since: Option<u64>) -> Result<CheckReport> {
     let migrations = ctx.migrations()?;
-    let since = since.or(ctx.settings.check.since).map(Version);
+    let since = since.or(ctx.settings.check.since).map(Version::new);
     let findings =
         lint::lint(&migrations, &ctx.settings.check, since).map_err(|message| Error::Config {
             path: ctx.settings.project_dir.join(crate::config::CONFIG_FILE),

@@ -74,7 +74,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             migrations = step_ctx.migrations()?;
             states.push((0, snapshot(step_ctx)?));
             for migration in &migrations {
-                let version = migration.version.0;
+                let version = migration.version.key();
                 operations::apply(step_ctx, &migrations, Some(version))?;
                 states.push((version, snapshot(step_ctx)?));
             }
@@ -108,7 +108,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
             for pair in states.windows(2).rev() {
                 let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
-                operations::roll_back(step_ctx, &migrations, Version(*before_version))?;
+                operations::roll_back(step_ctx, &migrations, Version::new(*before_version))?;
                 let left = inventory::compare(before, &snapshot(step_ctx)?);
                 if !left.is_empty() {
                     let lines: Vec<String> = left.iter().map(ToString::to_string).collect();

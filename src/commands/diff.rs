@@ -24,7 +24,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         .load(&mut live)?
         .iter()
         .filter(|a| a.outcome == Outcome::Succeeded)
-        .map(|a| a.version.0)
+        .map(|a| a.version.key())
         .max();
 
     let scratch = operations::scratch_database(ctx)?;

@@ -186,7 +186,7 @@ pub(super) fn up_loaded(
     allow: Allow,
 ) -> Result<()> {
     let started = Instant::now();
-    let target = to.map(Version);
+    let target = to.map(Version::new);
     let (mut db, connected) = connect(ctx)?;
     let mut report = RunReport {
         command: RunCommand::Up,
@@ -277,7 +277,7 @@ fn up_in_one_transaction(
 
 pub fn down(ctx: &Context, steps: Option<usize>, to: Option<u64>, dry_run: bool) -> Result<()> {
     let target = match (steps, to) {
-        (_, Some(version)) => DownTarget::To(Version(version)),
+        (_, Some(version)) => DownTarget::To(Version::new(version)),
         (Some(0), None) => return Err(Error::Usage("--steps must be at least 1".into())),
         (Some(n), None) => DownTarget::Steps(n),
         (None, None) => DownTarget::Steps(1),
@@ -491,7 +491,7 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
 }
 
 pub fn baseline(ctx: &Context, version: u64) -> Result<()> {
-    let baseline = Version(version);
+    let baseline = Version::new(version);
     let migrations = ctx.migrations()?;
     let adopted: Vec<&Migration> = migrations
         .iter()

@@ -149,7 +149,7 @@ pub async fn fence(client: &Client, schema: &Schema, version: Version) -> Result
         .await
         .map_err(Error::db("reading the migration history"))?;
     Ok(Fence {
-        newest_applied: row.get::<_, Option<i64>>(0).map(|v| Version(v as u64)),
+        newest_applied: row.get::<_, Option<i64>>(0).map(Version::from_key),
         any_failed: row.get(1),
         this_recorded: row.get(2),
     })

@@ -55,7 +55,7 @@ const APPLIED_COLUMNS: &str =
 
 fn applied_from(row: &tokio_postgres::Row) -> Applied {
     Applied {
-        version: Version(row.get::<_, i64>(0) as u64),
+        version: Version::from_key(row.get::<_, i64>(0)),
         name: row.get(1),
         checksum: Checksum::from_hex(row.get(2)),
         rollback_checksum: row.get::<_, Option<&str>>(3).and_then(Checksum::from_hex),
@@ -603,7 +603,7 @@ mod tests {
     fn seen(outcome: Outcome, writer: &str) -> SeenRow {
         SeenRow {
             applied: Applied {
-                version: Version(8),
+                version: Version::new(8),
                 name: "t8".into(),
                 checksum: None,
                 rollback_checksum: None,

@@ -30,7 +30,7 @@ impl LockKey {
     /// Held, as a session lock, by the runner applying a no-transaction migration. While it
     /// is held, the migration's unfinished history row means "applying", not "failed".
     pub fn applying(schema: &str, version: Version) -> LockKey {
-        LockKey::new(&format!("applying:{}", version.0), schema)
+        LockKey::new(&format!("applying:{}", version.key()), schema)
     }
 
     /// pg_locks shows a bigint key as two oids.

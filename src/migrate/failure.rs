@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn failure_points_at_the_column() {
         let failure = MigrationFailure {
-            version: Version(3),
+            version: Version::new(3),
             ran: Ran::Migration(Direction::Up),
             path: PathBuf::from("migrations/003_x.sql"),
             line: Some(12),

@@ -111,9 +111,9 @@ impl Layout {
     pub fn next_number(self, files: &[NumberedFile]) -> (Version, usize) {
         match self {
             Layout::Dbward => {
-                let next = files.iter().map(|f| f.version.0).max().unwrap_or(0) + 1;
+                let next = files.iter().map(|f| f.version.key()).max().unwrap_or(0) + 1;
                 let width = files.iter().map(|f| f.width).max().unwrap_or(3);
-                (Version(next), width)
+                (Version::new(next), width)
             }
         }
     }
@@ -124,7 +124,7 @@ impl Layout {
         match self {
             Layout::Dbward => {
                 let (version, width) = self.next_number(existing);
-                let file_name = format!("{:0width$}_{name}.sql", version.0);
+                let file_name = format!("{:0width$}_{name}.sql", version.key());
                 NewFiles {
                     version,
                     migration_text: format!(
@@ -206,7 +206,7 @@ fn parse_dbward(path: &Path, role: Role) -> Result<Option<NumberedFile>, FilePro
         return Err(bad("number must be positive"));
     }
     Ok(Some(NumberedFile {
-        version: Version(number),
+        version: Version::new(number),
         name: name.to_string(),
         width: digits.len(),
         path: path.to_path_buf(),
@@ -231,7 +231,7 @@ mod tests {
 
     fn file(name: &str, version: u64, width: usize) -> NumberedFile {
         NumberedFile {
-            version: Version(version),
+            version: Version::new(version),
             name: name.to_string(),
             width,
             path: PathBuf::from(format!("{version:0width$}_{name}.sql")),
@@ -268,7 +268,7 @@ mod tests {
                 .unwrap();
             assert_eq!(
                 (
-                    parsed.version.0,
+                    parsed.version.key(),
                     parsed.name.as_str(),
                     parsed.width,
                     parsed.role
@@ -352,14 +352,14 @@ mod tests {
             (vec![file("a", 12, 2), file("b", 3, 3)], (13, 3)),
         ] {
             let (version, width) = Layout::Dbward.next_number(&files);
-            assert_eq!((version.0, width), next, "{files:?}");
+            assert_eq!((version.key(), width), next, "{files:?}");
         }
     }
 
     #[test]
     fn new_files_are_numbered_named_and_say_what_to_write() {
         let new = Layout::Dbward.new_files(&[file("a", 9, 2)], "add_invoices");
-        assert_eq!(new.version, Version(10));
+        assert_eq!(new.version, Version::new(10));
         assert_eq!(new.migration_file, "10_add_invoices.sql");
         assert_eq!(new.rollback_file, "10_add_invoices.sql");
         assert!(

@@ -118,7 +118,7 @@ mod tests {
 
     fn migration(version: u64, sql: &str) -> Migration {
         Migration {
-            version: Version(version),
+            version: Version::new(version),
             name: format!("m{version}"),
             up: Script::new(
                 PathBuf::from(format!("migrations/{version:03}_m{version}.sql")),
@@ -180,7 +180,7 @@ mod tests {
             migration(2, "select 1;"),
         ];
         assert!(
-            lint(&ms, &LintConfig::default(), Some(Version(1)))
+            lint(&ms, &LintConfig::default(), Some(Version::new(1)))
                 .unwrap()
                 .is_empty()
         );

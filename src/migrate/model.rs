@@ -6,22 +6,164 @@ use std::path::PathBuf;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-/// A migration number. Any width on disk (`001` and `1` are the same version).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Version(pub u64);
+/// A migration's version: the key the database orders and stores it by, and how to show it
+/// as its file wrote it (`00000000000001`, `1.1`). Two versions are the same when their keys
+/// are, whatever their width: `001` and `1` are one version.
+#[derive(Debug, Clone, Copy)]
+pub struct Version {
+    key: u64,
+    /// Digits to pad a plain number to; 0 when the width is not known (a history row).
+    width: u8,
+}
 
-impl fmt::Display for Version {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
+/// Keys at or above this hold a dotted version (Flyway's `1.1`, `2_3`), encoded so that
+/// their order as numbers is Flyway's order of versions; plain numbers stay below it.
+const DOTTED: u64 = 1 << 62;
+
+impl Version {
+    /// The largest plain number a version may be.
+    pub const MAX_NUMBER: u64 = DOTTED - 1;
+
+    /// A plain number, shown without padding. Numbers above [`Version::MAX_NUMBER`] are
+    /// refused when files are read.
+    pub const fn new(number: u64) -> Version {
+        Version {
+            key: number,
+            width: 0,
+        }
+    }
+
+    /// A plain number as a file wrote it, `width` digits wide.
+    pub fn padded(number: u64, width: usize) -> Version {
+        Version {
+            key: number,
+            width: u8::try_from(width).unwrap_or(u8::MAX),
+        }
+    }
+
+    /// A version of several numbers (`1.2.3`), compared part by part as Flyway does, trailing
+    /// zeros ignored (`1.0` is `1`). `None` when it cannot be encoded in a key.
+    pub fn dotted(parts: &[u64]) -> Option<Version> {
+        let parts = match parts.iter().rposition(|p| *p != 0) {
+            Some(last) => &parts[..=last],
+            None => &parts[..1.min(parts.len())],
+        };
+        // Each part: a 1 bit (another part follows), 6 bits of bit length, then the bits
+        // below the leading one. A sequence that is a prefix of another ends in 0 bits, so
+        // it sorts first, and within a part a shorter number sorts first.
+        let mut code: u128 = 0;
+        let mut bits = 0u32;
+        for &part in parts {
+            let length = u64::BITS - part.leading_zeros();
+            let rest = length.saturating_sub(1);
+            code = (code << 1 | 1) << 6 | u128::from(length);
+            code = code << rest | u128::from(part) & ((1u128 << rest) - 1);
+            bits += 7 + rest;
+            if bits > 62 {
+                return None;
+            }
+        }
+        Some(Version {
+            key: DOTTED | (code << (62 - bits)) as u64,
+            width: 0,
+        })
+    }
+
+    /// The version a database key stands for, shown without padding.
+    pub fn from_key(key: i64) -> Version {
+        Version::new(key as u64)
+    }
+
+    /// The key versions are ordered by: the same as [`Version::as_i64`].
+    pub fn key(self) -> u64 {
+        self.key
+    }
+
+    /// The key ordered and stored in the database: never above `i64::MAX`.
+    pub fn as_i64(self) -> i64 {
+        self.key as i64
+    }
+
+    /// The parts of a dotted version, or the one number of a plain one.
+    pub fn parts(self) -> Vec<u64> {
+        if self.key < DOTTED {
+            return vec![self.key];
+        }
+        let mut code = self.key & (DOTTED - 1);
+        let mut bits = 62u32;
+        let mut parts = Vec::new();
+        let take = |code: &mut u64, bits: &mut u32, n: u32| -> u64 {
+            let value = if n == 0 {
+                0
+            } else {
+                (*code >> (*bits - n)) & ((1u64 << n) - 1)
+            };
+            *bits -= n;
+            value
+        };
+        while bits >= 7 && take(&mut code, &mut bits, 1) == 1 {
+            let length = take(&mut code, &mut bits, 6) as u32;
+            let rest = length.saturating_sub(1);
+            let low = take(&mut code, &mut bits, rest);
+            parts.push(if length == 0 { 0 } else { 1 << rest | low });
+        }
+        parts
+    }
+
+    /// Whether this is a plain number (not a dotted version).
+    pub fn is_number(self) -> bool {
+        self.key < DOTTED
+    }
+
+    /// The plain number, when it is one.
+    pub fn number(self) -> Option<u64> {
+        self.is_number().then_some(self.key)
     }
 }
 
-impl Version {
-    /// The value as PostgreSQL's `bigint`. Versions above `i64::MAX` are refused when files
-    /// are read, so this never wraps.
-    pub fn as_i64(self) -> i64 {
-        self.0 as i64
+impl PartialEq for Version {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Version {}
+
+impl PartialOrd for Version {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Version {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+impl std::hash::Hash for Version {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_number() {
+            return write!(f, "{:0width$}", self.key, width = usize::from(self.width));
+        }
+        let parts: Vec<String> = self.parts().iter().map(u64::to_string).collect();
+        f.write_str(&parts.join("."))
+    }
+}
+
+impl Serialize for Version {
+    /// A plain number as a JSON number, as before; a dotted one as its text.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self.number() {
+            Some(n) => s.serialize_u64(n),
+            None => s.serialize_str(&self.to_string()),
+        }
     }
 }
 
@@ -206,6 +348,51 @@ pub struct Applied {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dotted_versions_sort_as_flyway_sorts_them() {
+        let v = |parts: &[u64]| Version::dotted(parts).unwrap();
+        let ordered = [
+            v(&[0]),
+            v(&[1]),
+            v(&[1, 0, 1]),
+            v(&[1, 1]),
+            v(&[1, 2]),
+            v(&[1, 9]),
+            v(&[1, 10]),
+            v(&[2]),
+            v(&[2, 0, 0, 1]),
+            v(&[10]),
+            v(&[2023, 5, 1, 1200]),
+            v(&[20240101120000]),
+        ];
+        for pair in ordered.windows(2) {
+            assert!(pair[0] < pair[1], "{} < {}", pair[0], pair[1]);
+        }
+        assert_eq!(v(&[1, 0]), v(&[1]));
+        for version in ordered {
+            assert!(!version.is_number());
+            assert!(version.as_i64() > 0);
+            assert_eq!(Version::dotted(&version.parts()), Some(version));
+        }
+        assert_eq!(v(&[1, 10, 3]).to_string(), "1.10.3");
+        assert_eq!(v(&[7, 0]).to_string(), "7");
+        assert_eq!(v(&[0]).to_string(), "0");
+        assert_eq!(Version::dotted(&[20240101120000, 20240101120000]), None);
+    }
+
+    #[test]
+    fn numbers_show_as_written_and_compare_by_value() {
+        assert_eq!(Version::padded(1, 14).to_string(), "00000000000001");
+        assert_eq!(Version::new(1).to_string(), "1");
+        assert_eq!(Version::padded(1, 3), Version::new(1));
+        assert!(Version::new(Version::MAX_NUMBER) < Version::dotted(&[0]).unwrap());
+        assert_eq!(
+            serde_json::to_string(&[Version::padded(7, 3), Version::dotted(&[1, 2]).unwrap()])
+                .unwrap(),
+            r#"[7,"1.2"]"#
+        );
+    }
 
     #[test]
     fn checksum_ignores_bom_and_crlf() {

@@ -276,7 +276,7 @@ mod tests {
     fn migration(version: u64, reversible: bool) -> Migration {
         let sql = format!("create table t{version} ();");
         Migration {
-            version: Version(version),
+            version: Version::new(version),
             name: format!("m{version}"),
             up: script(&format!("migrations/{version:03}_m{version}.sql"), &sql),
             rollback_path: reversible
@@ -306,12 +306,12 @@ mod tests {
     fn states(local: &[Migration], rows: &[Applied]) -> Vec<(u64, State)> {
         status(local, rows)
             .iter()
-            .map(|e| (e.version.0, e.state))
+            .map(|e| (e.version.key(), e.state))
             .collect()
     }
 
     fn versions(steps: &[&Migration]) -> Vec<u64> {
-        steps.iter().map(|m| m.version.0).collect()
+        steps.iter().map(|m| m.version.key()).collect()
     }
 
     #[test]
@@ -369,7 +369,7 @@ mod tests {
         let mut rows = vec![applied(&local[0]), applied(&local[1]), applied(&local[3])];
         rows[1].checksum = Some(Checksum::of("something else"));
         rows.push(Applied {
-            version: Version(4),
+            version: Version::new(4),
             name: "gone".into(),
             ..applied(&local[0])
         });
@@ -391,32 +391,19 @@ mod tests {
         let problems = validate(&entries, Allow::default());
         assert!(matches!(
             problems[0],
-            Divergence::Modified {
-                version: Version(2),
-                ..
-            }
+            Divergence::Modified { version, .. } if version == Version::new(2)
         ));
         assert!(matches!(
             problems[1],
-            Divergence::OutOfOrder {
-                version: Version(3),
-                newest_applied: Version(5),
-                ..
-            }
+            Divergence::OutOfOrder { version, newest_applied, .. } if version == Version::new(3) && newest_applied == Version::new(5)
         ));
         assert!(matches!(
             problems[2],
-            Divergence::Missing {
-                version: Version(4),
-                ..
-            }
+            Divergence::Missing { version, .. } if version == Version::new(4)
         ));
         assert!(matches!(
             problems[3],
-            Divergence::Failed {
-                version: Version(6),
-                ..
-            }
+            Divergence::Failed { version, .. } if version == Version::new(6)
         ));
         let everything = Allow {
             modified: true,
@@ -466,11 +453,11 @@ mod tests {
         let rows = vec![applied(&local[0])];
         let entries = status(&local, &rows);
         assert_eq!(
-            versions(&plan_up(&entries, Some(Version(3)), Allow::default()).unwrap()),
+            versions(&plan_up(&entries, Some(Version::new(3)), Allow::default()).unwrap()),
             vec![2, 3]
         );
         assert!(
-            plan_up(&entries, Some(Version(1)), Allow::default())
+            plan_up(&entries, Some(Version::new(1)), Allow::default())
                 .unwrap()
                 .is_empty()
         );
@@ -483,10 +470,7 @@ mod tests {
         let entries = status(&local, &[]);
         assert!(matches!(
             plan_up(&entries, None, Allow::default()),
-            Err(PlanError::Empty {
-                version: Version(1),
-                ..
-            })
+            Err(PlanError::Empty { version, .. }) if version == Version::new(1)
         ));
     }
 
@@ -504,15 +488,15 @@ mod tests {
             vec![3, 2, 1]
         );
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::To(Version(1))).unwrap()),
+            versions(&plan_down(&entries, DownTarget::To(Version::new(1))).unwrap()),
             vec![3, 2]
         );
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::To(Version(0))).unwrap()),
+            versions(&plan_down(&entries, DownTarget::To(Version::new(0))).unwrap()),
             vec![3, 2, 1]
         );
         assert!(
-            plan_down(&entries, DownTarget::To(Version(3)))
+            plan_down(&entries, DownTarget::To(Version::new(3)))
                 .unwrap()
                 .is_empty()
         );
@@ -527,13 +511,10 @@ mod tests {
             versions(&plan_down(&entries, DownTarget::Steps(1)).unwrap()),
             vec![3]
         );
-        let err = plan_down(&entries, DownTarget::To(Version(0))).unwrap_err();
+        let err = plan_down(&entries, DownTarget::To(Version::new(0))).unwrap_err();
         assert!(matches!(
             err,
-            PlanError::Irreversible {
-                version: Version(2),
-                ..
-            }
+            PlanError::Irreversible { version, .. } if version == Version::new(2)
         ));
         assert!(err.to_string().contains("rollbacks/002_m2.sql"), "{err}");
     }
@@ -543,17 +524,14 @@ mod tests {
         let local = vec![migration(1, true)];
         let mut rows = vec![applied(&local[0])];
         rows.push(Applied {
-            version: Version(2),
+            version: Version::new(2),
             name: "gone".into(),
             ..applied(&local[0])
         });
         let entries = status(&local, &rows);
         assert!(matches!(
             plan_down(&entries, DownTarget::Steps(1)),
-            Err(PlanError::NoFile {
-                version: Version(2),
-                ..
-            })
+            Err(PlanError::NoFile { version, .. }) if version == Version::new(2)
         ));
         rows[1].outcome = Outcome::Failed;
         let entries = status(&local, &rows);
@@ -583,7 +561,7 @@ mod tests {
             out_of_order: true,
         };
         let applying = vec![Divergence::Applying {
-            version: Version(2),
+            version: Version::new(2),
             name: "m2".into(),
         }];
         assert_eq!(validate(&entries, everything), applying);
@@ -613,11 +591,11 @@ mod tests {
             unfinished_runs(&rows),
             vec![
                 Divergence::Failed {
-                    version: Version(1),
+                    version: Version::new(1),
                     name: "m1".into()
                 },
                 Divergence::Applying {
-                    version: Version(3),
+                    version: Version::new(3),
                     name: "m3".into()
                 },
             ]

@@ -288,7 +288,10 @@ mod tests {
         ]);
         let migrations = load(&dirs, Depth::Full).unwrap();
         assert_eq!(
-            migrations.iter().map(|m| m.version.0).collect::<Vec<_>>(),
+            migrations
+                .iter()
+                .map(|m| m.version.key())
+                .collect::<Vec<_>>(),
             vec![1, 2]
         );
         assert!(migrations[0].is_reversible());
@@ -304,7 +307,7 @@ mod tests {
     #[test]
     fn duplicates_are_found_when_name_order_is_not_number_order() {
         let file = |name: &str, version: u64| NumberedFile {
-            version: Version(version),
+            version: Version::new(version),
             name: name.to_string(),
             width: 1,
             path: PathBuf::from(name),
@@ -319,7 +322,7 @@ mod tests {
         assert_eq!(
             find_duplicates(&files),
             vec![(
-                Version(2),
+                Version::new(2),
                 vec![PathBuf::from("02_c.sql"), PathBuf::from("2_b.sql")]
             )]
         );
@@ -344,7 +347,7 @@ mod tests {
                     version,
                     paths,
                     next_free,
-                } => Some((version.0, paths.len(), next_free.0)),
+                } => Some((version.key(), paths.len(), next_free.key())),
                 _ => None,
             })
             .collect();
@@ -493,8 +496,8 @@ mod tests {
     fn next_number_follows_existing_width() {
         let (_dir, dirs) = project(&[("migrations/0007_a.sql", b"select 1;")]);
         let (files, _) = scan(Layout::Dbward, &dirs.migrations, Role::Migration);
-        assert_eq!(Layout::Dbward.next_number(&files), (Version(8), 4));
-        assert_eq!(Layout::Dbward.next_number(&[]), (Version(1), 3));
+        assert_eq!(Layout::Dbward.next_number(&files), (Version::new(8), 4));
+        assert_eq!(Layout::Dbward.next_number(&[]), (Version::new(1), 3));
     }
 
     #[test]
