@@ -253,7 +253,12 @@ impl Settings {
             dirs: SourceDirs {
                 layout,
                 migrations: relative(&file.migrations_dir, layout.default_migrations_dir()),
-                rollbacks: relative(&file.rollbacks_dir, layout.default_rollbacks_dir()),
+                rollbacks: relative(
+                    &file.rollbacks_dir,
+                    layout
+                        .separate_rollbacks_dir()
+                        .unwrap_or(layout.default_migrations_dir()),
+                ),
                 named_in_config: [
                     ("migrations_dir", &file.migrations_dir),
                     ("rollbacks_dir", &file.rollbacks_dir),

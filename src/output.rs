@@ -564,8 +564,9 @@ impl Output {
     }
 
     pub fn new_migration(&self, report: &NewReport) {
-        self.emit(report, || {
-            format!("created {}\ncreated {}", report.migration, report.rollback)
+        self.emit(report, || match &report.rollback {
+            Some(rollback) => format!("created {}\ncreated {rollback}", report.migration),
+            None => format!("created {}", report.migration),
         });
     }
 

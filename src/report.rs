@@ -123,7 +123,8 @@ pub struct BaselineReport {
 pub struct NewReport {
     pub version: Version,
     pub migration: String,
-    pub rollback: String,
+    /// Absent where the layout keeps a migration's rollback in its own file.
+    pub rollback: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

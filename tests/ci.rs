@@ -178,7 +178,7 @@ fn a_duplicate_number_fails_the_check_step() {
     let (step, message) = failed_step(&doc);
     assert_eq!(step, "check");
     assert!(
-        message.contains("duplicate migration number 1"),
+        message.contains("duplicate migration number 001"),
         "{message}"
     );
 }

@@ -40,12 +40,15 @@ fn the_blog_ai_duplicate_004_is_refused_naming_both_files() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("duplicate migration number 4"), "{stderr}");
+    assert!(
+        stderr.contains("duplicate migration number 004"),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("004_add_favorites.sql") && stderr.contains("004_create_templates.sql"),
         "{stderr}"
     );
-    assert!(stderr.contains("the next free number is 9"), "{stderr}");
+    assert!(stderr.contains("the next free number is 009"), "{stderr}");
 }
 
 #[test]
@@ -59,7 +62,7 @@ fn duplicates_of_any_width_are_refused_for_every_command() {
             run.stderr.contains("001_a.sql") && run.stderr.contains("1_b.sql"),
             "{run:?}"
         );
-        assert!(run.stderr.contains("next free number is 2"), "{run:?}");
+        assert!(run.stderr.contains("next free number is 002"), "{run:?}");
     }
     let json = refused(&project, &["up", "--format", "json"]);
     assert_eq!(json.json()["error"]["kind"], "files");

@@ -665,7 +665,7 @@ fn an_edited_rollback_is_a_warning_that_down_and_repair_name() {
     let project = three_tables();
     assert_code(&project.dbward(&db, &["up"]), 0);
     project.write("rollbacks/002_posts.sql", "drop table if exists posts;");
-    let warning = "warning: rollbacks/002_posts.sql changed since migration 2 was applied";
+    let warning = "warning: rollbacks/002_posts.sql changed since migration 002 was applied";
 
     let status = project.dbward(&db, &["status"]);
     assert_code(&status, 0);

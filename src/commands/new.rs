@@ -15,17 +15,35 @@ pub fn run(ctx: &Context, name: &str) -> Result<()> {
     let name = clean_name(dirs.layout, name)?;
     // Numbering reads names only, so a project with other problems can still grow.
     let (files, _) = source::scan(dirs.layout, &dirs.migrations, Role::Migration);
-    let new = dirs.layout.new_files(&files, &name);
+    let new = dirs.layout.new_files(&files, &name, &utc_timestamp());
     let migration = dirs.migrations.join(&new.migration_file);
-    let rollback = dirs.rollbacks.join(&new.rollback_file);
+    let rollback = new
+        .rollback
+        .as_ref()
+        .map(|(file, text)| (dirs.rollbacks.join(file), text));
+    if let Some((path, _)) = rollback.as_ref().filter(|(path, _)| path.exists()) {
+        // Checked before the migration is written, so that nothing is left half made.
+        return Err(Error::io(path)(std::io::ErrorKind::AlreadyExists.into()));
+    }
     write_new(&migration, &new.migration_text)?;
-    write_new(&rollback, &new.rollback_text)?;
+    if let Some((path, text)) = &rollback {
+        write_new(path, text)?;
+    }
     ctx.out.new_migration(&NewReport {
         version: new.version,
         migration: migration.display().to_string(),
-        rollback: rollback.display().to_string(),
+        rollback: rollback.map(|(path, _)| path.display().to_string()),
     });
     Ok(())
+}
+
+/// Now in UTC as `YYYYMMDDHHMMSS`, the timestamp versions most tools use.
+fn utc_timestamp() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        .to_string()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 /// Spaces become `_`; anything else outside letters, digits, `_` and `-` is refused.

@@ -11,5 +11,6 @@ pub mod plan;
 pub mod problems;
 pub mod refusal;
 pub mod scripts;
+pub mod sections;
 pub mod source;
 pub mod statements;

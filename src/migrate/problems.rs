@@ -82,6 +82,12 @@ pub enum FileProblem {
         line: usize,
         message: String,
     },
+    /// Another tool's marker that dbward cannot follow, or that would run the wrong SQL.
+    Marker {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// A statement PostgreSQL runs only outside a transaction block, in a file that runs
     /// in one.
     NeedsNoTransaction {
@@ -99,6 +105,11 @@ impl fmt::Display for FileProblem {
                 write!(f, "{}: cannot be read: {message}", path.display())
             }
             FileProblem::BadName { path, reason } => write!(f, "{}: {reason}", path.display()),
+            FileProblem::Marker {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
             FileProblem::NotUtf8 {
                 path,
                 line,

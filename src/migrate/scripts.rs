@@ -4,20 +4,73 @@
 use std::path::Path;
 
 use super::directives::{self, DirectiveProblem};
-use super::layout::Role;
+use super::layout::{Layout, Role};
 use super::model::{Checksum, Script, TransactionMode};
 use super::problems::FileProblem;
-use super::statements;
+use super::{sections, statements};
 
-/// Reads one script: UTF-8, normalised, checksummed, directives parsed. [`check_script`]
-/// looks deeper.
+/// Reads one script: UTF-8, normalised, checksummed, dbward's directives parsed.
+/// [`check_script`] looks deeper.
 pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
-    read_script_with(path, &mut Vec::new())
+    let sql = read_text(path, &mut Vec::new())?;
+    let mode = dbward_mode(path, &sql)?;
+    let checksum = Checksum::of_normalised(&sql);
+    Ok(Script::new(path.to_path_buf(), sql, checksum, mode))
 }
 
-/// [`read_script`] through a buffer the caller keeps between files, so that reading many
-/// files allocates once per file (its text), not once per growth step of its buffer.
-fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FileProblem> {
+/// A script file read by its layout's rules: the script, and the rollback a goose or
+/// dbmate file holds in its down section.
+pub type ReadFile = (Script, Option<Script>);
+
+/// Reads a migration or rollback file named by `layout`. Buffered through the caller's
+/// `buffer`, so that reading many files allocates once per file (its text), not once per
+/// growth step of its buffer.
+fn read_file_with(
+    path: &Path,
+    layout: Layout,
+    role: Role,
+    buffer: &mut Vec<u8>,
+) -> Result<ReadFile, FileProblem> {
+    let sql = read_text(path, buffer)?;
+    let marker_problem = |problem: sections::MarkerProblem| FileProblem::Marker {
+        path: path.to_path_buf(),
+        line: problem.line,
+        message: problem.message,
+    };
+    if layout.has_sections() && role == Role::Migration {
+        let split = sections::split(layout, &sql).map_err(marker_problem)?;
+        if let Some(problem) = sections::foreign_down_marker(layout, &sql) {
+            return Err(marker_problem(problem));
+        }
+        let script = |section: sections::Section| -> Result<Script, FileProblem> {
+            let mode = match section.mode {
+                Some(mode) => mode,
+                None => dbward_mode(path, &section.sql)?,
+            };
+            let checksum = Checksum::of_normalised(&section.own_text);
+            Ok(Script::new(path.to_path_buf(), section.sql, checksum, mode))
+        };
+        let down = split.down.map(script).transpose()?;
+        return Ok((script(split.up)?, down));
+    }
+    if let Some(problem) = sections::foreign_down_marker(layout, &sql) {
+        return Err(marker_problem(problem));
+    }
+    let mode = match (layout, sections::sqlx_mode(&sql)) {
+        // The directive line is read; the rest may hold dbward's own.
+        (Layout::Sqlx, Some(mode)) => {
+            let rest = sql.split_once('\n').map_or("", |(_, rest)| rest);
+            dbward_mode(path, &format!("\n{rest}"))?;
+            mode
+        }
+        _ => dbward_mode(path, &sql)?,
+    };
+    let checksum = Checksum::of_normalised(&sql);
+    Ok((Script::new(path.to_path_buf(), sql, checksum, mode), None))
+}
+
+/// The file's text: UTF-8, without a byte-order mark, LF line ends, no NUL.
+fn read_text(path: &Path, buffer: &mut Vec<u8>) -> Result<String, FileProblem> {
     read_bytes(path, buffer).map_err(|e| FileProblem::Unreadable {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -40,8 +93,12 @@ fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FilePro
             column,
         });
     }
-    let checksum = Checksum::of_normalised(&sql);
-    let mode = directives::read(&sql).map_err(|problem| match problem {
+    Ok(sql)
+}
+
+/// How the `-- dbward:` directives of `sql`'s leading comments say to run it.
+fn dbward_mode(path: &Path, sql: &str) -> Result<TransactionMode, FileProblem> {
+    directives::read(sql).map_err(|problem| match problem {
         DirectiveProblem::Unknown { line, directive } => FileProblem::UnknownDirective {
             path: path.to_path_buf(),
             line,
@@ -52,8 +109,7 @@ fn read_script_with(path: &Path, buffer: &mut Vec<u8>) -> Result<Script, FilePro
             line,
             written,
         },
-    })?;
-    Ok(Script::new(path.to_path_buf(), sql, checksum, mode))
+    })
 }
 
 /// Replaces `buffer`'s contents with the file's bytes. Through `take`, std does not ask the
@@ -144,18 +200,29 @@ pub enum Depth {
     Status,
 }
 
-/// [`read_script`] (and at [`Depth::Full`] [`check_role`]) for many files, results in
-/// order. At [`Depth::Full`], many files are spread over the machine's cores.
-pub fn read_scripts(paths: &[(&Path, Role)], depth: Depth) -> Vec<Result<Script, FileProblem>> {
+/// Reads many files named by `layout` (and at [`Depth::Full`] checks them with
+/// [`check_role`]), results in order. At [`Depth::Full`], many files are spread over the
+/// machine's cores.
+pub fn read_scripts(
+    paths: &[(&Path, Role)],
+    layout: Layout,
+    depth: Depth,
+) -> Vec<Result<ReadFile, FileProblem>> {
     let read_all = |part: &[(&Path, Role)]| {
         let mut buffer = Vec::new();
         part.iter()
             .map(|(path, role)| {
-                let script = read_script_with(path, &mut buffer)?;
-                match depth {
-                    Depth::Full => check_role(&script, *role).map_or(Ok(script), Err),
-                    Depth::Status => Ok(script),
+                let (script, down) = read_file_with(path, layout, *role, &mut buffer)?;
+                if depth == Depth::Full {
+                    if let Some(problem) = check_role(&script, *role) {
+                        return Err(problem);
+                    }
+                    if let Some(problem) = down.as_ref().and_then(|d| check_role(d, Role::Rollback))
+                    {
+                        return Err(problem);
+                    }
                 }
+                Ok((script, down))
             })
             .collect::<Vec<_>>()
     };

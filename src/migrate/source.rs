@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::layout::{Layout, NumberedFile, Role};
 use super::model::{Migration, Script, Version};
-use super::scripts::read_scripts;
+use super::scripts::{ReadFile, read_scripts};
 
 // The commands name these through this module, as they load files through it.
 pub use super::problems::FileProblem;
@@ -115,7 +115,7 @@ pub fn find_duplicates(files: &[NumberedFile]) -> Vec<(Version, Vec<PathBuf>)> {
 /// A problem for each number that several of `files` share, naming the next free number:
 /// migrations and fixtures alike.
 pub fn duplicate_versions(layout: Layout, files: &[NumberedFile]) -> Vec<FileProblem> {
-    let (next_free, _) = layout.next_number(files);
+    let next_free = layout.next_number(files);
     find_duplicates(files)
         .into_iter()
         .map(|(version, paths)| FileProblem::DuplicateVersion {
@@ -129,6 +129,7 @@ pub fn duplicate_versions(layout: Layout, files: &[NumberedFile]) -> Vec<FilePro
 /// A project's numbered files, paired and checked by name only: no file is opened yet.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
+    layout: Layout,
     ups: BTreeMap<Version, NumberedFile>,
     downs: BTreeMap<Version, NumberedFile>,
 }
@@ -139,21 +140,40 @@ pub struct Listing {
 pub struct Migrations {
     layout: Layout,
     ups: BTreeMap<Version, NumberedFile>,
+    /// Rollbacks found beside the migrations, where the layout keeps them there.
+    downs_beside: Vec<NumberedFile>,
 }
 
 /// Lists the migrations folder: bad names and duplicate numbers are found here.
 pub fn list_migrations(layout: Layout, dir: &Path) -> (Migrations, Vec<FileProblem>) {
-    let (ups, mut problems) = scan(layout, dir, Role::Migration);
+    let (files, mut problems) = scan(layout, dir, Role::Migration);
+    let (ups, downs_beside): (Vec<_>, Vec<_>) =
+        files.into_iter().partition(|f| f.role == Role::Migration);
     problems.extend(duplicate_versions(layout, &ups));
     let ups = ups.into_iter().map(|f| (f.version, f)).collect();
-    (Migrations { layout, ups }, problems)
+    (
+        Migrations {
+            layout,
+            ups,
+            downs_beside,
+        },
+        problems,
+    )
 }
 
-/// Lists the rollbacks folder and pairs each rollback with its migration: bad names,
-/// duplicate numbers and orphaned rollbacks are found here.
+/// Lists the rollbacks (in their own folder where the layout has one) and pairs each
+/// rollback with its migration: bad names, duplicate numbers and orphaned rollbacks are
+/// found here.
 pub fn pair_rollbacks(migrations: Migrations, dir: &Path) -> (Listing, Vec<FileProblem>) {
-    let Migrations { layout, ups } = migrations;
-    let (downs, mut problems) = scan(layout, dir, Role::Rollback);
+    let Migrations {
+        layout,
+        ups,
+        downs_beside,
+    } = migrations;
+    let (downs, mut problems) = match layout.separate_rollbacks_dir() {
+        Some(_) => scan(layout, dir, Role::Rollback),
+        None => (downs_beside, Vec::new()),
+    };
     for (version, paths) in find_duplicates(&downs) {
         problems.push(FileProblem::DuplicateRollback { version, paths });
     }
@@ -173,7 +193,14 @@ pub fn pair_rollbacks(migrations: Migrations, dir: &Path) -> (Listing, Vec<FileP
             }),
         }
     }
-    (Listing { ups, downs: paired }, problems)
+    (
+        Listing {
+            layout,
+            ups,
+            downs: paired,
+        },
+        problems,
+    )
 }
 
 /// Lists the rollbacks against `migrations`, then reads the files: every problem of both,
@@ -218,18 +245,30 @@ pub fn read(listing: &Listing, depth: Depth) -> Result<Vec<Migration>, Vec<FileP
         )
         .collect();
     // Results come back in the order of `paths`: ups by version, then the rollbacks read.
-    let mut results = read_scripts(&paths, depth).into_iter();
-    let mut up_scripts: Vec<Result<Script, FileProblem>> =
+    let mut results = read_scripts(&paths, listing.layout, depth).into_iter();
+    let mut up_scripts: Vec<Result<ReadFile, FileProblem>> =
         results.by_ref().take(listing.ups.len()).collect();
-    let mut down_scripts: BTreeMap<Version, Result<Script, FileProblem>> =
-        listing.downs.keys().copied().zip(results).collect();
+    let mut down_scripts: BTreeMap<Version, Result<Script, FileProblem>> = listing
+        .downs
+        .keys()
+        .copied()
+        .zip(results.map(|read| read.map(|(script, _)| script)))
+        .collect();
     up_scripts.reverse();
 
     let mut migrations = Vec::new();
     for up in listing.ups.values() {
-        let up_script = up_scripts.pop().expect("one result per migration");
-        let rollback_path = listing.downs.get(&up.version).map(|d| d.path.clone());
-        let down_script = down_scripts.remove(&up.version);
+        let up_read = up_scripts.pop().expect("one result per migration");
+        let mut rollback_path = listing.downs.get(&up.version).map(|d| d.path.clone());
+        let mut down_script = down_scripts.remove(&up.version);
+        let up_script = up_read.map(|(script, section)| {
+            // A goose or dbmate file's down section is its rollback.
+            if let Some(section) = section {
+                rollback_path = Some(section.path.clone());
+                down_script = Some(Ok(section));
+            }
+            script
+        });
         match (up_script, down_script.transpose()) {
             (Ok(up_script), Ok(down)) => migrations.push(Migration {
                 version: up.version,
@@ -309,7 +348,6 @@ mod tests {
         let file = |name: &str, version: u64| NumberedFile {
             version: Version::new(version),
             name: name.to_string(),
-            width: 1,
             path: PathBuf::from(name),
             role: Role::Migration,
         };
@@ -356,7 +394,7 @@ mod tests {
         assert!(
             text.contains("004_add_favorites.sql") && text.contains("004_create_templates.sql")
         );
-        assert!(text.contains("next free number is 9"), "{text}");
+        assert!(text.contains("next free number is 009"), "{text}");
     }
 
     #[test]
@@ -496,8 +534,8 @@ mod tests {
     fn next_number_follows_existing_width() {
         let (_dir, dirs) = project(&[("migrations/0007_a.sql", b"select 1;")]);
         let (files, _) = scan(Layout::Dbward, &dirs.migrations, Role::Migration);
-        assert_eq!(Layout::Dbward.next_number(&files), (Version::new(8), 4));
-        assert_eq!(Layout::Dbward.next_number(&[]), (Version::new(1), 3));
+        assert_eq!(Layout::Dbward.next_number(&files).to_string(), "0008");
+        assert_eq!(Layout::Dbward.next_number(&[]).to_string(), "001");
     }
 
     #[test]
