@@ -708,7 +708,7 @@ fn an_edited_rollback_is_a_warning_that_down_and_repair_name() {
             .contains("rolled back rollbacks/003_tags.sql (",)
             && down
                 .stderr
-                .contains("a rollback edited since migration 3 was applied"),
+                .contains("a rollback edited since migration 003 was applied"),
         "{down:?}"
     );
     assert!(
