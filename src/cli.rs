@@ -130,9 +130,10 @@ pub enum Command {
         after_help = "Examples:\n  dbward up\n  dbward up --to 12 --dry-run\n  dbward up --single-transaction"
     )]
     Up {
-        /// Apply migrations up to and including this number
-        #[arg(long, value_name = "N")]
-        to: Option<u64>,
+        /// Apply migrations up to and including this version, as the files write it (12,
+        /// 20240101120000, 1.1)
+        #[arg(long, value_name = "VERSION")]
+        to: Option<String>,
         /// Print what would run and change nothing
         #[arg(long)]
         dry_run: bool,
@@ -144,15 +145,19 @@ pub enum Command {
     },
     /// Run rollbacks, newest first (one step by default)
     #[command(
-        after_help = "Examples:\n  dbward down\n  dbward down --steps 3\n  dbward down --to 0   # everything"
+        after_help = "Examples:\n  dbward down\n  dbward down --steps 3\n  dbward down --to 12\n  dbward down --all   # everything"
     )]
     Down {
         /// How many applied migrations to roll back
-        #[arg(long, value_name = "K", conflicts_with = "to")]
+        #[arg(long, value_name = "K", conflicts_with_all = ["to", "all"])]
         steps: Option<usize>,
-        /// Roll back every migration numbered above N (0 for all)
-        #[arg(long, value_name = "N")]
-        to: Option<u64>,
+        /// Roll back every migration above this version (0 for all, in layouts where no
+        /// migration is numbered 0)
+        #[arg(long, value_name = "VERSION", conflicts_with = "all")]
+        to: Option<String>,
+        /// Roll back every applied migration
+        #[arg(long)]
+        all: bool,
         /// Print what would run and change nothing
         #[arg(long)]
         dry_run: bool,
@@ -184,8 +189,8 @@ pub enum Command {
         after_help = "Example:\n  dbward baseline 8   # the schema of 001..008 is already there"
     )]
     Baseline {
-        /// The newest migration the database already has
-        version: u64,
+        /// The newest migration the database already has, as its file writes it
+        version: String,
     },
     /// Load the fixtures (fixtures/NNN_name.sql) in order, in one transaction
     #[command(
@@ -206,7 +211,7 @@ pub enum Command {
     Check {
         /// Lint only migrations numbered above N
         #[arg(long, value_name = "N")]
-        since: Option<u64>,
+        since: Option<String>,
     },
     /// Everything a pull request needs on a throw-away database: check, up, seed, verify
     /// with probes, down to zero (nothing left), up again (the same catalog)

@@ -23,6 +23,9 @@ pub struct FileConfig {
     /// Discouraged for anything with a password: prefer DATABASE_URL.
     pub database_url: Option<Secret>,
     pub schema: Option<String>,
+    /// Whose file names the migrations follow: `dbward`, `sqlx`, `golang-migrate`, `goose`,
+    /// `dbmate`, `flyway` (or `refinery`), `supabase`.
+    pub layout: Option<String>,
     pub migrations_dir: Option<PathBuf>,
     pub rollbacks_dir: Option<PathBuf>,
     pub fixtures_dir: Option<PathBuf>,
@@ -247,8 +250,16 @@ impl Settings {
             (_, None, Some(url)) => DatabaseChoice::Url(url.clone()),
             _ => DatabaseChoice::Local,
         };
-        // dbward's own until dbward.toml can name another tool's layout.
-        let layout = Layout::default();
+        let layout = match &file.layout {
+            None => Layout::default(),
+            Some(name) => Layout::from_name(name).ok_or_else(|| Error::Config {
+                path: project_dir.join(CONFIG_FILE),
+                message: format!(
+                    "layout `{name}` is not one dbward reads; it reads {}",
+                    Layout::ALL.map(Layout::name).join(", ")
+                ),
+            })?,
+        };
         Ok(Settings {
             dirs: SourceDirs {
                 layout,

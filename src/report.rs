@@ -306,7 +306,7 @@ pub struct DiffReport {
     pub database: String,
     pub schemas: Vec<String>,
     /// The migrations the comparison stands on: up to the live database's newest.
-    pub migrated_to: Option<u64>,
+    pub migrated_to: Option<Version>,
     pub differences: Vec<ObjectDifference>,
 }
 

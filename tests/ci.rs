@@ -77,7 +77,7 @@ fn a_rollback_that_leaves_a_table_behind_fails_the_down_step() {
     let (step, message) = failed_step(&doc);
     assert_eq!(step, "down");
     assert!(
-        message.contains("rollback of migration 2") && message.contains("public.tags"),
+        message.contains("rollback of migration 002") && message.contains("public.tags"),
         "{message}"
     );
 }
@@ -98,7 +98,7 @@ fn a_rollback_that_is_not_the_reverse_fails_naming_the_column() {
     );
     let (step, message) = failed_step(&doc);
     assert_eq!(step, "down");
-    assert!(message.contains("rollback of migration 2"), "{message}");
+    assert!(message.contains("rollback of migration 002"), "{message}");
     assert!(
         message.contains("column public.notes.status differs"),
         "{message}"

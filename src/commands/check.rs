@@ -3,13 +3,16 @@
 use super::Context;
 use crate::error::{Error, Result};
 use crate::migrate::lint;
-use crate::migrate::model::Version;
 use crate::report::CheckReport;
 
 /// Reads and lints the project. File problems are an error (exit 2), as everywhere.
-pub(super) fn inspect(ctx: &Context, since: Option<u64>) -> Result<CheckReport> {
+pub(super) fn inspect(ctx: &Context, since: Option<&str>) -> Result<CheckReport> {
     let migrations = ctx.migrations()?;
-    let since = since.or(ctx.settings.check.since).map(Version::new);
+    let configured = ctx.settings.check.since.map(|n| n.to_string());
+    let since = since
+        .or(configured.as_deref())
+        .map(|text| ctx.version(text))
+        .transpose()?;
     let findings =
         lint::lint(&migrations, &ctx.settings.check, since).map_err(|message| Error::Config {
             path: ctx.settings.project_dir.join(crate::config::CONFIG_FILE),
@@ -35,7 +38,7 @@ pub(super) fn inspect(ctx: &Context, since: Option<u64>) -> Result<CheckReport> 
     })
 }
 
-pub fn run(ctx: &Context, since: Option<u64>) -> Result<()> {
+pub fn run(ctx: &Context, since: Option<&str>) -> Result<()> {
     let report = inspect(ctx, since)?;
     ctx.out.check(&report);
     if report.findings.is_empty() {

@@ -12,6 +12,7 @@ use crate::db::session::Sql;
 use crate::error::{Error, ExitCode, Result};
 use crate::local::scratch::ScratchDatabase;
 use crate::migrate::model::Version;
+use crate::migrate::plan::DownTarget;
 use crate::report::{CiReport, CiStep, StepStatus};
 use crate::secret::Secret;
 use crate::verify::finding::Severity;
@@ -57,7 +58,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
         // Named as every report names a database: the URL may hold a password.
         database = step_ctx.target()?.describe();
         // dbward's tables and the compat shim, no migration: the empty state to return to.
-        operations::apply(&step_ctx, &step_ctx.migrations()?, Some(0))?;
+        operations::prepare_empty(&step_ctx)?;
         inner = Some(step_ctx);
         Ok(match &scratch {
             Some(s) => format!("throw-away database {} on the local cluster", s.name()),
@@ -69,14 +70,14 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
         let mut migrations = Vec::new();
         // The catalog before any migration and after each: every rollback must bring back
         // exactly the state before its migration.
-        let mut states: Vec<(u64, Inventory)> = Vec::new();
+        let mut states: Vec<(Option<Version>, Inventory)> = Vec::new();
         runner.step("up", || {
             migrations = step_ctx.migrations()?;
-            states.push((0, snapshot(step_ctx)?));
+            states.push((None, snapshot(step_ctx)?));
             for migration in &migrations {
-                let version = migration.version.key();
+                let version = migration.version;
                 operations::apply(step_ctx, &migrations, Some(version))?;
-                states.push((version, snapshot(step_ctx)?));
+                states.push((Some(version), snapshot(step_ctx)?));
             }
             let created = states.last().map_or(0, |(_, s)| s.len()) - states[0].1.len();
             Ok(format!(
@@ -108,13 +109,15 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
             for pair in states.windows(2).rev() {
                 let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
-                operations::roll_back(step_ctx, &migrations, Version::new(*before_version))?;
+                let target = before_version.map_or(DownTarget::All, DownTarget::To);
+                operations::roll_back(step_ctx, &migrations, target)?;
                 let left = inventory::compare(before, &snapshot(step_ctx)?);
                 if !left.is_empty() {
                     let lines: Vec<String> = left.iter().map(ToString::to_string).collect();
                     return Err(Error::StepFailed {
                         message: format!(
-                            "the rollback of migration {version} is not the reverse of the migration:\n  {}",
+                            "the rollback of migration {} is not the reverse of the migration:\n  {}",
+                            version.map_or_else(String::new, |v| v.to_string()),
                             lines.join("\n  ")
                         ),
                         code: ExitCode::ProblemsFound,

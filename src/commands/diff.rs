@@ -24,7 +24,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         .load(&mut live)?
         .iter()
         .filter(|a| a.outcome == Outcome::Succeeded)
-        .map(|a| a.version.key())
+        .map(|a| a.version)
         .max();
 
     let scratch = operations::scratch_database(ctx)?;

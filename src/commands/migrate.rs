@@ -20,7 +20,7 @@ use crate::report::*;
 
 /// A migrator for the settings' schema and lock wait, on a new session; waits are told
 /// through the output.
-fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
+pub(super) fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
     let (session, target) = ctx.connect()?;
     let settings = &ctx.settings;
     let db = Migrator::new(session, &settings.schema, settings.wait_for_lock, &ctx.out);
@@ -28,7 +28,7 @@ fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
 }
 
 /// dbward's tables and, with `compat = "supabase"`, the auth shim: once, under the lock.
-fn prepare(ctx: &Context, db: &mut Migrator<'_>) -> Result<()> {
+pub(super) fn prepare(ctx: &Context, db: &mut Migrator<'_>) -> Result<()> {
     let shim = db.prepare(matches!(ctx.settings.compat, Compat::Supabase))?;
     if shim == Some(ShimOutcome::Created) {
         ctx.out.note(
@@ -167,26 +167,26 @@ fn print_status(
 
 pub fn up(
     ctx: &Context,
-    to: Option<u64>,
+    to: Option<&str>,
     dry_run: bool,
     single_transaction: bool,
     allow: Allow,
 ) -> Result<()> {
+    let target = to.map(|text| ctx.version(text)).transpose()?;
     let migrations = ctx.migrations()?;
-    up_loaded(ctx, &migrations, to, dry_run, single_transaction, allow)
+    up_loaded(ctx, &migrations, target, dry_run, single_transaction, allow)
 }
 
 /// `up` with the files already read (`ci` steps through many targets on one reading).
 pub(super) fn up_loaded(
     ctx: &Context,
     migrations: &[Migration],
-    to: Option<u64>,
+    target: Option<Version>,
     dry_run: bool,
     single_transaction: bool,
     allow: Allow,
 ) -> Result<()> {
     let started = Instant::now();
-    let target = to.map(Version::new);
     let (mut db, connected) = connect(ctx)?;
     let mut report = RunReport {
         command: RunCommand::Up,
@@ -275,9 +275,16 @@ fn up_in_one_transaction(
         .collect())
 }
 
-pub fn down(ctx: &Context, steps: Option<usize>, to: Option<u64>, dry_run: bool) -> Result<()> {
+pub fn down(
+    ctx: &Context,
+    steps: Option<usize>,
+    to: Option<&str>,
+    all: bool,
+    dry_run: bool,
+) -> Result<()> {
     let target = match (steps, to) {
-        (_, Some(version)) => DownTarget::To(Version::new(version)),
+        _ if all => DownTarget::All,
+        (_, Some(version)) => DownTarget::To(ctx.version(version)?),
         (Some(0), None) => return Err(Error::Usage("--steps must be at least 1".into())),
         (Some(n), None) => DownTarget::Steps(n),
         (None, None) => DownTarget::Steps(1),
@@ -297,7 +304,7 @@ pub(super) fn down_loaded(
     let (mut db, connected) = connect(ctx)?;
     let applied = db.applied()?;
     let entries = plan::status(migrations, &applied);
-    let plan = plan::plan_down(&entries, target)?;
+    let plan = plan::plan_down(&entries, target, ctx.settings.dirs.layout)?;
     let mut report = RunReport {
         command: RunCommand::Down,
         database: connected.describe(),
@@ -327,7 +334,9 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
     let (mut db, target) = connect(ctx)?;
     let applied = db.applied()?;
     let entries = plan::status(&migrations, &applied);
-    let Some(&migration) = plan::plan_down(&entries, DownTarget::Steps(1))?.first() else {
+    let Some(&migration) =
+        plan::plan_down(&entries, DownTarget::Steps(1), ctx.settings.dirs.layout)?.first()
+    else {
         return Err(Error::Usage(
             "nothing is applied, so there is nothing to redo".into(),
         ));
@@ -490,8 +499,8 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn baseline(ctx: &Context, version: u64) -> Result<()> {
-    let baseline = Version::new(version);
+pub fn baseline(ctx: &Context, version: &str) -> Result<()> {
+    let baseline = ctx.version(version)?;
     let migrations = ctx.migrations()?;
     let adopted: Vec<&Migration> = migrations
         .iter()

@@ -19,6 +19,7 @@ use crate::db::session::Session;
 use crate::error::{Error, Result};
 use crate::local::LocalCluster;
 use crate::migrate::model::Migration;
+use crate::migrate::model::Version;
 use crate::migrate::source;
 use crate::output::Output;
 
@@ -65,6 +66,18 @@ impl Context {
         source::load(&self.settings.dirs, source::Depth::Full).map_err(Error::Files)
     }
 
+    /// A version given on the command line or in dbward.toml, read as the project's files
+    /// write versions.
+    pub fn version(&self, text: &str) -> Result<Version> {
+        let layout = self.settings.dirs.layout;
+        layout.parse_version(text).map_err(|reason| {
+            Error::Usage(format!(
+                "`{text}` is not a version of this project's {} layout: {reason}",
+                layout.name()
+            ))
+        })
+    }
+
     /// The migrations folder by name only (bad names and duplicate numbers refused), none
     /// opened: what must hold before dbward connects.
     pub fn migration_names(&self) -> Result<source::Migrations> {
@@ -91,12 +104,23 @@ pub fn run(cli: Cli) -> Result<()> {
             dry_run,
             single_transaction,
             allow,
-        } => migrate::up(&ctx, to, dry_run, single_transaction, allow.into()),
-        Command::Down { steps, to, dry_run } => migrate::down(&ctx, steps, to, dry_run),
+        } => migrate::up(
+            &ctx,
+            to.as_deref(),
+            dry_run,
+            single_transaction,
+            allow.into(),
+        ),
+        Command::Down {
+            steps,
+            to,
+            all,
+            dry_run,
+        } => migrate::down(&ctx, steps, to.as_deref(), all, dry_run),
         Command::Redo { dry_run } => migrate::redo(&ctx, dry_run),
         Command::Validate { allow } => migrate::validate(&ctx, allow.into()),
         Command::Repair { dry_run } => migrate::repair(&ctx, dry_run),
-        Command::Baseline { version } => migrate::baseline(&ctx, version),
+        Command::Baseline { version } => migrate::baseline(&ctx, &version),
         Command::Seed {
             only,
             allow_protected,
@@ -107,7 +131,7 @@ pub fn run(cli: Cli) -> Result<()> {
             write_spec,
         } => verify::run(&ctx, probe, fail_on, write_spec),
         Command::Job { action } => job::run(&ctx, action),
-        Command::Check { since } => check::run(&ctx, since),
+        Command::Check { since } => check::run(&ctx, since.as_deref()),
         Command::Ci { junit } => ci::run(&ctx, junit.as_deref()),
         Command::Diff => diff::run(&ctx),
         Command::Local { action } => local::run(&ctx, action),

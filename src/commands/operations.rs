@@ -36,13 +36,19 @@ pub fn context_on(ctx: &Context, url: Secret) -> Context {
 
 /// Applies `migrations` up to `to` (all of them: `None`) as `dbward up` does, one transaction
 /// a migration, refusing what `up` refuses by default.
-pub fn apply(ctx: &Context, migrations: &[Migration], to: Option<u64>) -> Result<()> {
+pub fn apply(ctx: &Context, migrations: &[Migration], to: Option<Version>) -> Result<()> {
     super::migrate::up_loaded(ctx, migrations, to, false, false, Allow::default())
 }
 
-/// Rolls back every applied migration above `to`, as `dbward down --to` does.
-pub fn roll_back(ctx: &Context, migrations: &[Migration], to: Version) -> Result<()> {
-    super::migrate::down_loaded(ctx, migrations, DownTarget::To(to), false)
+/// dbward's tables and the compat shim, no migration: the empty state `ci` returns to.
+pub fn prepare_empty(ctx: &Context) -> Result<()> {
+    let (mut db, _) = super::migrate::connect(ctx)?;
+    super::migrate::prepare(ctx, &mut db)
+}
+
+/// Rolls back the applied migrations `target` names, as `dbward down` does.
+pub fn roll_back(ctx: &Context, migrations: &[Migration], target: DownTarget) -> Result<()> {
+    super::migrate::down_loaded(ctx, migrations, target, false)
 }
 
 /// Every fixture, as `dbward seed` does, protected environment or not: the target is one

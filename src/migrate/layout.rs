@@ -389,8 +389,7 @@ impl Layout {
             Layout::Dbmate => format!("a `-- migrate:down` section to {file_name}"),
             Layout::Flyway => sibling(format!("U{}", file_name.trim_start_matches('V'))),
             Layout::Supabase => {
-                "nothing: Supabase migrations have no rollbacks, so undo it with a new migration"
-                    .to_string()
+                "a new migration that undoes it (Supabase migrations have no rollbacks)".to_string()
             }
         }
     }

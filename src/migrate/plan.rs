@@ -6,6 +6,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::layout::Layout;
 use super::model::{Applied, Migration, Outcome, Version};
 pub use super::refusal::{Divergence, PlanError};
 
@@ -208,14 +209,17 @@ pub fn plan_up<'a>(
 pub enum DownTarget {
     /// Undo this many of the newest applied migrations.
     Steps(usize),
-    /// Undo every applied migration numbered above this one (`0` for all).
+    /// Undo every applied migration numbered above this one.
     To(Version),
+    /// Undo every applied migration (in layouts where 0 is a version, `To(0)` keeps it).
+    All,
 }
 
 /// The applied migrations to roll back, newest first.
 pub fn plan_down<'a>(
     entries: &[Entry<'a>],
     target: DownTarget,
+    layout: Layout,
 ) -> Result<Vec<&'a Migration>, PlanError> {
     let unfinished: Vec<Divergence> = entries
         .iter()
@@ -231,6 +235,7 @@ pub fn plan_down<'a>(
     let chosen: Vec<&Entry<'a>> = match target {
         DownTarget::Steps(n) => applied.take(n).collect(),
         DownTarget::To(version) => applied.take_while(|e| e.version > version).collect(),
+        DownTarget::All => applied.collect(),
     };
     let mut steps = Vec::new();
     for entry in chosen {
@@ -244,6 +249,7 @@ pub fn plan_down<'a>(
             return Err(PlanError::Irreversible {
                 version: migration.version,
                 path: migration.up.path.clone(),
+                add: layout.missing_rollback(&migration.up.path),
             });
         };
         if !down.has_statements() {
@@ -480,23 +486,27 @@ mod tests {
         let rows: Vec<_> = local[..3].iter().map(applied).collect();
         let entries = status(&local, &rows);
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::Steps(1)).unwrap()),
+            versions(&plan_down(&entries, DownTarget::Steps(1), Layout::Dbward).unwrap()),
             vec![3]
         );
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::Steps(9)).unwrap()),
+            versions(&plan_down(&entries, DownTarget::Steps(9), Layout::Dbward).unwrap()),
             vec![3, 2, 1]
         );
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::To(Version::new(1))).unwrap()),
+            versions(
+                &plan_down(&entries, DownTarget::To(Version::new(1)), Layout::Dbward).unwrap()
+            ),
             vec![3, 2]
         );
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::To(Version::new(0))).unwrap()),
+            versions(
+                &plan_down(&entries, DownTarget::To(Version::new(0)), Layout::Dbward).unwrap()
+            ),
             vec![3, 2, 1]
         );
         assert!(
-            plan_down(&entries, DownTarget::To(Version::new(3)))
+            plan_down(&entries, DownTarget::To(Version::new(3)), Layout::Dbward)
                 .unwrap()
                 .is_empty()
         );
@@ -508,10 +518,10 @@ mod tests {
         let rows: Vec<_> = local.iter().map(applied).collect();
         let entries = status(&local, &rows);
         assert_eq!(
-            versions(&plan_down(&entries, DownTarget::Steps(1)).unwrap()),
+            versions(&plan_down(&entries, DownTarget::Steps(1), Layout::Dbward).unwrap()),
             vec![3]
         );
-        let err = plan_down(&entries, DownTarget::To(Version::new(0))).unwrap_err();
+        let err = plan_down(&entries, DownTarget::To(Version::new(0)), Layout::Dbward).unwrap_err();
         assert!(matches!(
             err,
             PlanError::Irreversible { version, .. } if version == Version::new(2)
@@ -530,13 +540,13 @@ mod tests {
         });
         let entries = status(&local, &rows);
         assert!(matches!(
-            plan_down(&entries, DownTarget::Steps(1)),
+            plan_down(&entries, DownTarget::Steps(1), Layout::Dbward),
             Err(PlanError::NoFile { version, .. }) if version == Version::new(2)
         ));
         rows[1].outcome = Outcome::Failed;
         let entries = status(&local, &rows);
         assert!(matches!(
-            plan_down(&entries, DownTarget::Steps(1)),
+            plan_down(&entries, DownTarget::Steps(1), Layout::Dbward),
             Err(PlanError::Diverged(_))
         ));
     }
@@ -570,7 +580,7 @@ mod tests {
             Some(PlanError::Diverged(applying.clone()))
         );
         assert_eq!(
-            plan_down(&entries, DownTarget::Steps(1)).err(),
+            plan_down(&entries, DownTarget::Steps(1), Layout::Dbward).err(),
             Some(PlanError::Diverged(applying.clone()))
         );
         assert!(

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::layout::Layout;
 use super::model::{Checksum, Version};
 
 /// Why a database and its project disagree.
@@ -104,6 +103,8 @@ pub enum PlanError {
     Irreversible {
         version: Version,
         path: PathBuf,
+        /// What to add, in the project's layout.
+        add: String,
     },
     /// `down` would undo a migration whose files are gone.
     NoFile {
@@ -129,11 +130,10 @@ impl fmt::Display for PlanError {
                 "{}: script of migration {version} holds no SQL; write it, or remove the file",
                 path.display()
             ),
-            PlanError::Irreversible { version, path } => write!(
+            PlanError::Irreversible { version, path, add } => write!(
                 f,
-                "migration {version} ({}) has no rollback, so `down` stops before it; add {}",
+                "migration {version} ({}) has no rollback, so `down` stops before it; add {add}",
                 path.display(),
-                Layout::default().missing_rollback(path)
             ),
             PlanError::NoFile { version, name } => write!(
                 f,
