@@ -432,3 +432,56 @@ fn new_follows_the_layout() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_lone_statement_that_needs_no_transaction_runs_so_in_golang_migrate_and_flyway() {
+    for (layout, up, down, two) in [
+        (
+            "golang-migrate",
+            "migrations/000002_email_index.up.sql",
+            "migrations/000002_email_index.down.sql",
+            "migrations/000003_two.up.sql",
+        ),
+        (
+            "flyway",
+            "migrations/V2__email_index.sql",
+            "migrations/U2__email_index.sql",
+            "migrations/V3__two.sql",
+        ),
+    ] {
+        let first = match layout {
+            "flyway" => "migrations/V1__users.sql",
+            _ => "migrations/000001_users.up.sql",
+        };
+        let project = project(
+            layout,
+            &[
+                (first, "create table users (id bigint, email text);\n"),
+                (
+                    up,
+                    "-- one statement, as the tool runs it\ncreate index concurrently if not exists users_email on users (email);\n",
+                ),
+                (down, "drop index concurrently if exists users_email;\n"),
+            ],
+        );
+        let db = TestDb::new();
+        assert_code(&project.dbward(&db, &["up"]), 0);
+        assert_eq!(
+            db.scalar("select count(*) from pg_indexes where indexname = 'users_email'"),
+            "1",
+            "{layout}"
+        );
+        assert_code(&project.dbward(&db, &["down"]), 0);
+        // Two statements are not run apart on a guess: the directive says so.
+        project.write(
+            two,
+            "create table t (a int);\ncreate index concurrently if not exists t_a on t (a);\n",
+        );
+        let run = project.dbward(&db, &["up"]);
+        assert_code(&run, 2);
+        assert!(
+            run.stderr.contains(&format!("{two}:2:1")),
+            "{layout}: {run:?}"
+        );
+    }
+}

@@ -190,6 +190,17 @@ pub fn check_role(script: &Script, role: Role) -> Option<FileProblem> {
     }
 }
 
+/// Whether a file that needs to run outside a transaction holds that one statement alone,
+/// in a layout whose tool runs such a file so without being asked: golang-migrate sends a
+/// file as one query, which PostgreSQL runs outside a transaction when it is one
+/// statement; Flyway detects the statement. Files of several statements still need the
+/// directive, as those tools refuse to mix them too.
+fn runs_alone_outside(layout: Layout, problem: &FileProblem, script: &Script) -> bool {
+    matches!(layout, Layout::GolangMigrate | Layout::Flyway)
+        && matches!(problem, FileProblem::NeedsNoTransaction { .. })
+        && statements::split(&script.sql).is_ok_and(|statements| statements.len() == 1)
+}
+
 /// How much of the files a command needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Depth {
@@ -212,10 +223,17 @@ pub fn read_scripts(
         let mut buffer = Vec::new();
         part.iter()
             .map(|(path, role)| {
-                let (script, down) = read_file_with(path, layout, *role, &mut buffer)?;
+                let (mut script, down) = read_file_with(path, layout, *role, &mut buffer)?;
                 if depth == Depth::Full {
                     if let Some(problem) = check_role(&script, *role) {
-                        return Err(problem);
+                        if !runs_alone_outside(layout, &problem, &script) {
+                            return Err(problem);
+                        }
+                        // As golang-migrate and Flyway run it: on its own, no transaction.
+                        script.mode = TransactionMode::NoTransaction;
+                        if let Some(problem) = check_role(&script, *role) {
+                            return Err(problem);
+                        }
                     }
                     if let Some(problem) = down.as_ref().and_then(|d| check_role(d, Role::Rollback))
                     {
