@@ -478,6 +478,15 @@ fn read_flyway(stem: &str) -> Result<(Version, &str, Role), String> {
                     .into(),
             );
         }
+        _ if FLYWAY_CALLBACKS.contains(&stem)
+            || stem.starts_with("before")
+            || stem.starts_with("after") =>
+        {
+            return Err(
+                "is a Flyway callback, which dbward does not run; move it out of the migrations folder (and into a migration, if its SQL must run)"
+                    .into(),
+            );
+        }
         _ => return Err(format!("does not start with V or U; {RULE}")),
     };
     let Some((version, description)) = rest.split_once("__") else {
@@ -489,6 +498,14 @@ fn read_flyway(stem: &str) -> Result<(Version, &str, Role), String> {
     let version = flyway_version(version).map_err(|e| format!("{e}; {RULE}"))?;
     Ok((version, description, role))
 }
+
+/// Flyway's SQL callbacks most projects use (the others start with before/after too).
+const FLYWAY_CALLBACKS: [&str; 4] = [
+    "beforeMigrate",
+    "afterMigrate",
+    "beforeEachMigrate",
+    "afterEachMigrate",
+];
 
 /// `1`, `1.1`, `1_2`, `2023.05.01.1200`: numbers separated by `.` or `_`.
 fn flyway_version(text: &str) -> Result<Version, String> {
@@ -647,7 +664,9 @@ mod tests {
             (Flyway, "V1_init.sql", "no `__`"),
             (Flyway, "V1__.sql", "no description"),
             (Flyway, "Vx__a.sql", "not numbers"),
-            (Flyway, "beforeMigrate.sql", "does not start with V or U"),
+            (Flyway, "beforeMigrate.sql", "is a Flyway callback"),
+            (Flyway, "afterMigrate__grants.sql", "is a Flyway callback"),
+            (Flyway, "init.sql", "does not start with V or U"),
             (Flyway, "V20240101120000.20240101120000__a.sql", "too long"),
         ] {
             match read(layout, name) {

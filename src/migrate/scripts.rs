@@ -56,6 +56,12 @@ fn read_file_with(
     if let Some(problem) = sections::foreign_down_marker(layout, &sql) {
         return Err(marker_problem(problem));
     }
+    if let Some(problem) = (layout == Layout::Flyway)
+        .then(|| sections::flyway_placeholder(&sql))
+        .flatten()
+    {
+        return Err(marker_problem(problem));
+    }
     let mode = match (layout, sections::sqlx_mode(&sql)) {
         // The directive line is read; the rest may hold dbward's own.
         (Layout::Sqlx, Some(mode)) => {

@@ -91,6 +91,34 @@ fn starts_word(line: &str, marker: &str) -> bool {
         .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
 }
 
+/// The first Flyway placeholder (`${name}`) in a Flyway file: Flyway replaces them, or
+/// fails on one it has no value for; run as written, the SQL would differ.
+pub fn flyway_placeholder(text: &str) -> Option<MarkerProblem> {
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        let plausible = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-'));
+        if plausible {
+            let line = text[..offset + start].matches('\n').count() + 1;
+            return Some(MarkerProblem {
+                line,
+                message: format!(
+                    "holds the Flyway placeholder `${{{name}}}`, which Flyway replaces before it runs the file and dbward does not; write the value into the SQL"
+                ),
+            });
+        }
+        offset += start + 2;
+        rest = after;
+    }
+    None
+}
+
 /// sqlx's directive: `-- no-transaction` as the file's first line.
 pub fn sqlx_mode(text: &str) -> Option<TransactionMode> {
     text.lines()
@@ -412,6 +440,20 @@ mod tests {
         ] {
             assert_eq!(foreign_down_marker(layout, text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn flyway_placeholders_are_found() {
+        let found =
+            flyway_placeholder("select 1;\ncreate table ${flyway:defaultSchema}.t ();\n").unwrap();
+        assert_eq!(found.line, 2);
+        assert!(
+            found.message.contains("`${flyway:defaultSchema}`"),
+            "{}",
+            found.message
+        );
+        assert_eq!(flyway_placeholder("select '${ not one }', '$x{}';"), None);
+        assert_eq!(flyway_placeholder("select 1;"), None);
     }
 
     #[test]
