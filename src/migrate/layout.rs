@@ -199,11 +199,12 @@ impl Layout {
         }))
     }
 
-    /// Reads a version as this layout writes it (`--to`, another tool's history row).
+    /// Reads a version as this layout writes it (`--to`, another tool's history row). 0 is
+    /// read in every layout: `down --to 0` undoes everything numbered above it.
     pub fn parse_version(self, text: &str) -> Result<Version, String> {
         match self {
             Layout::Flyway => flyway_version(text),
-            _ => number(text.trim(), self),
+            _ => number(text.trim(), Layout::Sqlx),
         }
     }
 
@@ -749,7 +750,8 @@ mod tests {
             20240101120000
         );
         assert_eq!(Layout::GolangMigrate.parse_version("0").unwrap().key(), 0);
-        assert!(Layout::Dbward.parse_version("0").is_err());
+        assert_eq!(Layout::Dbward.parse_version("0").unwrap().key(), 0);
+        assert!(Layout::Dbward.parse_version("x").is_err());
         assert!(Layout::Sqlx.parse_version("1.1").is_err());
     }
 
