@@ -14,3 +14,4 @@ pub mod scripts;
 pub mod sections;
 pub mod source;
 pub mod statements;
+pub mod wrapper;

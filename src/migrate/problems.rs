@@ -96,6 +96,14 @@ pub enum FileProblem {
         column: usize,
         statement: String,
     },
+    /// A file wrapped whole in a `BEGIN` whose options ask for a transaction unlike the one
+    /// dbward runs it in.
+    WrappedInAnotherTransaction {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        begin: String,
+    },
 }
 
 impl fmt::Display for FileProblem {
@@ -215,6 +223,16 @@ impl fmt::Display for FileProblem {
             } => write!(
                 f,
                 "{}:{line}:{column}: {statement} cannot run inside a transaction; add -- dbward:no-transaction to the file's leading comments",
+                path.display()
+            ),
+            FileProblem::WrappedInAnotherTransaction {
+                path,
+                line,
+                column,
+                begin,
+            } => write!(
+                f,
+                "{}:{line}:{column}: `{begin}` asks for a transaction unlike the one dbward runs each migration in (read committed, read-write); remove its options to run the file in dbward's transaction, or start the file with `-- dbward:no-transaction` to run its own",
                 path.display()
             ),
         }

@@ -9,13 +9,14 @@ use super::model::{Checksum, Script, TransactionMode};
 use super::problems::FileProblem;
 use super::{sections, statements};
 
-/// Reads one script: UTF-8, normalised, checksummed, dbward's directives parsed.
-/// [`check_script`] looks deeper.
+/// Reads one script: UTF-8, normalised, checksummed, dbward's directives parsed, a
+/// whole-file `BEGIN; ... COMMIT;` wrapper removed from what is sent. [`check_script`]
+/// looks deeper.
 pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
     let sql = read_text(path, &mut Vec::new())?;
     let mode = dbward_mode(path, &sql)?;
     let checksum = Checksum::of_normalised(&sql);
-    Ok(Script::new(path.to_path_buf(), sql, checksum, mode))
+    super::wrapper::unwrap_script(Script::new(path.to_path_buf(), sql, checksum, mode))
 }
 
 /// A script file read by its layout's rules: the script, and the rollback a goose or
@@ -229,8 +230,10 @@ pub fn read_scripts(
         let mut buffer = Vec::new();
         part.iter()
             .map(|(path, role)| {
-                let (mut script, down) = read_file_with(path, layout, *role, &mut buffer)?;
+                let (script, down) = read_file_with(path, layout, *role, &mut buffer)?;
                 if depth == Depth::Full {
+                    let mut script = super::wrapper::unwrap_script(script)?;
+                    let down = down.map(super::wrapper::unwrap_script).transpose()?;
                     if let Some(problem) = check_role(&script, *role) {
                         if !runs_alone_outside(layout, &problem, &script) {
                             return Err(problem);
@@ -245,6 +248,7 @@ pub fn read_scripts(
                     {
                         return Err(problem);
                     }
+                    return Ok((script, down));
                 }
                 Ok((script, down))
             })
