@@ -214,14 +214,20 @@ pub enum Command {
         since: Option<String>,
     },
     /// Everything a pull request needs on a throw-away database: check, up, seed, verify
-    /// with probes, down to zero (nothing left), up again (the same catalog)
+    /// with probes, down (each rollback the exact reverse of its migration), up again (the
+    /// same catalog)
     #[command(
-        after_help = "Examples:\n  dbward ci\n  dbward ci --junit target/dbward-ci.xml --format json\n  dbward ci --database-url postgres://postgres@localhost:5432/empty_ci_db"
+        long_about = "Everything a pull request needs on a throw-away database: check, up, seed, verify with probes, down (each rollback the exact reverse of its migration), up again (the same catalog).\n\nThe round trip (down and up again) covers the newest migrations that have a rollback: down stops at the newest one without, and the step names how many have none. A forward-only project (no rollbacks) passes with a round trip over none. --require-rollbacks, or `[ci] require_rollbacks = true` in dbward.toml, fails the down step on a missing rollback instead (exit 2).\n\nWithout --database-url, ci makes a database on dbward's local PostgreSQL and drops it afterwards. A database given with --database-url must be empty.",
+        after_help = "Examples:\n  dbward ci\n  dbward ci --require-rollbacks\n  dbward ci --junit target/dbward-ci.xml --format json\n  dbward ci --database-url postgres://postgres@localhost:5432/empty_ci_db"
     )]
     Ci {
         /// Also write the steps as a JUnit XML report to FILE
         #[arg(long, value_name = "FILE")]
         junit: Option<PathBuf>,
+        /// Fail when a migration has no rollback, instead of leaving it out of the round
+        /// trip (also `[ci] require_rollbacks = true`)
+        #[arg(long)]
+        require_rollbacks: bool,
     },
     /// Compare a live database with its migrations applied to a throw-away one
     #[command(

@@ -42,6 +42,19 @@ pub struct FileConfig {
     /// What `dbward check` lints.
     #[serde(default)]
     pub check: crate::migrate::lint::LintConfig,
+    /// What `dbward ci` demands.
+    #[serde(default)]
+    pub ci: CiConfig,
+}
+
+/// `[ci]`.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiConfig {
+    /// A migration without a rollback fails `ci` (as `--require-rollbacks` does); without
+    /// it, the round trip covers the newest migrations that have one.
+    #[serde(default)]
+    pub require_rollbacks: bool,
 }
 
 /// `[verify]`.
@@ -176,6 +189,7 @@ pub struct Settings {
     pub verify: VerifyConfig,
     pub jobs: BTreeMap<String, crate::jobs::JobConfig>,
     pub check: crate::migrate::lint::LintConfig,
+    pub ci: CiConfig,
 }
 
 impl Settings {
@@ -293,6 +307,7 @@ impl Settings {
             },
             jobs: file.jobs.clone(),
             check: file.check.clone(),
+            ci: file.ci,
             project_dir,
         })
     }

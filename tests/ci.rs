@@ -304,3 +304,175 @@ fn a_failing_statement_fails_its_step_with_exit_1() {
     assert_eq!(code, 1);
     assert_eq!(failed_step(&doc).0, "down");
 }
+
+fn step_message(doc: &serde_json::Value, name: &str) -> String {
+    let step = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name}: {doc:#}"));
+    assert_eq!(step["status"], "passed", "{doc:#}");
+    step["message"].as_str().unwrap().to_string()
+}
+
+/// Migrations without rollbacks, as most real projects keep them.
+fn forward_only_project() -> Project {
+    let project = Project::new();
+    project.write(
+        "migrations/001_users.sql",
+        "create table users (id bigint primary key);",
+    );
+    project.write(
+        "migrations/002_posts.sql",
+        "create table posts (id bigint primary key, user_id bigint references users);",
+    );
+    project.write(
+        "fixtures/001_users.sql",
+        "insert into users values (1);\ninsert into posts values (1, 1);",
+    );
+    project
+}
+
+#[test]
+fn a_forward_only_project_passes_with_a_round_trip_over_none() {
+    let db = TestDb::new();
+    let project = forward_only_project();
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["passed"], true);
+    assert_eq!(
+        step_message(&doc, "check"),
+        "2 migration(s), no lint finding, 2 without rollback"
+    );
+    assert_eq!(
+        step_message(&doc, "down"),
+        "round trip over 0 of 2 migration(s): the newest, 002_posts.sql, has no rollback; 2 without rollback: 001_users.sql, 002_posts.sql"
+    );
+    assert_eq!(
+        step_message(&doc, "up again"),
+        "nothing to apply again: nothing was rolled back"
+    );
+    // The seeded rows are still there: nothing was rolled back.
+    assert_eq!(db.scalar("SELECT count(*) FROM posts"), "1");
+
+    let text = project.dbward(&TestDb::new(), &["ci"]);
+    assert_code(&text, 0);
+    assert!(text.stdout.contains("dbward ci passed"), "{text:?}");
+}
+
+/// Migrations 001 and 003 have no rollback; 002 and 004 have one.
+fn mixed_project() -> Project {
+    let project = Project::new();
+    project.write(
+        "migrations/001_users.sql",
+        "create table users (id bigint primary key);",
+    );
+    project.migration(
+        "002_posts.sql",
+        "create table posts (id bigint primary key, user_id bigint references users);",
+        "drop table posts;",
+    );
+    project.write(
+        "migrations/003_tags.sql",
+        "create table tags (id bigint primary key);",
+    );
+    project.migration(
+        "004_likes.sql",
+        "create table likes (post_id bigint references posts);",
+        "drop table likes;",
+    );
+    project
+}
+
+#[test]
+fn a_mixed_project_round_trips_the_newest_migrations_that_have_rollbacks() {
+    let db = TestDb::new();
+    let project = mixed_project();
+    // Below 003, which has none, 002's rollback is not run: its flaw goes unseen.
+    project.write("rollbacks/002_posts.sql", "select 1;");
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        step_message(&doc, "down"),
+        "round trip over 1 of 4 migration(s), each rollback the exact reverse of its migration (down stops at 003_tags.sql, which has none); 2 without rollback: 001_users.sql, 003_tags.sql"
+    );
+    assert_eq!(
+        step_message(&doc, "up again"),
+        "the same catalog as the first up"
+    );
+
+    // 004's rollback is run and compared: one that is not the reverse fails as ever.
+    let db = TestDb::new();
+    project.write("rollbacks/004_likes.sql", "select 1;");
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 3);
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "down");
+    assert!(
+        message.contains("rollback of migration 4") && message.contains("public.likes"),
+        "{message}"
+    );
+
+    // The newest without a rollback: the round trip covers none, and says so.
+    let db = TestDb::new();
+    project.remove("rollbacks/004_likes.sql");
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        step_message(&doc, "down"),
+        "round trip over 0 of 4 migration(s): the newest, 004_likes.sql, has no rollback; 3 without rollback: 001_users.sql, 003_tags.sql, 004_likes.sql"
+    );
+}
+
+/// The down step's failure on a missing rollback, as `ci` gave it before rollbacks became
+/// optional: exit 2, naming the migration and the file to add.
+fn assert_fails_on_the_missing_rollback(run: &support::Run) {
+    assert_eq!(run.code, 2, "{run:?}");
+    let doc = run.json();
+    let (step, message) = failed_step(&doc);
+    assert_eq!(step, "down");
+    assert_eq!(
+        message,
+        "migration 4 (migrations/004_likes.sql) has no rollback, so `down` stops before it; add rollbacks/004_likes.sql"
+    );
+    let statuses: Vec<&str> = doc["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            "passed", "passed", "passed", "passed", "passed", "failed", "skipped"
+        ]
+    );
+}
+
+#[test]
+fn require_rollbacks_fails_a_missing_rollback_as_before() {
+    let project = mixed_project();
+    project.remove("rollbacks/004_likes.sql");
+    let run = project.dbward(
+        &TestDb::new(),
+        &["ci", "--require-rollbacks", "--format", "json"],
+    );
+    assert_fails_on_the_missing_rollback(&run);
+
+    project.write("dbward.toml", "[ci]\nrequire_rollbacks = true\n");
+    let run = project.dbward(&TestDb::new(), &["ci", "--format", "json"]);
+    assert_fails_on_the_missing_rollback(&run);
+
+    // The key set to false is the default: the round trip covers what it can.
+    project.write("dbward.toml", "[ci]\nrequire_rollbacks = false\n");
+    assert_code(&project.dbward(&TestDb::new(), &["ci"]), 0);
+
+    project.write("dbward.toml", "[ci]\nrequire_rollback = true\n");
+    let run = project.dbward(&TestDb::new(), &["ci"]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("unknown field `require_rollback`"),
+        "{run:?}"
+    );
+}

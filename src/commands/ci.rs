@@ -1,6 +1,7 @@
 //! `dbward ci`: everything a pull request needs, in one command, on a throw-away database:
-//! check, up, seed, verify with probes, down to zero (nothing left), up again (the same
-//! catalog). The first failure stops the run and names its step.
+//! check, up, seed, verify with probes, down (as far as rollbacks go, or to zero when they
+//! are required), up again (the same catalog). The first failure stops the run and names
+//! its step.
 
 use std::time::Instant;
 
@@ -13,6 +14,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::local::scratch::ScratchDatabase;
 use crate::migrate::model::Version;
 use crate::migrate::plan::DownTarget;
+use crate::migrate::round_trip::RoundTrip;
 use crate::report::{CiReport, CiStep, StepStatus};
 use crate::secret::Secret;
 use crate::verify::finding::Severity;
@@ -21,7 +23,10 @@ const STEPS: [&str; 7] = [
     "check", "database", "up", "seed", "verify", "down", "up again",
 ];
 
-pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
+/// `require_rollbacks` (or `[ci] require_rollbacks`): a migration without a rollback fails
+/// the down step, instead of ending the round trip there.
+pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bool) -> Result<()> {
+    let require_rollbacks = require_rollbacks || ctx.settings.ci.require_rollbacks;
     let mut runner = Runner {
         ctx,
         steps: Vec::new(),
@@ -105,9 +110,10 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
             }
             Ok("no finding at error level (probes included)".into())
         });
+        let round_trip = RoundTrip::plan(&migrations, require_rollbacks);
         runner.step("down", || {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
-            for pair in states.windows(2).rev() {
+            for pair in states.windows(2).rev().take(round_trip.covered) {
                 let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
                 let target = before_version.map_or(DownTarget::All, DownTarget::To);
                 operations::roll_back(step_ctx, &migrations, target)?;
@@ -124,9 +130,12 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>) -> Result<()> {
                     });
                 }
             }
-            Ok(format!("{} rollback(s), each the exact reverse of its migration", states.len() - 1))
+            Ok(round_trip.describe())
         });
         runner.step("up again", || {
+            if round_trip.covered == 0 {
+                return Ok("nothing to apply again: nothing was rolled back".into());
+            }
             operations::apply(step_ctx, &step_ctx.migrations()?, None)?;
             let first_up = states.last().map(|(_, s)| s).cloned().unwrap_or_default();
             let changed = inventory::compare(&first_up, &snapshot(step_ctx)?);

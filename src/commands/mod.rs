@@ -132,7 +132,10 @@ pub fn run(cli: Cli) -> Result<()> {
         } => verify::run(&ctx, probe, fail_on, write_spec),
         Command::Job { action } => job::run(&ctx, action),
         Command::Check { since } => check::run(&ctx, since.as_deref()),
-        Command::Ci { junit } => ci::run(&ctx, junit.as_deref()),
+        Command::Ci {
+            junit,
+            require_rollbacks,
+        } => ci::run(&ctx, junit.as_deref(), require_rollbacks),
         Command::Diff => diff::run(&ctx),
         Command::Local { action } => local::run(&ctx, action),
     }

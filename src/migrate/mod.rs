@@ -10,6 +10,7 @@ pub mod model;
 pub mod plan;
 pub mod problems;
 pub mod refusal;
+pub mod round_trip;
 pub mod scripts;
 pub mod sections;
 pub mod source;
