@@ -476,3 +476,55 @@ fn require_rollbacks_fails_a_missing_rollback_as_before() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_database_given_must_hold_nothing_of_its_own_and_is_left_as_it_was() {
+    let project = forward_only_project();
+    // No table in public (which was all ci looked for), yet not empty.
+    for (setup, named) in [
+        (
+            "create function public.answer() returns int language sql as 'select 42';",
+            "1 object(s) (function public.answer())",
+        ),
+        (
+            "create schema app; create view app.v as select 1 as one; create type app.mood as enum ('ok'); create sequence app.s;",
+            "3 object(s) (sequence app.s, type app.mood, view app.v)",
+        ),
+    ] {
+        let db = TestDb::new();
+        db.client().batch_execute(setup).unwrap();
+        let before = db.catalog();
+        let run = project.dbward(&db, &["ci"]);
+        assert_code(&run, 2);
+        assert!(
+            run.stdout.contains(&format!("dbward ci needs an empty database, and postgres@127.0.0.1:{}/{} holds {named}; ci applies, seeds and rolls back migrations", db.port, db.name)),
+            "{run:?}"
+        );
+        assert!(!run.stdout.contains(&db.password) && !run.stderr.contains(&db.password));
+        assert_eq!(db.catalog(), before, "nothing in it changed");
+    }
+
+    // Supabase's own schemas and a dbward history with nothing applied are no objection.
+    let db = TestDb::new();
+    db.client()
+        .batch_execute("create schema storage; create table storage.buckets (id text primary key);")
+        .unwrap();
+    assert_code(&Project::new().dbward(&db, &["up"]), 0);
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "0");
+    assert_code(&project.dbward(&db, &["ci"]), 0);
+
+    // A history with a migration in it is one.
+    let db = TestDb::new();
+    let one = Project::new();
+    one.write("migrations/001_x.sql", "select 1;");
+    assert_code(&one.dbward(&db, &["up"]), 0);
+    let before = db.catalog();
+    let run = project.dbward(&db, &["ci"]);
+    assert_code(&run, 2);
+    assert!(
+        run.stdout
+            .contains("holds a dbward history of 1 migration(s);"),
+        "{run:?}"
+    );
+    assert_eq!(db.catalog(), before);
+}

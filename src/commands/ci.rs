@@ -7,9 +7,9 @@ use std::time::Instant;
 
 use super::{Context, operations};
 use crate::config::DatabaseChoice;
+use crate::db::contents;
 use crate::db::history::History;
 use crate::db::inventory::{self, Inventory};
-use crate::db::session::Sql;
 use crate::error::{Error, ExitCode, Result};
 use crate::local::scratch::ScratchDatabase;
 use crate::migrate::model::Version;
@@ -234,20 +234,10 @@ fn throwaway(ctx: &Context) -> Result<(Secret, Option<ScratchDatabase>)> {
         }
         _ => {
             let (mut client, target) = ctx.connect()?;
-            let used = History::new(&ctx.settings.schema).exists(&mut client)?;
-            let tables: i64 = client
-                .query_typed_one(
-                    "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                     WHERE c.relkind IN ('r', 'p') AND n.nspname = 'public'",
-                    &[],
-                )
-                .map_err(Error::db("looking at the database"))?
-                .get(0);
-            if used || tables > 0 {
-                return Err(Error::Usage(format!(
-                    "dbward ci needs an empty database, and {} holds tables or a dbward history; leave out --database-url to use a throw-away one",
-                    target.describe()
-                )));
+            let applied = History::new(&ctx.settings.schema).load(&mut client)?.len();
+            let own = contents::own_objects(&mut client, &ctx.settings.schema, NAMED_OBJECTS)?;
+            if applied > 0 || own.count > 0 {
+                return Err(Error::Usage(not_empty(&target.describe(), applied, &own)));
             }
             match &ctx.settings.database {
                 DatabaseChoice::Url(url) => Ok((url.clone(), None)),
@@ -257,6 +247,34 @@ fn throwaway(ctx: &Context) -> Result<(Secret, Option<ScratchDatabase>)> {
             }
         }
     }
+}
+
+/// How many of a refused database's objects the refusal names.
+const NAMED_OBJECTS: i64 = 5;
+
+/// Why a database given to `ci` is refused: what it holds, and what ci would do to it.
+fn not_empty(database: &str, applied: usize, own: &contents::Contents) -> String {
+    let mut found = Vec::new();
+    if own.count > 0 {
+        let more = own.count - own.first.len() as i64;
+        found.push(format!(
+            "{} object(s) ({}{})",
+            own.count,
+            own.first.join(", "),
+            if more > 0 {
+                format!(", and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if applied > 0 {
+        found.push(format!("a dbward history of {applied} migration(s)"));
+    }
+    format!(
+        "dbward ci needs an empty database, and {database} holds {}; ci applies, seeds and rolls back migrations on the database it is given, so it must not run on one that holds anything; leave out --database-url to use a throw-away one",
+        found.join(" and ")
+    )
 }
 
 fn snapshot(ctx: &Context) -> Result<Inventory> {

@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod claim;
 pub mod connect;
+pub mod contents;
 pub mod driver_error;
 pub mod history;
 pub mod inventory;
