@@ -1,8 +1,9 @@
 //! What `dbward ci`'s round trip (down, then up again) covers when some migrations have no
 //! rollback: down goes from the newest migration as far as rollbacks allow, and stops at
-//! the newest one without. Pure: migrations in, the plan and its words out.
+//! the newest one without. A rollback with no SQL in it (a placeholder such as `-- not
+//! reversible`) counts as none. Pure: migrations in, the plan and its words out.
 
-use super::model::Migration;
+use super::model::{Migration, Script};
 
 /// How many files without a rollback the words name; the rest are counted.
 const NAMED: usize = 5;
@@ -25,13 +26,13 @@ impl RoundTrip {
     pub fn plan(migrations: &[Migration], require_rollbacks: bool) -> RoundTrip {
         let without_rollback: Vec<String> = migrations
             .iter()
-            .filter(|m| !m.is_reversible())
+            .filter(|m| !has_rollback(m))
             .map(|m| m.up.file_name())
             .collect();
         let stops_at = migrations
             .iter()
             .rev()
-            .find(|m| !m.is_reversible())
+            .find(|m| !has_rollback(m))
             .map(|m| m.up.file_name());
         let covered = if require_rollbacks {
             migrations.len()
@@ -39,7 +40,7 @@ impl RoundTrip {
             migrations
                 .iter()
                 .rev()
-                .take_while(|m| m.is_reversible())
+                .take_while(|m| has_rollback(m))
                 .count()
         };
         RoundTrip {
@@ -87,35 +88,45 @@ impl RoundTrip {
     }
 }
 
+/// A rollback file with SQL in it.
+fn has_rollback(migration: &Migration) -> bool {
+    migration.down.as_ref().is_some_and(Script::has_statements)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::migrate::model::{Checksum, Script, TransactionMode, Version};
     use std::path::PathBuf;
 
-    /// Migrations numbered from 1, reversible where the pattern says `r` (`-` not).
+    /// Migrations numbered from 1, reversible where the pattern says `r`, with a rollback
+    /// holding only a comment where it says `e`, without one where it says `-`.
     fn project(pattern: &str) -> Vec<Migration> {
         pattern
             .chars()
             .enumerate()
             .map(|(i, kind)| {
                 let version = i as u64 + 1;
-                let script = |folder: &str| {
+                let script = |folder: &str, sql: &str| {
                     Script::new(
                         PathBuf::from(format!("{folder}/{version:03}_m{version}.sql")),
-                        "select 1;".into(),
-                        Checksum::of("select 1;"),
+                        sql.into(),
+                        Checksum::of(sql),
                         TransactionMode::Transaction,
                     )
                 };
-                let reversible = kind == 'r';
+                let rollback = match kind {
+                    'r' => Some("select 1;"),
+                    'e' => Some("-- not reversible"),
+                    _ => None,
+                };
                 Migration {
                     version: Version(version),
                     name: format!("m{version}"),
-                    up: script("migrations"),
-                    rollback_path: reversible
-                        .then(|| PathBuf::from(format!("rollbacks/{version:03}_m{version}.sql"))),
-                    down: reversible.then(|| script("rollbacks")),
+                    up: script("migrations", "select 1;"),
+                    rollback_path: rollback
+                        .map(|_| PathBuf::from(format!("rollbacks/{version:03}_m{version}.sql"))),
+                    down: rollback.map(|sql| script("rollbacks", sql)),
                 }
             })
             .collect()
@@ -130,6 +141,7 @@ mod tests {
             ("-r-r", 1, Some("003_m3.sql")),
             ("r-rr", 2, Some("002_m2.sql")),
             ("rr-", 0, Some("003_m3.sql")),
+            ("rer", 1, Some("002_m2.sql")),
         ] {
             let trip = RoundTrip::plan(&project(pattern), false);
             assert_eq!(trip.covered, covered, "{pattern}");
