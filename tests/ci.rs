@@ -412,7 +412,7 @@ fn a_mixed_project_round_trips_the_newest_migrations_that_have_rollbacks() {
     let (step, message) = failed_step(&doc);
     assert_eq!(step, "down");
     assert!(
-        message.contains("rollback of migration 4") && message.contains("public.likes"),
+        message.contains("rollback of migration 004") && message.contains("public.likes"),
         "{message}"
     );
 
@@ -436,7 +436,7 @@ fn assert_fails_on_the_missing_rollback(run: &support::Run) {
     assert_eq!(step, "down");
     assert_eq!(
         message,
-        "migration 4 (migrations/004_likes.sql) has no rollback, so `down` stops before it; add rollbacks/004_likes.sql"
+        "migration 004 (migrations/004_likes.sql) has no rollback, so `down` stops before it; add rollbacks/004_likes.sql"
     );
     let statuses: Vec<&str> = doc["steps"]
         .as_array()

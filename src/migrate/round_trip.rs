@@ -121,7 +121,7 @@ mod tests {
                     _ => None,
                 };
                 Migration {
-                    version: Version(version),
+                    version: Version::new(version),
                     name: format!("m{version}"),
                     up: script("migrations", "select 1;"),
                     rollback_path: rollback
