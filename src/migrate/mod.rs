@@ -1,8 +1,10 @@
 //! The pure side of migrating: files in, plans out. Nothing here talks to a database.
 
+pub mod adopt;
 pub mod depth;
 pub mod directives;
 pub mod failure;
+pub mod foreign_checksum;
 pub mod in_transaction;
 pub mod layout;
 pub mod lint;
