@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::Context;
+use super::operations;
 use crate::config::Compat;
 use crate::db::claim::Intent;
 use crate::db::connect::Target;
@@ -520,19 +521,9 @@ pub fn baseline(ctx: &Context, version: &str) -> Result<()> {
                 .into(),
         ));
     }
-    for migration in &adopted {
-        tx.pipeline(async |c| {
-            history
-                .record(c, migration, Outcome::Succeeded, Some(0))
-                .await
-        })?;
-        history.log_event(
-            &mut tx,
-            migration.version,
-            Event::Baseline,
-            &format!("recorded as applied by `dbward baseline {version}`"),
-        )?;
-    }
+    operations::record_as_applied(&mut tx, history, &adopted, Event::Baseline, |_| {
+        format!("recorded as applied by `dbward baseline {version}`")
+    })?;
     tx.commit().map_err(Error::db("committing the baseline"))?;
     ctx.out.baseline(&BaselineReport {
         database: target.describe(),
