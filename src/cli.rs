@@ -93,6 +93,18 @@ pub enum FailOn {
     Error,
 }
 
+/// A migration tool whose history `adopt` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ToolArg {
+    Sqlx,
+    Refinery,
+    GolangMigrate,
+    Dbmate,
+    Flyway,
+    Supabase,
+    Goose,
+}
+
 #[derive(Debug, Args, Default)]
 pub struct AllowArgs {
     /// Go on although an applied migration's file changed since
@@ -191,6 +203,19 @@ pub enum Command {
     Baseline {
         /// The newest migration the database already has, as its file writes it
         version: String,
+    },
+    /// Take over a database another tool migrated: record as applied what its history says
+    /// it applied, after checking each against its file
+    #[command(
+        after_help = "Reads the history table of sqlx (_sqlx_migrations), refinery (refinery_schema_history), golang-migrate or dbmate (schema_migrations), Flyway (flyway_schema_history), the Supabase CLI (supabase_migrations.schema_migrations) or goose (goose_db_version), and leaves it as it was. Each applied version must have its file, unchanged where the tool keeps a checksum (sqlx, refinery, Flyway); a run the tool marks dirty or failed is refused. Nothing is recorded unless everything agrees (exit 3 naming each case). `dbward up` then applies only what the tool had not.\n\nExamples:\n  dbward adopt --dry-run\n  dbward adopt\n  dbward adopt --from flyway   # when the database holds two tools' histories"
+    )]
+    Adopt {
+        /// The tool whose history to adopt, when the database holds more than one
+        #[arg(long, value_enum, value_name = "TOOL")]
+        from: Option<ToolArg>,
+        /// Print what would be recorded and record nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Load the fixtures (fixtures/NNN_name.sql) in order, in one transaction
     #[command(

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::migrate::adopt::Refusal;
 use crate::migrate::failure::MigrationFailure;
 use crate::migrate::plan::{Divergence, PlanError};
 use crate::migrate::source::FileProblem;
@@ -41,6 +42,9 @@ pub enum Error {
     /// An error with the findings behind it spelled out.
     #[error("{message}")]
     StepFailed { message: String, code: ExitCode },
+    /// `adopt` found reasons not to take over another tool's history; each is named.
+    #[error("{}", adopt_refused(.0))]
+    AdoptRefused(Vec<Refusal>),
     /// `diff` found objects that differ from the migrations.
     #[error("{0} object(s) differ from the migrations")]
     Drift(usize),
@@ -87,6 +91,7 @@ impl Error {
             Error::CiFailed { code, .. } | Error::StepFailed { code, .. } => *code,
             Error::Usage(_) | Error::Config { .. } | Error::Files(_) => ExitCode::BadInput,
             Error::Plan(PlanError::Diverged(_))
+            | Error::AdoptRefused(_)
             | Error::Pending(_)
             | Error::Findings(_)
             | Error::Lint(_)
@@ -125,6 +130,7 @@ impl Error {
             Error::Plan(PlanError::Diverged(_)) => "diverged",
             Error::Plan(_) => "plan",
             Error::Pending(_) => "pending",
+            Error::AdoptRefused(_) => "adopt_refused",
             Error::Findings(_) => "findings",
             Error::Lint(_) => "lint",
             Error::Drift(_) => "drift",
@@ -147,6 +153,7 @@ impl Error {
             Error::Files(problems) => serde_json::json!(problems),
             Error::Plan(PlanError::Diverged(divergences)) => serde_json::json!(divergences),
             Error::MigrationFailed(failure) => serde_json::json!(failure),
+            Error::AdoptRefused(refusals) => serde_json::json!(refusals),
             Error::LockTimeout { holder, .. } => serde_json::json!(holder),
             _ => serde_json::Value::Null,
         }
@@ -173,6 +180,15 @@ impl From<Vec<Divergence>> for Error {
     fn from(d: Vec<Divergence>) -> Self {
         Error::Plan(PlanError::Diverged(d))
     }
+}
+
+fn adopt_refused(refusals: &[Refusal]) -> String {
+    let lines: Vec<String> = refusals.iter().map(|r| format!("\n  {r}")).collect();
+    format!(
+        "nothing was adopted, for {} reason(s):{}",
+        refusals.len(),
+        lines.concat()
+    )
 }
 
 fn list(problems: &[FileProblem]) -> String {

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{Error, LockHolder};
+use crate::migrate::adopt::Reason;
 use crate::migrate::model::Version;
 use crate::migrate::plan::State;
 use crate::report::*;
@@ -255,6 +256,53 @@ impl Output {
                 report.database,
                 report.baseline,
                 report.recorded.len()
+            )
+        });
+    }
+
+    pub fn adopt(&self, report: &AdoptReport) {
+        self.emit(report, || {
+            let tool = report.tool;
+            let mut text = String::new();
+            if !report.recorded.is_empty() {
+                let mut table = table(&["version", "name", "file", "why"]);
+                for row in &report.recorded {
+                    let why = match row.reason {
+                        Reason::ChecksumMatched => format!(
+                            "applied by {tool}, {} checksum matches",
+                            tool.checksum_kind().unwrap_or("its")
+                        ),
+                        Reason::Listed => format!("applied by {tool} (it keeps no checksum)"),
+                        Reason::BelowCurrent => format!("at or below {tool}'s current version"),
+                        Reason::Baseline => format!("at or below {tool}'s baseline"),
+                    };
+                    table.add_row(vec![
+                        Cell::new(row.version),
+                        Cell::new(&row.name),
+                        Cell::new(&row.file),
+                        Cell::new(why),
+                    ]);
+                }
+                text = format!("{table}\n");
+            }
+            let already = if report.already_recorded.is_empty() {
+                String::new()
+            } else {
+                format!(", {} already recorded", report.already_recorded.len())
+            };
+            let done = if report.dry_run {
+                "dry run: nothing was recorded"
+            } else {
+                "recorded in schema_events"
+            };
+            format!(
+                "{text}{}: {} migration(s) of {tool}'s {} {}{already}, {} pending for `dbward up`; {} left as it was ({done})",
+                report.database,
+                report.recorded.len(),
+                report.table,
+                if report.dry_run { "would be recorded as applied" } else { "recorded as applied" },
+                report.pending.len(),
+                report.table,
             )
         });
     }

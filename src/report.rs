@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::migrate::adopt::Reason;
+use crate::migrate::foreign::Tool;
 use crate::migrate::model::{Direction, TransactionMode, Version};
 use crate::migrate::plan::State;
 
@@ -110,6 +112,29 @@ pub struct RepairReport {
     pub database: String,
     pub dry_run: bool,
     pub changes: Vec<RepairRow>,
+}
+
+/// What `adopt` recorded (or, with `--dry-run`, would record) from another tool's history.
+#[derive(Debug, Serialize)]
+pub struct AdoptReport {
+    pub database: String,
+    pub tool: Tool,
+    /// The tool's table, left as it was.
+    pub table: String,
+    pub dry_run: bool,
+    pub recorded: Vec<AdoptedRow>,
+    /// Already in dbward's history, as the tool has them (an earlier adopt).
+    pub already_recorded: Vec<Version>,
+    /// Files the tool had not applied: what `up` runs next.
+    pub pending: Vec<Version>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AdoptedRow {
+    pub version: Version,
+    pub name: String,
+    pub file: String,
+    pub reason: Reason,
 }
 
 #[derive(Debug, Serialize)]

@@ -1,6 +1,7 @@
 //! Each command: load what it needs, call the pure and database layers, hand a report to
 //! `output`. Errors go back to `main`.
 
+mod adopt;
 mod check;
 mod ci;
 mod diff;
@@ -121,6 +122,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Validate { allow } => migrate::validate(&ctx, allow.into()),
         Command::Repair { dry_run } => migrate::repair(&ctx, dry_run),
         Command::Baseline { version } => migrate::baseline(&ctx, &version),
+        Command::Adopt { from, dry_run } => adopt::run(&ctx, from.map(Into::into), dry_run),
         Command::Seed {
             only,
             allow_protected,
@@ -153,6 +155,22 @@ impl crate::db::waiting::Observer for Output {
         holder: &crate::error::LockHolder,
     ) {
         Output::waiting_for_migration(self, version, holder);
+    }
+}
+
+impl From<crate::cli::ToolArg> for crate::migrate::foreign::Tool {
+    fn from(arg: crate::cli::ToolArg) -> Self {
+        use crate::cli::ToolArg;
+        use crate::migrate::foreign::Tool;
+        match arg {
+            ToolArg::Sqlx => Tool::Sqlx,
+            ToolArg::Refinery => Tool::Refinery,
+            ToolArg::GolangMigrate => Tool::GolangMigrate,
+            ToolArg::Dbmate => Tool::Dbmate,
+            ToolArg::Flyway => Tool::Flyway,
+            ToolArg::Supabase => Tool::Supabase,
+            ToolArg::Goose => Tool::Goose,
+        }
     }
 }
 

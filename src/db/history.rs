@@ -36,6 +36,8 @@ pub enum Event {
     FailedCleared,
     /// `baseline` adopted an existing database.
     Baseline,
+    /// `adopt` recorded a migration another tool's history has as applied.
+    Adopted,
 }
 
 impl Event {
@@ -45,6 +47,7 @@ impl Event {
             Event::RollbackChecksumAccepted => "rollback_checksum_accepted",
             Event::FailedCleared => "failed_cleared",
             Event::Baseline => "baseline",
+            Event::Adopted => "adopted",
         }
     }
 }

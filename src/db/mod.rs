@@ -5,6 +5,7 @@ pub mod claim;
 pub mod connect;
 pub mod contents;
 pub mod driver_error;
+pub mod foreign;
 pub mod history;
 pub mod inventory;
 pub mod job_runs;

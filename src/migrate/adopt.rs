@@ -6,117 +6,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::foreign_checksum::{self, RefineryVersion};
+use super::foreign::{ForeignRow, RowState, Tool, ToolChecksum};
+use super::foreign_checksum;
 use super::model::{Applied, Migration, Outcome, Version};
-
-/// A tool whose history `dbward adopt` reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Tool {
-    Sqlx,
-    Refinery,
-    GolangMigrate,
-    Dbmate,
-    Flyway,
-    Supabase,
-    Goose,
-}
-
-impl Tool {
-    pub const ALL: [Tool; 7] = [
-        Tool::Sqlx,
-        Tool::Refinery,
-        Tool::GolangMigrate,
-        Tool::Dbmate,
-        Tool::Flyway,
-        Tool::Supabase,
-        Tool::Goose,
-    ];
-
-    /// As `--from` takes it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Tool::Sqlx => "sqlx",
-            Tool::Refinery => "refinery",
-            Tool::GolangMigrate => "golang-migrate",
-            Tool::Dbmate => "dbmate",
-            Tool::Flyway => "flyway",
-            Tool::Supabase => "supabase",
-            Tool::Goose => "goose",
-        }
-    }
-
-    /// The table the tool keeps its history in, as it names it (found through the
-    /// `search_path`, as the tools themselves look for it, unless schema-qualified).
-    pub fn table(self) -> &'static str {
-        match self {
-            Tool::Sqlx => "_sqlx_migrations",
-            Tool::Refinery => "refinery_schema_history",
-            Tool::GolangMigrate | Tool::Dbmate => "schema_migrations",
-            Tool::Flyway => "flyway_schema_history",
-            Tool::Supabase => "supabase_migrations.schema_migrations",
-            Tool::Goose => "goose_db_version",
-        }
-    }
-
-    /// What the tool keeps of a file to tell an edit by, for the report.
-    pub fn checksum_kind(self) -> Option<&'static str> {
-        match self {
-            Tool::Sqlx => Some("SHA-384"),
-            Tool::Refinery => Some("SipHash-1-3"),
-            Tool::Flyway => Some("CRC-32"),
-            Tool::GolangMigrate | Tool::Dbmate | Tool::Supabase | Tool::Goose => None,
-        }
-    }
-}
-
-impl fmt::Display for Tool {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A checksum as a tool stored it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToolChecksum {
-    /// sqlx: SHA-384 of the file.
-    Sha384(Vec<u8>),
-    /// refinery: its hash of name, version and text, stored as decimal text; the version
-    /// as its column holds it (int4 or int8).
-    Refinery {
-        stored: String,
-        version: RefineryVersion,
-    },
-    /// Flyway: CRC-32 of the lines.
-    Crc32(i32),
-}
-
-/// What one row of another tool's history says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RowState {
-    /// Applied: its file must be there, and match the checksum when the tool keeps one.
-    Applied(Option<ToolChecksum>),
-    /// golang-migrate's one row: this version, and every file below it, is applied.
-    Current,
-    /// A Flyway baseline: every file at or below it is taken as there, none needed.
-    Baseline,
-    /// A run that failed (`success = false`).
-    Failed,
-    /// golang-migrate's `dirty`: a run stopped half-way.
-    Dirty,
-    /// A Flyway repeatable migration (no version): dbward has none.
-    Repeatable,
-}
-
-/// One row of another tool's history, as its reader in `db/foreign/` made it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForeignRow {
-    /// As the tool stored it (`20240101120000`, `1.1`).
-    pub version: String,
-    /// The name or description, where the tool keeps one.
-    pub name: Option<String>,
-    pub state: RowState,
-}
 
 /// One of the project's migrations with its forward file's bytes as they are on disk.
 #[derive(Debug, Clone, Copy)]
@@ -195,7 +87,7 @@ pub enum Refusal {
     Repeatable {
         name: String,
     },
-    /// dbward's own history has a row the tool's does not back.
+    /// dbward's own history has a version the tool applied, but not as the same file.
     HistoryDisagrees {
         version: Version,
         reason: String,
@@ -271,8 +163,9 @@ impl fmt::Display for Refusal {
 }
 
 /// Matches the tool's rows with the project's files. `parse` reads a version as the tool
-/// stored it, through the project's layout. `recorded` is dbward's own history: each row
-/// there must be one the tool applied, of the same file, or nothing is adopted.
+/// stored it, through the project's layout. `recorded` is dbward's own history: a version
+/// both histories have must be there as a finished run of the same file, or nothing is
+/// adopted; a version only dbward has is its own and stays.
 pub fn plan<'m>(
     tool: Tool,
     rows: &[ForeignRow],
@@ -376,16 +269,20 @@ pub fn plan<'m>(
     applied.sort_by_key(|m| m.migration.version);
     let mut already_recorded = Vec::new();
     for row in recorded {
-        let reason = match applied.iter().find(|m| m.migration.version == row.version) {
-            None => Some(format!("which {tool}'s history does not have as applied")),
-            Some(_) if row.outcome != Outcome::Succeeded => {
-                Some("as a run that did not finish".to_string())
-            }
-            Some(m) if row.checksum != Some(m.migration.up.checksum) => Some(format!(
+        // A version only dbward has is its own work (an `up` after an earlier adopt).
+        let Some(matched) = applied.iter().find(|m| m.migration.version == row.version) else {
+            continue;
+        };
+        let file = &matched.migration.up;
+        let reason = if row.outcome != Outcome::Succeeded {
+            Some("as a run that did not finish".to_string())
+        } else if row.checksum != Some(file.checksum) {
+            Some(format!(
                 "with another checksum than {}'s",
-                m.migration.up.path.display()
-            )),
-            Some(_) => None,
+                file.path.display()
+            ))
+        } else {
+            None
         };
         match reason {
             Some(reason) => refusals.push(Refusal::HistoryDisagrees {
@@ -479,6 +376,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
+    use crate::migrate::foreign_checksum::RefineryVersion;
     use crate::migrate::model::{Checksum, Script, TransactionMode};
 
     fn migration(version: u64, file: &str, text: &str) -> Migration {
@@ -713,11 +611,12 @@ mod tests {
             outcome(Tool::Sqlx, &rows, &[succeeded(1, TEXTS[0])]),
             "record [2] already [1] pending [3]"
         );
-        // A row the tool does not have, or of another file, or unfinished: refused.
+        // A version only dbward has (applied by `up` since) is its own.
         assert_eq!(
             outcome(Tool::Sqlx, &rows, &[succeeded(3, TEXTS[2])]),
-            "history_disagrees"
+            "record [1, 2] already [] pending [3]"
         );
+        // Of another file, or unfinished: refused.
         assert_eq!(
             outcome(Tool::Sqlx, &rows, &[succeeded(2, "something else")]),
             "history_disagrees"

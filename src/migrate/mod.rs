@@ -4,6 +4,7 @@ pub mod adopt;
 pub mod depth;
 pub mod directives;
 pub mod failure;
+pub mod foreign;
 pub mod foreign_checksum;
 pub mod in_transaction;
 pub mod layout;
