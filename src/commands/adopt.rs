@@ -9,7 +9,7 @@ use crate::db::history::Event;
 use crate::error::{Error, Result};
 use crate::migrate::adopt::{self, LocalFile, Match};
 use crate::migrate::foreign::{self as tools, Tool};
-use crate::migrate::model::{Migration, Version};
+use crate::migrate::model::Migration;
 use crate::report::{AdoptReport, AdoptedRow};
 
 pub fn run(ctx: &Context, from: Option<Tool>, dry_run: bool) -> Result<()> {
@@ -45,8 +45,10 @@ pub fn run(ctx: &Context, from: Option<Tool>, dry_run: bool) -> Result<()> {
         };
         Ok((tool, rows, recorded))
     })?;
-    let adoption =
-        adopt::plan(tool, &rows, &files, &recorded, read_version).map_err(Error::AdoptRefused)?;
+    // A row's version is read as the project's layout reads its files' (Flyway's `1.1`).
+    let layout = ctx.settings.dirs.layout;
+    let adoption = adopt::plan(tool, &rows, &files, &recorded, |v| layout.parse_version(v))
+        .map_err(Error::AdoptRefused)?;
     let chosen: Vec<&Migration> = adoption.record.iter().map(|m| m.migration).collect();
     if dry_run {
         tx.rollback().map_err(Error::db("ending the dry run"))?;
@@ -78,23 +80,5 @@ fn adopted_row(matched: &Match<'_>) -> AdoptedRow {
         name: matched.migration.name.clone(),
         file: matched.migration.up.path.display().to_string(),
         reason: matched.reason,
-    }
-}
-
-/// A version as another tool stored it: a number, or Flyway's dotted `1.1`.
-fn read_version(text: &str) -> std::result::Result<Version, String> {
-    let parts = text
-        .split('.')
-        .map(|part| {
-            (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| part.parse::<u64>().ok())
-                .flatten()
-        })
-        .collect::<Option<Vec<u64>>>()
-        .ok_or_else(|| "not a number or a dotted version".to_string())?;
-    match parts.as_slice() {
-        [n] if *n <= Version::MAX_NUMBER => Ok(Version::padded(*n, text.len())),
-        [_] => Err("too large".into()),
-        _ => Version::dotted(&parts).ok_or_else(|| "too many or too large parts".into()),
     }
 }
