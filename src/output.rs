@@ -295,12 +295,20 @@ impl Output {
             } else {
                 "recorded in schema_events"
             };
+            let what = match (report.recorded.len(), report.dry_run) {
+                (0, _) => format!("nothing new to record from {tool}'s {}", report.table),
+                (n, true) => format!(
+                    "{n} migration(s) of {tool}'s {} would be recorded as applied",
+                    report.table
+                ),
+                (n, false) => format!(
+                    "{n} migration(s) of {tool}'s {} recorded as applied",
+                    report.table
+                ),
+            };
             format!(
-                "{text}{}: {} migration(s) of {tool}'s {} {}{already}, {} pending for `dbward up`; {} left as it was ({done})",
+                "{text}{}: {what}{already}, {} pending for `dbward up`; {} left as it was ({done})",
                 report.database,
-                report.recorded.len(),
-                report.table,
-                if report.dry_run { "would be recorded as applied" } else { "recorded as applied" },
                 report.pending.len(),
                 report.table,
             )

@@ -160,6 +160,15 @@ fn sqlx_history_is_adopted_and_up_runs_only_what_sqlx_had_not() {
     let doc = again.json();
     assert_eq!(doc["recorded"].as_array().unwrap().len(), 0, "{again:?}");
     assert_eq!(doc["already_recorded"], serde_json::json!([1, 2]));
+    assert_eq!(doc["pending"], serde_json::json!([]));
+    let table = project.dbward(&db, &["adopt"]);
+    assert_code(&table, 0);
+    assert!(
+        table.stdout.contains(
+            "nothing new to record from sqlx's _sqlx_migrations, 2 already recorded, 0 pending"
+        ),
+        "{table:?}"
+    );
 }
 
 #[test]

@@ -299,6 +299,7 @@ pub fn plan<'m>(
         .iter()
         .map(|f| f.migration.version)
         .filter(|v| !applied.iter().any(|m| m.migration.version == *v))
+        .filter(|v| !recorded.iter().any(|r| r.version == *v))
         .collect();
     applied.retain(|m| !already_recorded.contains(&m.migration.version));
     Ok(Adoption {
@@ -611,10 +612,10 @@ mod tests {
             outcome(Tool::Sqlx, &rows, &[succeeded(1, TEXTS[0])]),
             "record [2] already [1] pending [3]"
         );
-        // A version only dbward has (applied by `up` since) is its own.
+        // A version only dbward has (applied by `up` since) is its own, not pending.
         assert_eq!(
             outcome(Tool::Sqlx, &rows, &[succeeded(3, TEXTS[2])]),
-            "record [1, 2] already [] pending [3]"
+            "record [1, 2] already [] pending []"
         );
         // Of another file, or unfinished: refused.
         assert_eq!(
