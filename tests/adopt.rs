@@ -34,11 +34,85 @@ const REFINERY: [&str; 3] = [
     "5339357996875888889",
 ];
 
-/// The project, in `tool`'s own file names.
-fn project(count: usize) -> Project {
+/// A tool whose history is adopted, and so whose file names the project has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Sqlx,
+    Refinery,
+    GolangMigrate,
+    Dbmate,
+    Flyway,
+    Supabase,
+    Goose,
+}
+
+impl Tool {
+    /// The version of FILES[index] as the tool writes it in its history (Flyway's second
+    /// is `1.1`, from `V1_1__posts.sql`).
+    fn version(self, index: usize) -> String {
+        let n = index + 1;
+        match self {
+            Tool::Dbmate | Tool::Supabase => format!("2024010100000{n}"),
+            Tool::Flyway => ["1", "1.1", "2"][index].to_string(),
+            _ => n.to_string(),
+        }
+    }
+
+    /// FILES[index] as a file of the tool's layout, written from its documentation: the
+    /// path and the text (goose and dbmate keep both ways in one file).
+    fn file(self, index: usize) -> (String, String) {
+        let (_, name, text) = FILES[index];
+        let n = index + 1;
+        let plain = text.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+        match self {
+            Tool::Sqlx => (format!("migrations/{n}_{name}.sql"), text.to_string()),
+            Tool::Refinery => (format!("migrations/V{n}__{name}.sql"), text.to_string()),
+            Tool::Flyway => {
+                let version = self.version(index).replace('.', "_");
+                (
+                    format!("migrations/V{version}__{name}.sql"),
+                    text.to_string(),
+                )
+            }
+            Tool::GolangMigrate => (format!("migrations/{n:06}_{name}.up.sql"), text.to_string()),
+            Tool::Supabase => (
+                format!("supabase/migrations/{}_{name}.sql", self.version(index)),
+                text.to_string(),
+            ),
+            Tool::Dbmate => (
+                format!("db/migrations/{}_{name}.sql", self.version(index)),
+                format!("-- migrate:up\n{plain}\n-- migrate:down\ndrop table {name};\n"),
+            ),
+            Tool::Goose => (
+                format!("migrations/{n:05}_{name}.sql"),
+                format!("-- +goose Up\n{plain}\n-- +goose Down\ndrop table {name};\n"),
+            ),
+        }
+    }
+
+    fn layout(self) -> &'static str {
+        match self {
+            Tool::Sqlx => "sqlx",
+            Tool::Refinery => "refinery",
+            Tool::GolangMigrate => "golang-migrate",
+            Tool::Dbmate => "dbmate",
+            Tool::Flyway => "flyway",
+            Tool::Supabase => "supabase",
+            Tool::Goose => "goose",
+        }
+    }
+}
+
+/// The first `count` FILES as a project of `tool`'s layout, named in dbward.toml.
+fn project(tool: Tool, count: usize) -> Project {
     let project = Project::new();
-    for (version, name, text) in &FILES[..count] {
-        project.write(&format!("migrations/{version:03}_{name}.sql"), text);
+    project.write("dbward.toml", format!("layout = \"{}\"\n", tool.layout()));
+    if tool == Tool::Supabase {
+        project.write("supabase/config.toml", "project_id = \"demo\"\n");
+    }
+    for index in 0..count {
+        let (path, text) = tool.file(index);
+        project.write(&path, text);
     }
     project
 }
@@ -53,15 +127,19 @@ fn apply_files(db: &TestDb, count: usize) {
     }
 }
 
-fn history_versions(db: &TestDb) -> String {
+/// The names dbward's history records, in version order.
+fn history_names(db: &TestDb) -> String {
     db.scalar(
-        "SELECT coalesce(string_agg(version::text, ',' ORDER BY version), '') FROM dbward.schema_history",
+        "SELECT coalesce(string_agg(name, ',' ORDER BY version), '') FROM dbward.schema_history",
     )
 }
 
+/// The names of the migrations an `adopted` event was logged for.
 fn adopted_events(db: &TestDb) -> String {
     db.scalar(
-        "SELECT coalesce(string_agg(version::text, ',' ORDER BY version), '') FROM dbward.schema_events WHERE event = 'adopted'",
+        "SELECT coalesce(string_agg(h.name, ',' ORDER BY h.version), '')
+           FROM dbward.schema_events e JOIN dbward.schema_history h USING (version)
+          WHERE e.event = 'adopted'",
     )
 }
 
@@ -70,6 +148,16 @@ fn table_rows(db: &TestDb, table: &str) -> Vec<String> {
     db.lines(&format!(
         "SELECT row_to_json(t)::text FROM {table} AS t ORDER BY 1"
     ))
+}
+
+/// The names of the migrations a run made with `--format json` applied.
+fn applied_names(run: &Run) -> Vec<String> {
+    run.json()["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no steps: {run:?}"))
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// Adopts (exit 0, `recorded` recorded with an event each, the tool's table untouched),
@@ -87,15 +175,15 @@ fn adopt_then_up(db: &TestDb, project: &Project, table: &str, recorded: &str, th
     let run = project.dbward(db, &["adopt"]);
     assert_code(&run, 0);
     assert!(run.stdout.contains("left as it was"), "{run:?}");
-    assert_eq!(history_versions(db), recorded);
+    assert_eq!(history_names(db), recorded);
     assert_eq!(adopted_events(db), recorded);
     assert_eq!(table_rows(db, table), before, "{table} is left as it was");
     let up = project.dbward(db, &["up", "--format", "json"]);
     assert_code(&up, 0);
-    assert_eq!(up.step_outcomes(), then_up, "{up:?}");
+    assert_eq!(applied_names(&up), then_up, "{up:?}");
     let again = project.dbward(db, &["up", "--format", "json"]);
     assert_code(&again, 0);
-    assert_eq!(again.step_outcomes(), Vec::<String>::new());
+    assert_eq!(applied_names(&again), Vec::<String>::new());
 }
 
 /// A refused adoption: exit 3, each case named, dbward's history not even made.
@@ -146,12 +234,12 @@ fn sqlx_row(db: &TestDb, index: usize, success: bool) {
 #[test]
 fn sqlx_history_is_adopted_and_up_runs_only_what_sqlx_had_not() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Sqlx, 3);
     sqlx_table(&db);
     apply_files(&db, 2);
     sqlx_row(&db, 0, true);
     sqlx_row(&db, 1, true);
-    adopt_then_up(&db, &project, "_sqlx_migrations", "1,2", &["3:applied"]);
+    adopt_then_up(&db, &project, "_sqlx_migrations", "users,posts", &["tags"]);
 
     // Adopting again (after `up` ran 3) finds both recorded already, and records nothing;
     // 3 is dbward's own.
@@ -174,19 +262,19 @@ fn sqlx_history_is_adopted_and_up_runs_only_what_sqlx_had_not() {
 #[test]
 fn sqlx_all_applied_then_up_does_nothing() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Sqlx, 3);
     sqlx_table(&db);
     apply_files(&db, 3);
     for index in 0..3 {
         sqlx_row(&db, index, true);
     }
-    adopt_then_up(&db, &project, "_sqlx_migrations", "1,2,3", &[]);
+    adopt_then_up(&db, &project, "_sqlx_migrations", "users,posts,tags", &[]);
 }
 
 #[test]
 fn sqlx_failed_run_and_edited_file_are_refused_by_name() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Sqlx, 3);
     sqlx_table(&db);
     apply_files(&db, 2);
     sqlx_row(&db, 0, true);
@@ -200,7 +288,7 @@ fn sqlx_failed_run_and_edited_file_are_refused_by_name() {
         .batch_execute("UPDATE _sqlx_migrations SET success = true")
         .unwrap();
     project.write(
-        "migrations/002_posts.sql",
+        "migrations/2_posts.sql",
         FILES[1]
             .2
             .trim_start_matches('\u{feff}')
@@ -209,14 +297,14 @@ fn sqlx_failed_run_and_edited_file_are_refused_by_name() {
     refused(
         &db,
         &project,
-        &["migrations/002_posts.sql changed since sqlx applied version 2"],
+        &["migrations/2_posts.sql changed since sqlx applied version 2"],
     );
 }
 
 #[test]
 fn json_names_every_refusal() {
     let db = TestDb::new();
-    let project = project(1);
+    let project = project(Tool::Sqlx, 1);
     sqlx_table(&db);
     apply_files(&db, 2);
     sqlx_row(&db, 1, true);
@@ -263,19 +351,25 @@ fn refinery_row(db: &TestDb, index: usize, checksum: &str) {
 #[test]
 fn refinery_history_is_adopted_with_its_checksums() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Refinery, 3);
     refinery_table(&db);
     apply_files(&db, 3);
     for (index, checksum) in REFINERY.iter().enumerate() {
         refinery_row(&db, index, checksum);
     }
-    adopt_then_up(&db, &project, "refinery_schema_history", "1,2,3", &[]);
+    adopt_then_up(
+        &db,
+        &project,
+        "refinery_schema_history",
+        "users,posts,tags",
+        &[],
+    );
 }
 
 #[test]
 fn refinery_modified_file_is_refused() {
     let db = TestDb::new();
-    let project = project(2);
+    let project = project(Tool::Refinery, 2);
     refinery_table(&db);
     apply_files(&db, 2);
     refinery_row(&db, 0, REFINERY[0]);
@@ -284,7 +378,7 @@ fn refinery_modified_file_is_refused() {
         &db,
         &project,
         &[&format!(
-            "changed since refinery applied version 2: refinery's checksum {}",
+            "migrations/V2__posts.sql changed since refinery applied version 2: refinery's checksum {}",
             REFINERY[0]
         )],
     );
@@ -310,16 +404,16 @@ fn golang_migrate_table(db: &TestDb, version: i64, dirty: bool) {
 #[test]
 fn golang_migrate_current_version_adopts_every_file_up_to_it() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::GolangMigrate, 3);
     apply_files(&db, 2);
     golang_migrate_table(&db, 2, false);
-    adopt_then_up(&db, &project, "schema_migrations", "1,2", &["3:applied"]);
+    adopt_then_up(&db, &project, "schema_migrations", "users,posts", &["tags"]);
 }
 
 #[test]
 fn golang_migrate_dirty_and_missing_are_refused() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::GolangMigrate, 3);
     apply_files(&db, 2);
     golang_migrate_table(&db, 2, true);
     refused(
@@ -339,7 +433,7 @@ fn golang_migrate_dirty_and_missing_are_refused() {
 
 // --- dbmate -----------------------------------------------------------------------------
 
-fn dbmate_table(db: &TestDb, versions: &[&str]) {
+fn dbmate_table(db: &TestDb, versions: &[String]) {
     let mut client = db.client();
     client
         .batch_execute(
@@ -359,22 +453,32 @@ fn dbmate_table(db: &TestDb, versions: &[&str]) {
 #[test]
 fn dbmate_history_is_adopted() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Dbmate, 3);
     apply_files(&db, 3);
-    dbmate_table(&db, &["001", "002", "003"]);
-    adopt_then_up(&db, &project, "schema_migrations", "1,2,3", &[]);
+    dbmate_table(
+        &db,
+        &(0..3).map(|i| Tool::Dbmate.version(i)).collect::<Vec<_>>(),
+    );
+    adopt_then_up(&db, &project, "schema_migrations", "users,posts,tags", &[]);
 }
 
 #[test]
 fn dbmate_version_without_a_file_is_refused() {
     let db = TestDb::new();
-    let project = project(2);
+    let project = project(Tool::Dbmate, 2);
     apply_files(&db, 2);
-    dbmate_table(&db, &["001", "002", "20240101120000"]);
+    dbmate_table(
+        &db,
+        &[
+            Tool::Dbmate.version(0),
+            Tool::Dbmate.version(1),
+            "20240301120000".to_string(),
+        ],
+    );
     refused(
         &db,
         &project,
-        &["dbmate applied version 20240101120000, and no migration file has that version"],
+        &["dbmate applied version 20240301120000, and no migration file has that version"],
     );
 }
 
@@ -402,16 +506,27 @@ fn flyway_table(db: &TestDb) {
         .unwrap();
 }
 
+/// A row as Flyway writes it; `index` is FILES[index], or `None` for a repeatable.
 fn flyway_row(
     db: &TestDb,
     rank: i32,
-    version: Option<&str>,
+    index: Option<usize>,
     kind: &str,
     checksum: Option<i32>,
     success: bool,
 ) {
-    let description = version.map_or("views".to_string(), |v| format!("migration {v}"));
-    let script = version.map_or("R__views.sql".to_string(), |v| format!("V{v}__m.sql"));
+    let version = index.map(|i| Tool::Flyway.version(i));
+    let (description, script) = match index {
+        Some(i) => (
+            FILES[i].1.to_string(),
+            Tool::Flyway
+                .file(i)
+                .0
+                .trim_start_matches("migrations/")
+                .to_string(),
+        ),
+        None => ("views".to_string(), "R__views.sql".to_string()),
+    };
     db.client()
         .execute(
             "INSERT INTO \"public\".\"flyway_schema_history\"
@@ -425,56 +540,71 @@ fn flyway_row(
 #[test]
 fn flyway_history_is_adopted_with_its_checksums() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Flyway, 3);
     flyway_table(&db);
     apply_files(&db, 3);
-    // Flyway's mark that it made the schema, then a run per file.
-    flyway_row(&db, 1, Some("0"), "SCHEMA", None, true);
+    // Flyway's mark that it made the schema, then a run per file (`1`, `1.1`, `2`).
+    db.client()
+        .batch_execute(
+            "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
+             VALUES (1, '0', '<< Flyway Schema Creation >>', 'SCHEMA', '\"public\"', NULL, 'postgres', 0, true)",
+        )
+        .unwrap();
     for (index, crc) in FLYWAY_CRC.iter().enumerate() {
-        let version = (index + 1).to_string();
-        flyway_row(
-            &db,
-            index as i32 + 2,
-            Some(&version),
-            "SQL",
-            Some(*crc),
-            true,
-        );
+        flyway_row(&db, index as i32 + 2, Some(index), "SQL", Some(*crc), true);
     }
-    adopt_then_up(&db, &project, "flyway_schema_history", "1,2,3", &[]);
+    adopt_then_up(
+        &db,
+        &project,
+        "flyway_schema_history",
+        "users,posts,tags",
+        &[],
+    );
 }
 
 #[test]
 fn flyway_baseline_covers_the_files_below_it() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Flyway, 3);
     flyway_table(&db);
     apply_files(&db, 2);
-    flyway_row(&db, 1, Some("2"), "BASELINE", None, true);
+    flyway_row(&db, 1, Some(1), "BASELINE", None, true);
     adopt_then_up(
         &db,
         &project,
         "flyway_schema_history",
-        "1,2",
-        &["3:applied"],
+        "users,posts",
+        &["tags"],
     );
+}
+
+#[test]
+fn flyway_undone_version_is_not_applied() {
+    let db = TestDb::new();
+    let project = project(Tool::Flyway, 2);
+    flyway_table(&db);
+    apply_files(&db, 1);
+    flyway_row(&db, 1, Some(0), "SQL", Some(FLYWAY_CRC[0]), true);
+    flyway_row(&db, 2, Some(1), "SQL", Some(FLYWAY_CRC[1]), true);
+    flyway_row(&db, 3, Some(1), "UNDO_SQL", None, true);
+    adopt_then_up(&db, &project, "flyway_schema_history", "users", &["posts"]);
 }
 
 #[test]
 fn flyway_failed_modified_and_repeatable_are_each_refused() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Flyway, 3);
     flyway_table(&db);
     apply_files(&db, 2);
-    flyway_row(&db, 1, Some("1"), "SQL", Some(FLYWAY_CRC[1]), true);
-    flyway_row(&db, 2, Some("2"), "SQL", Some(FLYWAY_CRC[1]), false);
+    flyway_row(&db, 1, Some(0), "SQL", Some(FLYWAY_CRC[1]), true);
+    flyway_row(&db, 2, Some(1), "SQL", Some(FLYWAY_CRC[1]), false);
     flyway_row(&db, 3, None, "SQL", Some(7), true);
     let run = refused(
         &db,
         &project,
         &[
-            "changed since flyway applied version 1",
-            "flyway records version 2 (migration 2) as failed",
+            "migrations/V1__users.sql changed since flyway applied version 1",
+            "flyway records version 1.1 (posts) as failed",
             "repeatable migration `views`",
         ],
     );
@@ -486,7 +616,7 @@ fn flyway_failed_modified_and_repeatable_are_each_refused() {
 #[test]
 fn supabase_history_is_adopted() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Supabase, 3);
     apply_files(&db, 3);
     let mut client = db.client();
     client
@@ -497,12 +627,12 @@ fn supabase_history_is_adopted() {
              ALTER TABLE supabase_migrations.schema_migrations ADD COLUMN IF NOT EXISTS name text;",
         )
         .unwrap();
-    for (version, name, text) in FILES {
+    for (index, (_, name, text)) in FILES.iter().enumerate() {
         let statements = vec![text.trim_start_matches('\u{feff}').trim().to_string()];
         client
             .execute(
                 "INSERT INTO supabase_migrations.schema_migrations(version, name, statements) VALUES($1, $2, $3)",
-                &[&format!("{version:03}"), &name, &statements],
+                &[&Tool::Supabase.version(index), name, &statements],
             )
             .unwrap();
     }
@@ -510,7 +640,7 @@ fn supabase_history_is_adopted() {
         &db,
         &project,
         "supabase_migrations.schema_migrations",
-        "1,2,3",
+        "users,posts,tags",
         &[],
     );
 }
@@ -520,7 +650,7 @@ fn supabase_history_is_adopted() {
 #[test]
 fn goose_history_is_adopted_by_each_versions_newest_row() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Goose, 3);
     apply_files(&db, 2);
     let mut client = db.client();
     client
@@ -542,7 +672,7 @@ fn goose_history_is_adopted_by_each_versions_newest_row() {
             )
             .unwrap();
     }
-    adopt_then_up(&db, &project, "goose_db_version", "1,2", &["3:applied"]);
+    adopt_then_up(&db, &project, "goose_db_version", "users,posts", &["tags"]);
 }
 
 // --- choosing the tool ------------------------------------------------------------------
@@ -550,7 +680,7 @@ fn goose_history_is_adopted_by_each_versions_newest_row() {
 #[test]
 fn two_histories_need_from_and_none_is_an_error() {
     let db = TestDb::new();
-    let project = project(3);
+    let project = project(Tool::Sqlx, 3);
     let none = project.dbward(&db, &["adopt"]);
     assert_code(&none, 2);
     assert!(
@@ -563,7 +693,7 @@ fn two_histories_need_from_and_none_is_an_error() {
     flyway_table(&db);
     apply_files(&db, 1);
     sqlx_row(&db, 0, true);
-    flyway_row(&db, 1, Some("1"), "SQL", Some(FLYWAY_CRC[0]), true);
+    flyway_row(&db, 1, Some(0), "SQL", Some(FLYWAY_CRC[0]), true);
     let both = project.dbward(&db, &["adopt"]);
     assert_code(&both, 2);
     assert!(
@@ -578,19 +708,19 @@ fn two_histories_need_from_and_none_is_an_error() {
             .contains("goose's history table goose_db_version is not in this database"),
         "{goose:?}"
     );
-    let flyway = project.dbward(&db, &["adopt", "--from", "flyway", "--format", "json"]);
-    assert_code(&flyway, 0);
-    assert_eq!(flyway.json()["tool"], "flyway");
-    assert_eq!(history_versions(&db), "1");
+    let sqlx = project.dbward(&db, &["adopt", "--from", "sqlx", "--format", "json"]);
+    assert_code(&sqlx, 0);
+    assert_eq!(sqlx.json()["tool"], "sqlx");
+    assert_eq!(history_names(&db), "users");
 }
 
 #[test]
 fn a_dbward_history_that_disagrees_is_refused() {
     let db = TestDb::new();
-    let project = project(1);
+    let project = project(Tool::Sqlx, 1);
     // dbward applied 1 itself; the file was edited since, and sqlx ran the edited one.
     assert_code(&project.dbward(&db, &["up"]), 0);
-    project.write("migrations/001_users.sql", FILES[1].2);
+    project.write("migrations/1_users.sql", FILES[1].2);
     sqlx_table(&db);
     sqlx_row(&db, 1, true);
     db.client()
@@ -600,7 +730,7 @@ fn a_dbward_history_that_disagrees_is_refused() {
     assert_code(&run, 3);
     assert!(
         run.stderr.contains(
-            "dbward's history already records migration 1, with another checksum than migrations/001_users.sql's"
+            "dbward's history already records migration 1, with another checksum than migrations/1_users.sql's"
         ),
         "{run:?}"
     );
