@@ -272,6 +272,24 @@ fn sqlx_all_applied_then_up_does_nothing() {
 }
 
 #[test]
+fn sqlx_reversible_pairs_are_checked_by_their_up_file() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "layout = \"sqlx\"\n");
+    let (_, _, users) = FILES[0];
+    project.write("migrations/1_users.up.sql", users);
+    project.write("migrations/1_users.down.sql", "drop table users;\n");
+    sqlx_table(&db);
+    apply_files(&db, 1);
+    sqlx_row(&db, 0, true);
+    adopt_then_up(&db, &project, "_sqlx_migrations", "users", &[]);
+    // The rollback is dbward's to run now.
+    let down = project.dbward(&db, &["down"]);
+    assert_code(&down, 0);
+    assert!(!db.table_exists("users"), "{down:?}");
+}
+
+#[test]
 fn sqlx_failed_run_and_edited_file_are_refused_by_name() {
     let db = TestDb::new();
     let project = project(Tool::Sqlx, 3);
