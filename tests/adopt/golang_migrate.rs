@@ -27,6 +27,15 @@ fn golang_migrate_current_version_adopts_every_file_up_to_it() {
 }
 
 #[test]
+fn golang_migrate_at_the_newest_version_leaves_up_nothing() {
+    let db = TestDb::new();
+    let project = project(Tool::GolangMigrate, 3);
+    apply_files(&db, 3);
+    golang_migrate_table(&db, 3, false);
+    adopt_then_up(&db, &project, "schema_migrations", "users,posts,tags", &[]);
+}
+
+#[test]
 fn golang_migrate_dirty_and_missing_are_refused() {
     let db = TestDb::new();
     let project = project(Tool::GolangMigrate, 3);

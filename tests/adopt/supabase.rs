@@ -33,3 +33,30 @@ fn supabase_history_is_adopted() {
         &[],
     );
 }
+
+#[test]
+fn an_older_cli_table_without_name_or_statements_is_read_too() {
+    let db = TestDb::new();
+    let project = project(Tool::Supabase, 2);
+    apply_files(&db, 1);
+    let mut client = db.client();
+    client
+        .batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS supabase_migrations;
+             CREATE TABLE IF NOT EXISTS supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY);",
+        )
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO supabase_migrations.schema_migrations(version) VALUES($1)",
+            &[&Tool::Supabase.version(0)],
+        )
+        .unwrap();
+    adopt_then_up(
+        &db,
+        &project,
+        "supabase_migrations.schema_migrations",
+        "users",
+        &["posts"],
+    );
+}
