@@ -186,29 +186,25 @@ pub fn plan<'m>(
     }
     let find = |version: Version| files.iter().find(|f| f.migration.version == version);
     for row in rows {
-        if row.state == RowState::Repeatable {
-            refusals.push(Refusal::Repeatable {
+        // What the tool itself marks as not cleanly applied is refused before any matching.
+        let marked = match row.state {
+            RowState::Repeatable => Some(Refusal::Repeatable {
                 name: row.name.clone().unwrap_or_default(),
-            });
+            }),
+            RowState::Dirty => Some(Refusal::Dirty {
+                tool,
+                version: row.version.clone(),
+            }),
+            RowState::Failed => Some(Refusal::Failed {
+                tool,
+                version: row.version.clone(),
+                name: row.name.clone(),
+            }),
+            RowState::Applied(_) | RowState::Current | RowState::Baseline => None,
+        };
+        if let Some(refusal) = marked {
+            refusals.push(refusal);
             continue;
-        }
-        match row.state {
-            RowState::Dirty => {
-                refusals.push(Refusal::Dirty {
-                    tool,
-                    version: row.version.clone(),
-                });
-                continue;
-            }
-            RowState::Failed => {
-                refusals.push(Refusal::Failed {
-                    tool,
-                    version: row.version.clone(),
-                    name: row.name.clone(),
-                });
-                continue;
-            }
-            _ => {}
         }
         let version = match parse(&row.version) {
             Ok(version) => version,
@@ -263,6 +259,7 @@ pub fn plan<'m>(
                     );
                 }
             }
+            // Refused above.
             RowState::Failed | RowState::Dirty | RowState::Repeatable => {}
         }
     }
