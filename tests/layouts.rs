@@ -485,3 +485,37 @@ fn a_lone_statement_that_needs_no_transaction_runs_so_in_golang_migrate_and_flyw
         );
     }
 }
+
+#[test]
+fn check_since_takes_a_version_as_the_layout_writes_it() {
+    let project = project(
+        "flyway",
+        &[
+            // squawk's prefer-bigint-over-int, in migrations that ran long ago.
+            (
+                "migrations/V1__a.sql",
+                "create table a (id int primary key);\n",
+            ),
+            (
+                "migrations/V1_1__b.sql",
+                "create table b (id int primary key);\n",
+            ),
+            (
+                "migrations/V1_2__c.sql",
+                "create table c (id bigint primary key);\n",
+            ),
+        ],
+    );
+    assert_code(&project.run(&["check"]), 3);
+    assert_code(&project.run(&["check", "--since", "1.1"]), 0);
+    project.write(
+        "dbward.toml",
+        "layout = \"flyway\"\n[check]\nsince = \"1.1\"\n",
+    );
+    assert_code(&project.run(&["check"]), 0);
+    project.write("dbward.toml", "layout = \"flyway\"\n[check]\nsince = 1\n");
+    let run = project.run(&["check"]);
+    assert_code(&run, 3);
+    assert!(run.stdout.contains("V1_1__b.sql"), "{run:?}");
+    assert!(!run.stdout.contains("error: migrations/V1__a.sql"), "{run:?}");
+}

@@ -8,7 +8,7 @@ use crate::report::CheckReport;
 /// Reads and lints the project. File problems are an error (exit 2), as everywhere.
 pub(super) fn inspect(ctx: &Context, since: Option<&str>) -> Result<CheckReport> {
     let migrations = ctx.migrations()?;
-    let configured = ctx.settings.check.since.map(|n| n.to_string());
+    let configured = ctx.settings.check.since.as_ref().map(ToString::to_string);
     let since = since
         .or(configured.as_deref())
         .map(|text| ctx.version(text))

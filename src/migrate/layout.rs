@@ -429,6 +429,18 @@ fn read_numbered(stem: &str, layout: Layout) -> Result<(Version, &str, Role), St
         _ => "00001_create_users.sql",
     };
     let bad = |reason: &str| format!("{reason}; {} names files like {example}", layout.name());
+    if layout == Layout::Dbmate {
+        // dbmate reads the leading digits as the version, whatever follows them.
+        let end = stem
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(stem.len());
+        if end == 0 {
+            return Err(bad("does not start with a version number"));
+        }
+        let name = stem[end..].trim_start_matches(['_', '-']);
+        let version = number(&stem[..end], layout).map_err(|e| bad(&e))?;
+        return Ok((version, name, Role::Migration));
+    }
     let Some((digits, name)) = stem.split_once('_') else {
         return Err(bad("no `_` between version and name"));
     };

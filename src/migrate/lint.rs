@@ -20,8 +20,26 @@ pub struct LintConfig {
     /// Rules to leave out, by name (`prefer-bigint-over-int`).
     #[serde(default)]
     pub exclude: Vec<String>,
-    /// Lint only migrations numbered above this one (those before ran in production long ago).
-    pub since: Option<u64>,
+    /// Lint only migrations numbered above this one (those before ran in production long ago):
+    /// a number, or a string for a dotted version (`"1.26"`).
+    pub since: Option<SinceVersion>,
+}
+
+/// `since` as dbward.toml writes it: `since = 12` or `since = "1.26"`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum SinceVersion {
+    Number(u64),
+    Text(String),
+}
+
+impl std::fmt::Display for SinceVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SinceVersion::Number(n) => write!(f, "{n}"),
+            SinceVersion::Text(text) => f.write_str(text),
+        }
+    }
 }
 
 /// squawk's own defaults, less the two that every dbward migration would break: dbward runs
