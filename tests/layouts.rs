@@ -127,8 +127,9 @@ fn golang_migrate_pairs_with_version_zero() {
                 "migrations/000001_create_users.up.sql",
                 "create table users (id bigint primary key);\n",
             ),
+            // golang-migrate pairs by version: the names may differ.
             (
-                "migrations/000001_create_users.down.sql",
+                "migrations/000001_drop_users.down.sql",
                 "drop table users;\n",
             ),
         ],
@@ -340,7 +341,7 @@ fn layout_refusals_name_each_file() {
             ("migrations/2_c.sql", "select 1;"),
             ("migrations/2_c.up.sql", "select 1;"),
             ("migrations/3_d.up.sql", "select 1;"),
-            ("migrations/3_e.down.sql", "select 1;"),
+            ("migrations/4_e.down.sql", "select 1;"),
         ],
     );
     let run = refused(&sqlx_duplicates);
@@ -349,7 +350,7 @@ fn layout_refusals_name_each_file() {
         "1_a.up.sql",
         "1_b.up.sql",
         "duplicate migration number 2: ",
-        "3_e.down.sql",
+        "4_e.down.sql",
     ] {
         assert!(run.stderr.contains(words), "{words}: {run:?}");
     }
@@ -517,5 +518,8 @@ fn check_since_takes_a_version_as_the_layout_writes_it() {
     let run = project.run(&["check"]);
     assert_code(&run, 3);
     assert!(run.stdout.contains("V1_1__b.sql"), "{run:?}");
-    assert!(!run.stdout.contains("error: migrations/V1__a.sql"), "{run:?}");
+    assert!(
+        !run.stdout.contains("error: migrations/V1__a.sql"),
+        "{run:?}"
+    );
 }

@@ -226,10 +226,16 @@ impl Layout {
         file_name.trim_end_matches(".sql")
     }
 
-    /// Whether `down` is the rollback of `up`: the same number is not enough, the names must
-    /// agree too, so that a renamed migration does not inherit a stale rollback.
+    /// Whether `down` is the rollback of `up`. In dbward's layout the same number is not
+    /// enough, the names must agree too, so that a renamed migration does not inherit a
+    /// stale rollback (its rollbacks live in another folder, where they are easy to
+    /// forget). The other tools pair a rollback with its migration by version alone, and
+    /// real projects name them apart (`30_add_x.up.sql`, `30_drop_x.down.sql`).
     pub fn is_rollback_of(self, down: &NumberedFile, up: &NumberedFile) -> bool {
-        down.version == up.version && down.name == up.name
+        match self {
+            Layout::Dbward => down.version == up.version && down.name == up.name,
+            _ => down.version == up.version,
+        }
     }
 
     /// How the project numbers its migrations: by the newest one, or as the tool does by
@@ -737,10 +743,16 @@ mod tests {
 
     #[test]
     fn a_rollback_pairs_by_number_and_name() {
-        let up = file(Layout::Sqlx, "1_a.up.sql");
-        assert!(Layout::Sqlx.is_rollback_of(&file(Layout::Sqlx, "01_a.down.sql"), &up));
-        assert!(!Layout::Sqlx.is_rollback_of(&file(Layout::Sqlx, "1_b.down.sql"), &up));
-        assert!(!Layout::Sqlx.is_rollback_of(&file(Layout::Sqlx, "2_a.down.sql"), &up));
+        let up = file(Layout::Dbward, "1_a.sql");
+        assert!(Layout::Dbward.is_rollback_of(&file(Layout::Dbward, "01_a.sql"), &up));
+        assert!(!Layout::Dbward.is_rollback_of(&file(Layout::Dbward, "1_b.sql"), &up));
+        assert!(!Layout::Dbward.is_rollback_of(&file(Layout::Dbward, "2_a.sql"), &up));
+        // The other tools pair by version alone.
+        let up = file(Layout::GolangMigrate, "30_add_x.up.sql");
+        let down = file(Layout::GolangMigrate, "30_drop_x.down.sql");
+        assert!(Layout::GolangMigrate.is_rollback_of(&down, &up));
+        let other = file(Layout::GolangMigrate, "31_add_x.down.sql");
+        assert!(!Layout::GolangMigrate.is_rollback_of(&other, &up));
     }
 
     #[test]
