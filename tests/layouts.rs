@@ -523,3 +523,29 @@ fn check_since_takes_a_version_as_the_layout_writes_it() {
         "{run:?}"
     );
 }
+
+#[test]
+fn a_golang_migrate_file_with_its_own_transactions_runs_them_as_written() {
+    let blocks = "begin;\ncreate table a (id bigint primary key);\ncommit;\n\nbegin;\ncreate table b (id bigint primary key);\ncommit;\n";
+    let project = project(
+        "golang-migrate",
+        &[
+            ("migrations/1_two_blocks.up.sql", blocks),
+            (
+                "migrations/1_two_blocks.down.sql",
+                "drop table b;\ndrop table a;\n",
+            ),
+        ],
+    );
+    let db = TestDb::new();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert!(db.table_exists("a") && db.table_exists("b"));
+    assert_code(&project.dbward(&db, &["down"]), 0);
+    assert!(!db.table_exists("a"));
+    // dbward's own layout keeps refusing transaction control mid-file.
+    let dbward = Project::new();
+    dbward.write("migrations/001_two_blocks.sql", blocks);
+    let run = dbward.dbward(&TestDb::new(), &["up"]);
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("001_two_blocks.sql:3:1"), "{run:?}");
+}

@@ -197,15 +197,24 @@ pub fn check_role(script: &Script, role: Role) -> Option<FileProblem> {
     }
 }
 
-/// Whether a file that needs to run outside a transaction holds that one statement alone,
-/// in a layout whose tool runs such a file so without being asked: golang-migrate sends a
-/// file as one query, which PostgreSQL runs outside a transaction when it is one
-/// statement; Flyway detects the statement. Files of several statements still need the
-/// directive, as those tools refuse to mix them too.
-fn runs_alone_outside(layout: Layout, problem: &FileProblem, script: &Script) -> bool {
-    matches!(layout, Layout::GolangMigrate | Layout::Flyway)
-        && matches!(problem, FileProblem::NeedsNoTransaction { .. })
-        && statements::split(&script.sql).is_ok_and(|statements| statements.len() == 1)
+/// Whether a file refused inside dbward's transaction is one its tool runs outside any
+/// transaction without being asked, so that dbward runs it so too (statement by
+/// statement, as a `-- dbward:no-transaction` file):
+/// - one statement that needs it, in golang-migrate or Flyway: golang-migrate sends a file
+///   as one query, which PostgreSQL runs outside a transaction when it is one statement;
+///   Flyway detects the statement. Several statements still need the directive, as those
+///   tools fail on the mix too;
+/// - a golang-migrate file with its own `BEGIN` ... `COMMIT` blocks: golang-migrate gives a
+///   file no transaction, so such files manage their own.
+fn runs_outside_as_its_tool_does(layout: Layout, problem: &FileProblem, script: &Script) -> bool {
+    match problem {
+        FileProblem::NeedsNoTransaction { .. } => {
+            matches!(layout, Layout::GolangMigrate | Layout::Flyway)
+                && statements::split(&script.sql).is_ok_and(|statements| statements.len() == 1)
+        }
+        FileProblem::TransactionControl { .. } => layout == Layout::GolangMigrate,
+        _ => false,
+    }
 }
 
 /// How much of the files a command needs.
@@ -232,13 +241,18 @@ pub fn read_scripts(
             .map(|(path, role)| {
                 let (script, down) = read_file_with(path, layout, *role, &mut buffer)?;
                 if depth == Depth::Full {
+                    // Kept only where the tool may run the file as written.
+                    let written = matches!(layout, Layout::GolangMigrate | Layout::Flyway)
+                        .then(|| script.clone());
                     let mut script = super::wrapper::unwrap_script(script)?;
                     let down = down.map(super::wrapper::unwrap_script).transpose()?;
                     if let Some(problem) = check_role(&script, *role) {
-                        if !runs_alone_outside(layout, &problem, &script) {
+                        if !runs_outside_as_its_tool_does(layout, &problem, &script) {
                             return Err(problem);
                         }
-                        // As golang-migrate and Flyway run it: on its own, no transaction.
+                        // As golang-migrate and Flyway run it: as written (its own BEGIN
+                        // and COMMIT kept), no transaction of dbward's.
+                        script = written.unwrap_or(script);
                         script.mode = TransactionMode::NoTransaction;
                         if let Some(problem) = check_role(&script, *role) {
                             return Err(problem);
