@@ -3,7 +3,7 @@
 //! transaction under the migration lock, or not at all. The tool's table is only read.
 
 use super::Context;
-use super::{migrate, operations};
+use super::migrate;
 use crate::db::foreign;
 use crate::db::history::Event;
 use crate::error::{Error, Result};
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, from: Option<Tool>, dry_run: bool) -> Result<()> {
     if dry_run {
         tx.rollback().map_err(Error::db("ending the dry run"))?;
     } else {
-        operations::record_as_applied(&mut tx, history, &chosen, Event::Adopted, |m| {
+        history.record_as_applied(&mut tx, &chosen, Event::Adopted, |m| {
             format!(
                 "recorded as applied by `dbward adopt`: {tool}'s {} has version {}",
                 tool.table(),

@@ -5,7 +5,6 @@
 use std::time::Instant;
 
 use super::Context;
-use super::operations;
 use crate::config::Compat;
 use crate::db::claim::Intent;
 use crate::db::connect::Target;
@@ -521,7 +520,7 @@ pub fn baseline(ctx: &Context, version: &str) -> Result<()> {
                 .into(),
         ));
     }
-    operations::record_as_applied(&mut tx, history, &adopted, Event::Baseline, |_| {
+    history.record_as_applied(&mut tx, &adopted, Event::Baseline, |_| {
         format!("recorded as applied by `dbward baseline {version}`")
     })?;
     tx.commit().map_err(Error::db("committing the baseline"))?;

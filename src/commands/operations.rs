@@ -4,12 +4,10 @@
 
 use super::Context;
 use crate::config::DatabaseChoice;
-use crate::db::history::{Event, History};
-use crate::db::session::{Sql, Transaction};
 use crate::error::{Error, Result};
 use crate::local::scratch::ScratchDatabase;
 use crate::local::{LOCAL_DATABASE, LocalCluster};
-use crate::migrate::model::{Migration, Outcome, Version};
+use crate::migrate::model::{Migration, Version};
 use crate::migrate::plan::{Allow, DownTarget};
 use crate::output::Output;
 use crate::report::{SeedReport, VerifyReport};
@@ -108,24 +106,4 @@ pub fn verify_report(ctx: &Context, with_probes: bool, fail_on: Severity) -> Res
         fail_on,
         failed,
     })
-}
-
-/// Records `migrations` as applied without running them, each with an `event` whose detail
-/// says why (`baseline`, `adopt`): in the caller's transaction, under the migration lock.
-pub fn record_as_applied(
-    tx: &mut Transaction<'_>,
-    history: &History,
-    migrations: &[&Migration],
-    event: Event,
-    detail: impl Fn(&Migration) -> String,
-) -> Result<()> {
-    for migration in migrations {
-        tx.pipeline(async |c| {
-            history
-                .record(c, migration, Outcome::Succeeded, Some(0))
-                .await
-        })?;
-        history.log_event(tx, migration.version, event, &detail(migration))?;
-    }
-    Ok(())
 }

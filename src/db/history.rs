@@ -453,6 +453,23 @@ impl History {
         Ok(())
     }
 
+    /// Records `migrations` as applied without running them, each with an `event` whose
+    /// detail says why (`baseline`, `adopt`): in the caller's transaction, under the
+    /// migration lock.
+    pub fn record_as_applied(
+        &self,
+        tx: &mut impl Sql,
+        migrations: &[&Migration],
+        event: Event,
+        detail: impl Fn(&Migration) -> String,
+    ) -> Result<()> {
+        for migration in migrations {
+            tx.pipeline(async |c| self.record(c, migration, Outcome::Succeeded, Some(0)).await)?;
+            self.log_event(tx, migration.version, event, &detail(migration))?;
+        }
+        Ok(())
+    }
+
     pub fn log_event(
         &self,
         client: &mut impl Sql,
