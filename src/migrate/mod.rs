@@ -2,6 +2,7 @@
 
 pub mod adopt;
 pub mod depth;
+pub mod detect;
 pub mod directives;
 pub mod failure;
 pub mod foreign;
