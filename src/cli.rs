@@ -64,7 +64,8 @@ pub struct ConnectionArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Project")]
 pub struct PathArgs {
-    /// The project folder, holding dbward.toml, migrations/ and rollbacks/ [default: .]
+    /// The project folder, holding dbward.toml or migrations [default: the nearest folder,
+    /// from the current one upward, that holds one]
     #[arg(short = 'C', long, global = true, value_name = "DIR")]
     pub project_dir: Option<PathBuf>,
 }
@@ -120,6 +121,15 @@ pub struct AllowArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Start a project here: write dbward.toml naming the layout of the migrations found
+    #[command(
+        after_help = "In a folder with no migrations, also creates migrations/ and rollbacks/. Refuses to overwrite a dbward.toml. When the files fit several layouts, writes nothing and lists them: choose with --layout.\n\nExamples:\n  dbward init\n  dbward init --layout golang-migrate"
+    )]
+    Init {
+        /// The layout to name: dbward, sqlx, golang-migrate, goose, dbmate, flyway (or refinery), supabase
+        #[arg(long, value_name = "NAME")]
+        layout: Option<String>,
+    },
     /// Create the next numbered migration and its rollback
     #[command(
         after_help = "Example:\n  dbward new add_invoices   # migrations/004_add_invoices.sql + rollbacks/004_add_invoices.sql"

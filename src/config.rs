@@ -10,11 +10,13 @@ use serde::Deserialize;
 use crate::cli::{Format, Global};
 use crate::db::connect::PgEnv;
 use crate::error::{Error, Result};
+use crate::migrate::detect::{Candidate, Detection};
 use crate::migrate::layout::Layout;
 use crate::migrate::source::SourceDirs;
 use crate::secret::Secret;
+use crate::seed::Fixtures;
 
-pub const CONFIG_FILE: &str = "dbward.toml";
+pub use crate::project::CONFIG_FILE;
 
 /// What `dbward.toml` may hold.
 #[derive(Debug, Default, Deserialize)]
@@ -24,7 +26,8 @@ pub struct FileConfig {
     pub database_url: Option<Secret>,
     pub schema: Option<String>,
     /// Whose file names the migrations follow: `dbward`, `sqlx`, `golang-migrate`, `goose`,
-    /// `dbmate`, `flyway` (or `refinery`), `supabase`.
+    /// `dbmate`, `flyway` (or `refinery`), `supabase`;
+    /// detected from the files when absent.
     pub layout: Option<String>,
     pub migrations_dir: Option<PathBuf>,
     pub rollbacks_dir: Option<PathBuf>,
@@ -175,9 +178,14 @@ pub enum DatabaseChoice {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The project's root as paths are shown: empty for the current folder.
     pub project_dir: PathBuf,
+    /// How many folders above the current one the project was found.
+    pub found_levels_up: usize,
+    /// The same folder, absolute: where `.dbward/` goes.
+    pub project_root: PathBuf,
     pub dirs: SourceDirs,
-    pub fixtures_dir: PathBuf,
+    pub fixtures: Fixtures,
     pub schema: String,
     pub wait_for_lock: Duration,
     pub compat: Compat,
@@ -194,14 +202,8 @@ pub struct Settings {
 
 impl Settings {
     pub fn resolve(global: &Global) -> Result<Settings> {
-        // An empty path keeps file names relative (`migrations/001_x.sql`, not `./migrations/...`).
-        let project_dir = global.paths.project_dir.clone().unwrap_or_default();
-        if !project_dir.as_os_str().is_empty() && !project_dir.is_dir() {
-            return Err(Error::Usage(format!(
-                "project folder {} does not exist",
-                project_dir.display()
-            )));
-        }
+        let (project_dir, found_levels_up, project_root) =
+            locate(global.paths.project_dir.as_deref())?;
         let file = read_file(&project_dir.join(CONFIG_FILE))?;
         let pg_env = PgEnv::from_process();
         let relative = |configured: &Option<PathBuf>, default: &str| {
@@ -264,26 +266,25 @@ impl Settings {
             (_, None, Some(url)) => DatabaseChoice::Url(url.clone()),
             _ => DatabaseChoice::Local,
         };
-        let layout = match &file.layout {
-            None => Layout::default(),
-            Some(name) => Layout::from_name(name).ok_or_else(|| Error::Config {
-                path: project_dir.join(CONFIG_FILE),
-                message: format!(
-                    "layout `{name}` is not one dbward reads; it reads {}",
-                    Layout::ALL.map(Layout::name).join(", ")
-                ),
-            })?,
+        let (layout, detected_dir) = choose_layout(&project_dir, &file)?;
+        let migrations = relative(
+            &file.migrations_dir.clone().or(detected_dir),
+            layout.default_migrations_dir(),
+        );
+        // Other tools keep a migration's rollback beside it, or in the same file.
+        let rollbacks = match layout.separate_rollbacks_dir() {
+            Some(default) => relative(&file.rollbacks_dir, default),
+            None => migrations.clone(),
+        };
+        let fixtures = match (&file.fixtures_dir, layout) {
+            (None, Layout::Supabase) => Fixtures::Supabase(project_dir.join("supabase")),
+            (dir, _) => Fixtures::Folder(relative(dir, "fixtures")),
         };
         Ok(Settings {
             dirs: SourceDirs {
                 layout,
-                migrations: relative(&file.migrations_dir, layout.default_migrations_dir()),
-                rollbacks: relative(
-                    &file.rollbacks_dir,
-                    layout
-                        .separate_rollbacks_dir()
-                        .unwrap_or(layout.default_migrations_dir()),
-                ),
+                migrations,
+                rollbacks,
                 named_in_config: [
                     ("migrations_dir", &file.migrations_dir),
                     ("rollbacks_dir", &file.rollbacks_dir),
@@ -292,10 +293,15 @@ impl Settings {
                 .filter_map(|(key, dir)| Some((key, project_dir.join(dir.as_ref()?))))
                 .collect(),
             },
-            fixtures_dir: relative(&file.fixtures_dir, "fixtures"),
+            fixtures,
             schema,
             wait_for_lock,
-            compat: file.compat.unwrap_or_default(),
+            // Supabase's roles and `auth.uid()` come with its layout, unless said otherwise.
+            compat: file.compat.unwrap_or(if layout == Layout::Supabase {
+                Compat::Supabase
+            } else {
+                Compat::None
+            }),
             database,
             environment,
             pg_env,
@@ -309,8 +315,137 @@ impl Settings {
             check: file.check.clone(),
             ci: file.ci,
             project_dir,
+            found_levels_up,
+            project_root,
         })
     }
+}
+
+/// The project folder: the one `-C` names, or the nearest holding a project from the
+/// current folder upward; how many folders above the current one that is; and the folder,
+/// absolute. A folder without a project is refused, so that no command starts a database
+/// in a random place.
+fn locate(given: Option<&Path>) -> Result<(PathBuf, usize, PathBuf)> {
+    if let Some(dir) = given {
+        if !dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "project folder {} does not exist",
+                dir.display()
+            )));
+        }
+        let absolute = std::path::absolute(dir).map_err(Error::io(dir))?;
+        if !crate::project::is_project(dir) {
+            return Err(no_project(&absolute, false));
+        }
+        return Ok((dir.to_path_buf(), 0, absolute));
+    }
+    let here = std::env::current_dir().map_err(Error::io("the current folder"))?;
+    match crate::project::find(&here) {
+        Some(root) => {
+            let absolute = here
+                .ancestors()
+                .nth(root.levels_up)
+                .unwrap_or(&here)
+                .to_path_buf();
+            Ok((root.dir, root.levels_up, absolute))
+        }
+        None => Err(no_project(&here, true)),
+    }
+}
+
+fn no_project(dir: &Path, above: bool) -> Error {
+    Error::Usage(format!(
+        "no dbward project in {}{}: no {CONFIG_FILE} and no migrations folder dbward reads; \
+         start one here with `dbward init`, or pass -C DIR",
+        dir.display(),
+        if above { " or any folder above it" } else { "" }
+    ))
+}
+
+/// The layout dbward.toml names, or the one detection finds (with the folder it found);
+/// an ambiguous project is refused with its candidates.
+fn choose_layout(project_dir: &Path, file: &FileConfig) -> Result<(Layout, Option<PathBuf>)> {
+    let config = || project_dir.join(CONFIG_FILE);
+    let (layout, detected) = match &file.layout {
+        // Checked when the file was read.
+        Some(name) => (Layout::from_name(name).unwrap_or_default(), None),
+        None => {
+            let root = if project_dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                project_dir
+            };
+            match crate::project::detect_layout(
+                root,
+                file.migrations_dir.as_deref(),
+                file.rollbacks_dir.is_some(),
+            ) {
+                Detection::Found {
+                    layout,
+                    migrations_dir,
+                } => (layout, Some(migrations_dir)),
+                Detection::None => (Layout::default(), None),
+                Detection::Ambiguous(candidates) => {
+                    return Err(Error::Usage(ambiguous(project_dir, &candidates)));
+                }
+            }
+        }
+    };
+    if file.rollbacks_dir.is_some() && layout.separate_rollbacks_dir().is_none() {
+        return Err(Error::Config {
+            path: config(),
+            message: format!(
+                "rollbacks_dir is for dbward's own layout; with layout `{}` a migration's rollback is in its migrations folder or in the migration itself: remove rollbacks_dir",
+                layout.name()
+            ),
+        });
+    }
+    Ok((layout, detected))
+}
+
+/// What to say of a project whose files fit several layouts.
+fn ambiguous(root: &Path, candidates: &[Candidate]) -> String {
+    format!(
+        "the files in {} fit more than one layout; say which in {CONFIG_FILE} with one of these lines:{}",
+        if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        }
+        .display(),
+        candidates_list(candidates, |name| format!("layout = \"{name}\""))
+    )
+}
+
+/// One line per candidate: how to choose it (`line` of its name), and the files behind it.
+pub fn candidates_list(candidates: &[Candidate], line: fn(&str) -> String) -> String {
+    let mut list = String::new();
+    for candidate in candidates {
+        let shown: Vec<String> = candidate
+            .evidence
+            .iter()
+            .take(3)
+            .map(|p| p.display().to_string())
+            .collect();
+        let more = candidate.evidence.len().saturating_sub(3);
+        list.push_str(&format!(
+            "\n  {}   # {}{}",
+            line(candidate.layout.name()),
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    list
+}
+
+/// The names the `layout` key takes.
+pub fn layout_names() -> String {
+    let names: Vec<&str> = Layout::ALL.iter().map(|l| l.name()).collect();
+    format!("{} (and refinery, read as flyway)", names.join(", "))
 }
 
 /// Reads dbward.toml. What is wrong with the file itself (a folder in its place, bytes
@@ -349,6 +484,19 @@ pub fn parse_file(text: &str) -> std::result::Result<FileConfig, String> {
         let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
         format!("line {line}, column {column}: {}", e.message().trim_end())
     })?;
+    if let Some(name) = &file.layout {
+        let Some(layout) = Layout::from_name(name) else {
+            return Err(format!(
+                "layout `{name}` is not one dbward reads; it reads {}",
+                layout_names()
+            ));
+        };
+        if file.rollbacks_dir.is_some() && layout.separate_rollbacks_dir().is_none() {
+            return Err(format!(
+                "rollbacks_dir is for dbward's own layout; with layout `{name}` a migration's rollback is in its migrations folder or in the migration itself: remove rollbacks_dir"
+            ));
+        }
+    }
     file.verify.probe_timeouts()?;
     crate::verify::check_acceptances(&file.verify.accept)?;
     // A job that could never run is refused with the file, not at 3 a.m.
@@ -399,6 +547,35 @@ mod tests {
                 .unwrap();
         assert_eq!(file.compat, Some(Compat::Supabase));
         assert_eq!(file.migrations_dir, Some(PathBuf::from("db/up")));
+    }
+
+    #[test]
+    fn the_layout_key_takes_a_known_name() {
+        for name in [
+            "dbward",
+            "sqlx",
+            "golang-migrate",
+            "goose",
+            "dbmate",
+            "flyway",
+            "refinery",
+            "supabase",
+        ] {
+            let file = parse_file(&format!("layout = \"{name}\"\n")).unwrap();
+            assert_eq!(file.layout.as_deref(), Some(name));
+        }
+        let err = parse_file("layout = \"Flyway\"\n").unwrap_err();
+        assert!(
+            err.contains("layout `Flyway` is not one dbward reads"),
+            "{err}"
+        );
+        assert!(err.contains(&layout_names()), "{err}");
+        assert!(parse_file("layout = \"dbward\"\nrollbacks_dir = \"down\"\n").is_ok());
+        let err = parse_file("layout = \"goose\"\nrollbacks_dir = \"down\"\n").unwrap_err();
+        assert!(
+            err.contains("rollbacks_dir is for dbward's own layout"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -626,6 +626,21 @@ impl Output {
         });
     }
 
+    pub fn init(&self, report: &InitReport) {
+        self.emit(report, || {
+            let mut lines: Vec<String> = report
+                .created
+                .iter()
+                .map(|path| format!("created {path}"))
+                .collect();
+            lines.push(format!(
+                "layout {}, migrations in {}; next: `dbward new NAME`, then `dbward up`",
+                report.layout, report.migrations_dir
+            ));
+            lines.join("\n")
+        });
+    }
+
     pub fn local(&self, report: &LocalReport) {
         self.emit(report, || {
             if report.action == LocalCommand::Url {

@@ -152,6 +152,19 @@ pub struct NewReport {
     pub rollback: Option<String>,
 }
 
+/// What `dbward init` wrote.
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    /// The project folder.
+    pub folder: String,
+    /// The layout dbward.toml names.
+    pub layout: String,
+    /// The migrations folder it names, relative to the project.
+    pub migrations_dir: String,
+    /// What was created: dbward.toml, and the folders of a new dbward project.
+    pub created: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LocalStateName {

@@ -257,6 +257,7 @@ fn a_folder_named_in_dbward_toml_must_exist() {
 
     // The default folders may be missing in a fresh project: there is nothing to check.
     let fresh = Project::new();
+    fresh.write("dbward.toml", "");
     assert_code(&fresh.run(&["check"]), 0);
 }
 

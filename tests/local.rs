@@ -77,6 +77,8 @@ fn commands_start_the_local_database_on_demand_and_local_manages_it() {
 #[test]
 fn missing_server_binaries_say_how_to_install_them_or_connect_elsewhere() {
     let project = Project::new();
+    // A project: in a folder with none, dbward would refuse before looking for a server.
+    project.write("migrations/001_t.sql", "select 1;");
     let run = run_with_bindir(&project, "/nonexistent/bin");
     assert_code(&run, 1);
     assert!(
@@ -213,6 +215,8 @@ fn socket_connection(project: &Project, port: &str) -> String {
 #[test]
 fn no_other_os_user_gets_in_over_tcp_or_the_socket() {
     let project = Project::new();
+    // `local` works on a project's cluster: in a folder with none, it refuses.
+    project.write("dbward.toml", "");
     let _guard = Destroy(&project);
     assert_code(&project.run(&["local", "start"]), 0);
     let url = project.run(&["local", "url", "--format", "json"]);
@@ -326,6 +330,8 @@ fn no_other_os_user_gets_in_over_tcp_or_the_socket() {
 #[test]
 fn the_server_keeps_nothing_of_the_callers_environment() {
     let project = Project::new();
+    // `local` works on a project's cluster: in a folder with none, it refuses.
+    project.write("dbward.toml", "");
     let _guard = Destroy(&project);
     let start = project
         .command(&["local", "start"])
@@ -366,6 +372,8 @@ fn the_server_keeps_nothing_of_the_callers_environment() {
 #[test]
 fn a_link_planted_in_the_servers_folder_is_not_written_through() {
     let project = Project::new();
+    // `local` works on a project's cluster: in a folder with none, it refuses.
+    project.write("dbward.toml", "");
     let _guard = Destroy(&project);
     assert_code(&project.run(&["local", "start"]), 0);
     assert_code(&project.run(&["local", "stop"]), 0);

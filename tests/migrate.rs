@@ -33,6 +33,8 @@ fn history_versions(db: &TestDb) -> String {
 #[test]
 fn new_numbers_follow_the_existing_width() {
     let project = Project::new();
+    // An empty folder is no project until `init` makes one.
+    assert_code(&project.run(&["init"]), 0);
     let run = project.run(&["new", "add invoices"]);
     assert_code(&run, 0);
     assert!(
@@ -525,6 +527,8 @@ fn baseline_adopts_an_existing_database() {
 fn a_pending_empty_migration_is_refused() {
     let db = TestDb::new();
     let project = Project::new();
+    // An empty folder is no project until `init` makes one.
+    assert_code(&project.run(&["init"]), 0);
     assert_code(&project.run(&["new", "todo"]), 0);
     let up = project.dbward(&db, &["up"]);
     assert_code(&up, 2);

@@ -7,7 +7,7 @@ use crate::local::{LocalCluster, LocalState};
 use crate::report::{LocalCommand, LocalReport, LocalStateName};
 
 pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
-    let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
+    let cluster = LocalCluster::for_project(&ctx.settings.project_root);
     let folder = cluster.root().display().to_string();
     let password_file = cluster.password_file().display().to_string();
     let (action_name, message) = match action {

@@ -5,6 +5,7 @@ mod adopt;
 mod check;
 mod ci;
 mod diff;
+mod init;
 mod job;
 mod local;
 mod migrate;
@@ -37,7 +38,7 @@ impl Context {
             DatabaseChoice::Url(url) => Target::parse(url.expose(), &self.settings.pg_env),
             DatabaseChoice::Environment => Target::from_env(&self.settings.pg_env),
             DatabaseChoice::Local => {
-                let cluster = LocalCluster::for_project(&self.settings.project_dir);
+                let cluster = LocalCluster::for_project(&self.settings.project_root);
                 let running = cluster.start()?;
                 if let Some(user) = &running.created_user {
                     self.out.note(&format!(
@@ -94,8 +95,24 @@ impl Context {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    // The one command that needs no project: it starts one.
+    if let Command::Init { layout } = &cli.command {
+        let out = Output::new(cli.global.output.format, cli.global.output.quiet);
+        return init::run(
+            cli.global.paths.project_dir.as_deref(),
+            layout.as_deref(),
+            &out,
+        );
+    }
     let settings = Settings::resolve(&cli.global)?;
     let out = Output::new(settings.format, settings.quiet);
+    if settings.found_levels_up > 0 {
+        out.note(&format!(
+            "project: {} ({} layout)",
+            settings.project_root.display(),
+            settings.dirs.layout.name()
+        ));
+    }
     let ctx = Context { settings, out };
     match cli.command {
         Command::New { name } => new::run(&ctx, &name),
@@ -140,6 +157,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => ci::run(&ctx, junit.as_deref(), require_rollbacks),
         Command::Diff => diff::run(&ctx),
         Command::Local { action } => local::run(&ctx, action),
+        Command::Init { .. } => unreachable!("init runs before the project is read"),
     }
 }
 

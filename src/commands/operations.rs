@@ -18,7 +18,7 @@ use crate::verify::{self, catalog, probe, spec};
 
 /// A fresh database on the project's local cluster (started on demand); the caller drops it.
 pub fn scratch_database(ctx: &Context) -> Result<ScratchDatabase> {
-    let cluster = LocalCluster::for_project(&ctx.settings.project_dir);
+    let cluster = LocalCluster::for_project(&ctx.settings.project_root);
     let (admin, _) = cluster.ensure_running()?;
     ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))
 }

@@ -31,7 +31,7 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
             environment.name
         )));
     }
-    let fixtures = seed::load(&ctx.settings.fixtures_dir).map_err(Error::Files)?;
+    let fixtures = seed::load(&ctx.settings.fixtures).map_err(Error::Files)?;
     let chosen = seed::select(&fixtures, only).map_err(Error::Usage)?;
     if let Some(empty) = chosen.iter().find(|f| !f.script.has_statements()) {
         return Err(Error::Usage(format!(
