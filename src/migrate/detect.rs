@@ -159,8 +159,16 @@ fn classify(root: &Path, dir: &Path, rollbacks: bool, signals: Signals) -> Folde
         if name.starts_with('.') {
             continue;
         }
+        // Beside a rollbacks folder, numbered files are dbward's whatever they hold (the
+        // layout refuses another tool's markers in them), so none is opened.
         let shape = if is_file && name.ends_with(".sql") {
-            shape_of(&name, || head(&root.join(dir).join(&name)))
+            shape_of(&name, || {
+                if rollbacks {
+                    String::new()
+                } else {
+                    head(&root.join(dir).join(&name))
+                }
+            })
         } else {
             None
         };
@@ -382,6 +390,12 @@ mod tests {
                 found(Layout::Dbward, "migrations"),
             ),
             (
+                // Beside rollbacks/, files are dbward's: the layout refuses goose's
+                // markers in them by name.
+                vec![("migrations/1_a.sql", GOOSE), ("rollbacks/1_a.sql", "")],
+                found(Layout::Dbward, "migrations"),
+            ),
+            (
                 vec![("database/migrations/1_a.sql", "select 1;")],
                 found(Layout::Dbward, "database/migrations"),
             ),
@@ -478,10 +492,14 @@ mod tests {
             layouts(&[("supabase/config.toml", ""), ("migrations/1_a.sql", "")]),
             ["supabase:supabase/config.toml", "dbward:migrations/1_a.sql"]
         );
-        // goose files beside a rollbacks folder.
+        // .up/.down pairs beside a rollbacks folder.
         assert_eq!(
-            layouts(&[("migrations/1_a.sql", GOOSE), ("rollbacks/1_a.sql", "")]),
-            ["goose:migrations/1_a.sql", "dbward:rollbacks"]
+            layouts(&[("migrations/1_a.up.sql", ""), ("rollbacks/1_a.sql", "")]),
+            [
+                "sqlx:migrations/1_a.up.sql",
+                "golang-migrate:migrations/1_a.up.sql",
+                "dbward:rollbacks"
+            ]
         );
     }
 
