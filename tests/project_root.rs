@@ -175,6 +175,17 @@ fn init_on_an_empty_folder_starts_a_dbward_project_and_never_overwrites() {
     assert_code(&project.dbward(&db, &["up"]), 0);
     assert!(db.table_exists("public.first"));
 
+    // Inside the project (here its migrations/), init says where the project is.
+    let inside = run_in(&project, "migrations", None, &["init"]);
+    assert_code(&inside, 2);
+    assert!(
+        inside
+            .stderr
+            .contains("above already holds a dbward project"),
+        "{inside:?}"
+    );
+    assert!(!project.path().join("migrations/dbward.toml").exists());
+
     let again = project.run(&["init"]);
     assert_code(&again, 2);
     assert!(again.stderr.contains("already exists"), "{again:?}");

@@ -25,6 +25,23 @@ pub fn run(dir: Option<&Path>, layout: Option<&str>, out: &Output) -> Result<()>
     } else {
         folder.as_path()
     };
+    // Without -C, a project above (this may be its `migrations/`) is where to work.
+    if dir.is_none() {
+        let here = std::env::current_dir().map_err(Error::io("the current folder"))?;
+        if let Some(parent) = here.parent()
+            && let Some(root) = crate::project::find(parent)
+        {
+            let above = parent
+                .ancestors()
+                .nth(root.levels_up)
+                .unwrap_or(parent)
+                .display()
+                .to_string();
+            return Err(Error::Usage(format!(
+                "{above} above already holds a dbward project; run dbward there, or `dbward -C . init` to start a separate one here"
+            )));
+        }
+    }
     let config = folder.join(CONFIG_FILE);
     if config.exists() {
         return Err(Error::Usage(format!(

@@ -111,6 +111,12 @@ pub fn detect(root: &Path) -> Detection {
 /// The layout of one folder dbward.toml names (relative to `root`); `rollbacks` when a
 /// rollbacks folder is named or sits beside it.
 pub fn detect_folder(root: &Path, dir: &Path, rollbacks: bool) -> Detection {
+    if !rollbacks && dir == Path::new(SUPABASE_MIGRATIONS) && root.join(SUPABASE_CONFIG).is_file() {
+        return Detection::Found {
+            layout: Layout::Supabase,
+            migrations_dir: dir.to_path_buf(),
+        };
+    }
     let folder = classify(root, dir, rollbacks, Signals::read(root));
     conclude(folder.strong, folder.weak)
 }
@@ -559,6 +565,20 @@ mod tests {
         assert_eq!(
             detect_folder(dir.path(), Path::new("nowhere"), false),
             Detection::None
+        );
+        // Supabase's folder named: its layout, unless rollbacks say dbward's.
+        let dir = project(&[
+            ("supabase/config.toml", ""),
+            ("supabase/migrations/20240101000000_a.sql", ""),
+        ]);
+        let named = Path::new("supabase/migrations");
+        assert_eq!(
+            detect_folder(dir.path(), named, false),
+            found(Layout::Supabase, "supabase/migrations")
+        );
+        assert_eq!(
+            detect_folder(dir.path(), named, true),
+            found(Layout::Dbward, "supabase/migrations")
         );
     }
 }
