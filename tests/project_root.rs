@@ -411,3 +411,64 @@ fn compat_none_still_wins_over_the_supabase_layout() {
         "f"
     );
 }
+
+#[test]
+fn each_tools_project_runs_as_it_is_with_no_dbward_toml() {
+    for (files, table) in [
+        (
+            vec![(
+                "migrations/00001_a.sql",
+                "-- +goose Up\ncreate table goose_t (id int);\n-- +goose Down\ndrop table goose_t;\n",
+            )],
+            "goose_t",
+        ),
+        (
+            vec![
+                (
+                    "src/main/resources/db/migration/V1__a.sql",
+                    "create table flyway_t (id int);",
+                ),
+                ("pom.xml", "<project/>"),
+            ],
+            "flyway_t",
+        ),
+        (
+            vec![
+                ("Cargo.toml", "[dependencies]\nsqlx = \"0.8\"\n"),
+                (
+                    "migrations/20240101000000_a.up.sql",
+                    "create table sqlx_t (id int);",
+                ),
+                ("migrations/20240101000000_a.down.sql", "drop table sqlx_t;"),
+            ],
+            "sqlx_t",
+        ),
+        (
+            vec![
+                (
+                    "go.mod",
+                    "module x\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+                ),
+                ("db/migrations/0_a.up.sql", "create table gm_t (id int);"),
+                ("db/migrations/0_a.down.sql", "drop table gm_t;"),
+            ],
+            "gm_t",
+        ),
+    ] {
+        let db = TestDb::new();
+        let project = Project::new();
+        for (path, text) in &files {
+            project.write(path, text);
+        }
+        let up = project.dbward(&db, &["up"]);
+        assert_code(&up, 0);
+        assert!(
+            db.table_exists(&format!("public.{table}")),
+            "{files:?}: {up:?}"
+        );
+        let status = project.dbward(&db, &["status", "--format", "json"]);
+        assert_code(&status, 0);
+        assert_eq!(status.json()["pending"], 0, "{files:?}");
+        assert!(!project.path().join("dbward.toml").exists());
+    }
+}
