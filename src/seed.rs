@@ -87,6 +87,9 @@ fn load_supabase(dir: &Path) -> Result<Vec<Fixture>, Vec<FileProblem>> {
         let version = Version::new(index as u64 + 1);
         read_fixture(version, name, path, &mut fixtures, &mut problems);
     }
+    // `supabase init` writes a seed.sql with nothing in it, and the Supabase CLI runs such a
+    // file as nothing: it is no fixture, not an error.
+    fixtures.retain(|fixture| fixture.script.has_statements());
     if problems.is_empty() {
         Ok(fixtures)
     } else {
@@ -331,6 +334,8 @@ mod tests {
     fn supabase_seeds_are_its_seed_file_or_the_ones_its_config_lists() {
         assert_eq!(supabase(&[("seed.sql", "select 1;")]).1, ["1:seed.sql"]);
         assert!(supabase(&[]).1.is_empty());
+        // As `supabase init` writes it: nothing to run, no fixture, no error.
+        assert!(supabase(&[("seed.sql", "-- seed data goes here\n")]).1.is_empty());
         assert!(
             supabase(&[("config.toml", "[db]\nport = 1\n")])
                 .1
