@@ -335,7 +335,11 @@ mod tests {
         assert_eq!(supabase(&[("seed.sql", "select 1;")]).1, ["1:seed.sql"]);
         assert!(supabase(&[]).1.is_empty());
         // As `supabase init` writes it: nothing to run, no fixture, no error.
-        assert!(supabase(&[("seed.sql", "-- seed data goes here\n")]).1.is_empty());
+        assert!(
+            supabase(&[("seed.sql", "-- seed data goes here\n")])
+                .1
+                .is_empty()
+        );
         assert!(
             supabase(&[("config.toml", "[db]\nport = 1\n")])
                 .1
