@@ -9,7 +9,7 @@ use super::{Context, operations};
 use crate::config::DatabaseChoice;
 use crate::db::contents;
 use crate::db::history::History;
-use crate::db::inventory::{self, Inventory};
+use crate::db::inventory::{self, Catalog, Scope};
 use crate::error::{Error, ExitCode, Result};
 use crate::local::scratch::ScratchDatabase;
 use crate::migrate::model::Version;
@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bo
         let mut migrations = Vec::new();
         // The catalog before any migration and after each: every rollback must bring back
         // exactly the state before its migration.
-        let mut states: Vec<(Option<Version>, Inventory)> = Vec::new();
+        let mut states: Vec<(Option<Version>, Catalog)> = Vec::new();
         runner.step("up", || {
             migrations = step_ctx.migrations()?;
             states.push((None, snapshot(step_ctx)?));
@@ -84,7 +84,10 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bo
                 operations::apply(step_ctx, &migrations, Some(version))?;
                 states.push((Some(version), snapshot(step_ctx)?));
             }
-            let created = states.last().map_or(0, |(_, s)| s.len()) - states[0].1.len();
+            let created = states
+                .last()
+                .map_or(0, |(_, s)| s.len())
+                .saturating_sub(states[0].1.len());
             Ok(format!(
                 "{} migration(s), {created} object(s) created",
                 states.len() - 1
@@ -114,10 +117,12 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bo
         runner.step("down", || {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
             for pair in states.windows(2).rev().take(round_trip.covered) {
-                let ((before_version, before), (version, _)) = (&pair[0], &pair[1]);
+                let ((before_version, before), (version, after)) = (&pair[0], &pair[1]);
                 let target = before_version.map_or(DownTarget::All, DownTarget::To);
                 operations::roll_back(step_ctx, &migrations, target)?;
-                let left = inventory::compare(before, &snapshot(step_ctx)?);
+                // The roles the migration used count too: one it made and granted to, left
+                // behind by a rollback that only revokes, is no longer used.
+                let left = inventory::compare_across(before, &snapshot(step_ctx)?, &[after]);
                 if !left.is_empty() {
                     let lines: Vec<String> = left.iter().map(ToString::to_string).collect();
                     return Err(Error::StepFailed {
@@ -277,9 +282,9 @@ fn not_empty(database: &str, applied: usize, own: &contents::Contents) -> String
     )
 }
 
-fn snapshot(ctx: &Context) -> Result<Inventory> {
+fn snapshot(ctx: &Context) -> Result<Catalog> {
     let (mut client, _) = ctx.connect()?;
-    inventory::load(&mut client, None, &ctx.settings.schema)
+    inventory::load(&mut client, &Scope::round_trip(&ctx.settings.schema))
 }
 
 /// Adds the first few findings behind a failure to its message.

@@ -2,9 +2,9 @@
 //! with a live one; the drift that edits in a dashboard leave behind.
 
 use super::{Context, operations};
-use crate::config::DatabaseChoice;
+use crate::config::{Compat, DatabaseChoice};
 use crate::db::history::History;
-use crate::db::inventory;
+use crate::db::inventory::{self, Scope};
 use crate::error::{Error, Result};
 use crate::migrate::model::Outcome;
 use crate::report::{DiffReport, ObjectDifference};
@@ -30,14 +30,19 @@ pub fn run(ctx: &Context) -> Result<()> {
     let scratch = operations::scratch_database(ctx)?;
     let scratch_ctx = operations::context_on(ctx, Secret::new(scratch.url()));
     let schemas = &ctx.settings.verify.schemas;
+    let scope = Scope::drift(
+        schemas,
+        &ctx.settings.schema,
+        ctx.settings.compat == Compat::Supabase,
+    );
     let expected = operations::apply(&scratch_ctx, &migrations, migrated_to).and_then(|()| {
         let (mut client, _) = scratch_ctx.connect()?;
-        inventory::load(&mut client, Some(schemas), &ctx.settings.schema)
+        inventory::load(&mut client, &scope)
     });
     let dropped = scratch.drop_now();
     let expected = expected?;
     dropped?;
-    let actual = inventory::load(&mut live, Some(schemas), &ctx.settings.schema)?;
+    let actual = inventory::load(&mut live, &scope)?;
     let differences = inventory::compare(&expected, &actual);
     let count = differences.len();
     ctx.out.diff(&DiffReport {
