@@ -93,13 +93,17 @@ fn a_rollback_that_leaves_a_role_it_made_fails_the_down_step() {
     let project = notes_project();
     project.migration(
         "002_reporter.sql",
-        "create role ci_catalog_reporter nologin;\ngrant select on notes to ci_catalog_reporter;",
+        "create role ci_catalog_reporter nologin;\ngrant select on notes to ci_catalog_reporter;\n\
+         do $$ begin execute format('grant connect on database %I to ci_catalog_reporter', current_database()); end $$;",
         "revoke select on notes from ci_catalog_reporter;",
     );
     assert_rollback_leaves(
         &project,
         "002",
-        &["role ci_catalog_reporter is there but should not be"],
+        &[
+            "role ci_catalog_reporter is there but should not be",
+            "grant database to ci_catalog_reporter is there but should not be",
+        ],
     );
 }
 
