@@ -218,7 +218,25 @@ fn diff_names_grants_roles_publication_tables_and_storage_policies_made_by_hand(
     let project = notes_project();
     let _local = DestroyLocal(&project);
     assert_code(&project.dbward(&db, &["up"]), 0);
-    // The shim's grants and default privileges are no drift.
+    // The shim's grants and default privileges are no drift, and neither is what a real
+    // Supabase has besides: its empty publication, default privileges defined by its admin,
+    // grants to its own roles.
+    db.client()
+        .batch_execute(
+            "do $$ begin
+               if not exists (select from pg_roles where rolname = 'supabase_admin') then
+                 create role supabase_admin nologin;
+               end if;
+               if not exists (select from pg_publication where pubname = 'supabase_realtime') then
+                 create publication supabase_realtime;
+               end if;
+             end $$;
+             alter default privileges for role supabase_admin in schema public
+               grant all on tables to postgres, anon, authenticated, service_role;
+             grant usage on schema public to postgres;
+             grant all on notes to supabase_admin;",
+        )
+        .unwrap();
     assert_code(&project.dbward(&db, &["diff"]), 0);
 
     db.client()
