@@ -94,6 +94,7 @@ fn a_rollback_that_leaves_a_role_it_made_fails_the_down_step() {
     project.migration(
         "002_reporter.sql",
         "create role ci_catalog_reporter nologin;\ngrant select on notes to ci_catalog_reporter;\n\
+         alter default privileges in schema public grant select on tables to ci_catalog_reporter;\n\
          do $$ begin execute format('grant connect on database %I to ci_catalog_reporter', current_database()); end $$;",
         "revoke select on notes from ci_catalog_reporter;",
     );
@@ -103,6 +104,7 @@ fn a_rollback_that_leaves_a_role_it_made_fails_the_down_step() {
         &[
             "role ci_catalog_reporter is there but should not be",
             "grant database to ci_catalog_reporter is there but should not be",
+            "default privileges on tables in schema public to ci_catalog_reporter is there but should not be",
         ],
     );
 }

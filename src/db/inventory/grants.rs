@@ -59,7 +59,7 @@ pub(super) fn load(client: &mut impl Sql, scope: &Scope) -> Result<Inventory> {
              -- Default privileges, whoever defines them: the role that ran the migrations
              -- differs between two databases.
              defaults AS (
-               SELECT CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
+               SELECT 'on ' || CASE d.defaclobjtype WHEN 'r' THEN 'tables' WHEN 'S' THEN 'sequences'
                                            WHEN 'f' THEN 'functions' WHEN 'T' THEN 'types'
                                            ELSE 'schemas' END
                       || coalesce(format(' in schema %I', n.nspname), '') AS label,
