@@ -88,23 +88,44 @@ fn a_rollback_that_leaves_a_table_in_a_publication_fails_the_down_step() {
 
 #[test]
 fn a_rollback_that_leaves_a_role_it_made_fails_the_down_step() {
-    // The rollback revokes what the role was granted but keeps the role: unused by the
-    // database afterwards, it is still named.
+    // The rollback revokes everything the role was granted but keeps the role: unused by
+    // the database afterwards, it is still named.
     let project = notes_project();
     project.migration(
         "002_reporter.sql",
         "create role ci_catalog_reporter nologin;\ngrant select on notes to ci_catalog_reporter;\n\
-         alter default privileges in schema public grant select on tables to ci_catalog_reporter;\n\
-         do $$ begin execute format('grant connect on database %I to ci_catalog_reporter', current_database()); end $$;",
-        "revoke select on notes from ci_catalog_reporter;",
+         alter default privileges in schema public grant select on tables to ci_catalog_reporter;",
+        "alter default privileges in schema public revoke select on tables from ci_catalog_reporter;\n\
+         revoke select on notes from ci_catalog_reporter;",
+    );
+    let message = assert_rollback_leaves(
+        &project,
+        "002",
+        &["role ci_catalog_reporter is there but should not be"],
+    );
+    assert_eq!(message.lines().count(), 2, "{message}");
+}
+
+#[test]
+fn a_rollback_that_leaves_default_privileges_and_a_database_grant_fails_the_down_step() {
+    let project = notes_project();
+    project.migration(
+        "002_viewer.sql",
+        "create role ci_catalog_viewer nologin;",
+        "drop role ci_catalog_viewer;",
+    );
+    project.migration(
+        "003_viewer_grants.sql",
+        "alter default privileges in schema public grant select on tables to ci_catalog_viewer;\n\
+         do $$ begin execute format('grant connect on database %I to ci_catalog_viewer', current_database()); end $$;",
+        "select 1;",
     );
     assert_rollback_leaves(
         &project,
-        "002",
+        "003",
         &[
-            "role ci_catalog_reporter is there but should not be",
-            "grant database to ci_catalog_reporter is there but should not be",
-            "default privileges on tables in schema public to ci_catalog_reporter is there but should not be",
+            "grant database to ci_catalog_viewer is there but should not be",
+            "default privileges on tables in schema public to ci_catalog_viewer is there but should not be",
         ],
     );
 }
