@@ -5,6 +5,7 @@ use tokio_postgres::error::ErrorPosition;
 use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::error::Error;
 use crate::migrate::failure::{MigrationFailure, Ran};
+use crate::migrate::missing_extension;
 use crate::migrate::model::{Script, Version};
 use crate::migrate::statements;
 
@@ -144,6 +145,13 @@ pub fn failure(
     failure.message = db.message().to_string();
     failure.detail = db.detail().map(str::to_string);
     failure.hint = db.hint().map(str::to_string);
+    if let Some(ours) = missing_extension::hint(db.code().code(), db.message(), db.detail()) {
+        // Where the extension comes from says more than PostgreSQL's "must first be installed".
+        failure.hint = Some(match failure.hint.take() {
+            Some(server) => format!("{ours} (PostgreSQL: {server})"),
+            None => ours,
+        });
+    }
     failure.context = db.where_().map(str::to_string);
     let sent_from = statement_start.unwrap_or(0);
     let offset = match db.position() {
