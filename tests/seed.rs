@@ -185,9 +185,15 @@ fn an_existing_auth_schema_is_left_alone() {
     project.migration("001_t.sql", "create table t (id int);", "drop table t;");
     let up = project.dbward(&db, &["up"]);
     assert_code(&up, 0);
-    assert!(!up.stderr.contains("shim"), "{up:?}");
+    // The groups that were absent are made; the existing auth schema is not touched.
+    assert!(up.stderr.contains("schema storage"), "{up:?}");
+    assert!(!up.stderr.contains("schema auth"), "{up:?}");
     assert!(
         !db.table_exists("auth.users"),
         "the shim must not touch an existing auth schema"
+    );
+    assert_eq!(
+        db.scalar("select obj_description('auth'::regnamespace, 'pg_namespace') is null"),
+        "t"
     );
 }

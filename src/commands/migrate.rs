@@ -10,7 +10,6 @@ use crate::db::claim::Intent;
 use crate::db::connect::Target;
 use crate::db::history::Event;
 use crate::db::session::Sql;
-use crate::db::shim::ShimOutcome;
 use crate::db::step::{Migrator, Stepped};
 use crate::error::{Error, Result};
 use crate::migrate::model::{Direction, Migration, Outcome, TransactionMode, Version};
@@ -27,13 +26,16 @@ pub(super) fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
     Ok((db, target))
 }
 
-/// dbward's tables and, with `compat = "supabase"`, the auth shim: once, under the lock.
+/// dbward's tables and, with `compat = "supabase"`, the Supabase shim: once, under the lock.
 pub(super) fn prepare(ctx: &Context, db: &mut Migrator<'_>) -> Result<()> {
-    let shim = db.prepare(matches!(ctx.settings.compat, Compat::Supabase))?;
-    if shim == Some(ShimOutcome::Created) {
-        ctx.out.note(
-            "created the Supabase compatibility shim (roles anon, authenticated, service_role; schema auth)",
-        );
+    let Some(shim) = db.prepare(matches!(ctx.settings.compat, Compat::Supabase))? else {
+        return Ok(());
+    };
+    if !shim.made.is_empty() {
+        ctx.out.note(&shim.to_string());
+    }
+    if shim.search_path_set() {
+        db.replace_session(ctx.connect()?.0);
     }
     Ok(())
 }

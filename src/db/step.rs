@@ -88,8 +88,8 @@ impl<'o> Migrator<'o> {
         Ok((tx, history, value))
     }
 
-    /// dbward's tables and, with `supabase_shim`, the auth shim: once, under the lock.
-    /// Says whether the shim was made.
+    /// dbward's tables and, with `supabase_shim`, the Supabase shim: once, under the lock.
+    /// Says what of the shim was made.
     pub fn prepare(&mut self, supabase_shim: bool) -> Result<Option<ShimOutcome>> {
         // The usual case (all there and ours) is answered in the flight that takes the lock.
         let (mut tx, history, ready) = self.begin_locked(async |c, h| h.ready_in(c).await)?;
@@ -105,6 +105,12 @@ impl<'o> Migrator<'o> {
             .map_err(Error::db("committing dbward's tables"))?;
         self.owners_checked = true;
         Ok(shim)
+    }
+
+    /// Goes on in a new session: one opened before the shim set the database's search_path
+    /// would not see it once a script's `RESET ALL` ran.
+    pub fn replace_session(&mut self, session: Session) {
+        self.session = session;
     }
 
     /// The history, with the no-transaction migrations other runners are applying marked.
