@@ -472,3 +472,77 @@ fn a_migration_needing_a_missing_extension_names_where_it_comes_from() {
         "{up:?}"
     );
 }
+
+#[test]
+fn a_migrating_role_that_does_not_own_the_database_gets_the_search_path_on_itself() {
+    // The roles exist (made by a superuser's run elsewhere in the cluster), as on a server
+    // where the API roles were set up once.
+    let first = TestDb::new();
+    let empty = Project::new();
+    empty.write("dbward.toml", "compat = \"supabase\"\n");
+    assert_code(&empty.dbward(&first, &["up"]), 0);
+
+    let db = TestDb::new();
+    let role = format!("migrator_{}", db.name);
+    db.client()
+        .batch_execute(&format!(
+            "create role {role} login password 'test-only';\n\
+             grant create on database \"{}\" to {role};\n\
+             grant usage, create on schema public to {role};",
+            db.name
+        ))
+        .unwrap();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_tokens.sql",
+        "create table tokens (id uuid primary key default extensions.uuid_generate_v4(), token text default encode(gen_random_bytes(16), 'hex'));",
+        "drop table tokens;",
+    );
+    let url = format!(
+        "postgres://{role}:test-only@127.0.0.1:{}/{}",
+        db.port, db.name
+    );
+    let up = support::Run::from(
+        project
+            .command(&["up"])
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap(),
+    );
+    assert_code(&up, 0);
+    assert!(
+        up.stderr
+            .contains("created the Supabase compatibility shim"),
+        "{up:?}"
+    );
+    assert_eq!(
+        db.scalar(
+            "select s.setrole::regrole::text || ' ' || array_to_string(s.setconfig, ',') \
+             from pg_db_role_setting s join pg_database d on d.oid = s.setdatabase \
+             where d.datname = current_database()"
+        ),
+        format!("{role} search_path=\"$user\", public, extensions")
+    );
+    assert!(db.table_exists("public.tokens"));
+}
+
+#[test]
+fn an_extension_already_installed_elsewhere_stays_where_it_is() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute("create extension pgcrypto with schema public;")
+        .unwrap();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_tokens.sql",
+        "create table tokens (id uuid primary key default extensions.uuid_generate_v4(), token text default encode(gen_random_bytes(16), 'hex'));",
+        "drop table tokens;",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_eq!(
+        db.scalar("select string_agg(extname || '@' || extnamespace::regnamespace, ',' order by extname) from pg_extension where extname in ('pgcrypto', 'uuid-ossp')"),
+        "pgcrypto@public,uuid-ossp@extensions"
+    );
+}
