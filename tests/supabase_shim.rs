@@ -546,3 +546,56 @@ fn an_extension_already_installed_elsewhere_stays_where_it_is() {
         "pgcrypto@public,uuid-ossp@extensions"
     );
 }
+
+#[test]
+fn an_older_shim_another_role_owns_stays_as_it_was_and_up_goes_on() {
+    let db = TestDb::new();
+    // The first shim, made by the superuser; dbward then runs as a role that owns none of it.
+    db.client()
+        .batch_execute(include_str!("fixtures/supabase_shim_v1.sql"))
+        .unwrap();
+    let role = format!("migrator_{}", db.name);
+    db.client()
+        .batch_execute(&format!(
+            "create role {role} login password 'test-only';\n\
+             grant create on database \"{}\" to {role};\n\
+             grant usage, create on schema public to {role};\n\
+             grant usage on schema auth to {role};\n\
+             grant references on auth.users to {role};",
+            db.name
+        ))
+        .unwrap();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_notes.sql",
+        "create table notes (id bigint primary key, owner uuid references auth.users);",
+        "drop table notes;",
+    );
+    let url = format!(
+        "postgres://{role}:test-only@127.0.0.1:{}/{}",
+        db.port, db.name
+    );
+    let up = support::Run::from(
+        project
+            .command(&["up"])
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap(),
+    );
+    assert_code(&up, 0);
+    assert!(
+        up.stderr.contains(
+            "could not upgrade the Supabase compatibility shim's schema auth to version 2 (permission denied for schema auth (42501)): it stays as it was; run dbward once as the role that owns it"
+        ),
+        "{up:?}"
+    );
+    assert!(db.table_exists("public.notes"));
+    assert!(!db.table_exists("auth.identities"));
+    assert_eq!(
+        db.scalar("select obj_description('auth'::regnamespace, 'pg_namespace') is null"),
+        "t"
+    );
+    // What was absent was made by this role.
+    assert!(db.table_exists("storage.objects"));
+}

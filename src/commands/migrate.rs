@@ -31,7 +31,7 @@ pub(super) fn prepare(ctx: &Context, db: &mut Migrator<'_>) -> Result<()> {
     let Some(shim) = db.prepare(matches!(ctx.settings.compat, Compat::Supabase))? else {
         return Ok(());
     };
-    if !shim.made.is_empty() {
+    if !shim.made.is_empty() || !shim.not_upgraded.is_empty() {
         ctx.out.note(&shim.to_string());
     }
     if shim.search_path_set() {

@@ -107,9 +107,19 @@ $$;
 GRANT USAGE ON SCHEMA auth TO anon, authenticated, service_role;
 GRANT EXECUTE ON FUNCTION auth.uid(), auth.role(), auth.email(), auth.jwt()
   TO anon, authenticated, service_role;
-GRANT ALL ON SCHEMA auth TO supabase_auth_admin, dashboard_user;
-GRANT ALL ON ALL TABLES IN SCHEMA auth TO supabase_auth_admin, dashboard_user;
-GRANT ALL ON ALL ROUTINES IN SCHEMA auth TO supabase_auth_admin, dashboard_user;
+DO $platform$
+DECLARE
+  admin text;
+BEGIN
+  -- A platform role the migrating role could not create is absent.
+  FOREACH admin IN ARRAY ARRAY['supabase_auth_admin', 'dashboard_user'] LOOP
+    CONTINUE WHEN to_regrole(admin) IS NULL;
+    EXECUTE format('GRANT ALL ON SCHEMA auth TO %I', admin);
+    EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA auth TO %I', admin);
+    EXECUTE format('GRANT ALL ON ALL ROUTINES IN SCHEMA auth TO %I', admin);
+  END LOOP;
+END
+$platform$;
 
 -- Supabase exposes everything in `public` to the API roles; RLS is what stands between a
 -- table and the world. Mirror that so the same holes show.

@@ -13,6 +13,7 @@ use std::fmt;
 
 use tokio_postgres::types::Type;
 
+use crate::db::driver_error::describe;
 use crate::db::session::Sql;
 use crate::error::{Error, Result};
 
@@ -124,6 +125,8 @@ pub fn plan(extensions: Found, auth: Found, storage: Found) -> Vec<(Group, Made)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShimOutcome {
     pub made: Vec<(Group, Made)>,
+    /// Older groups this role could not upgrade (another role owns them), with the reason.
+    pub not_upgraded: Vec<(Group, String)>,
 }
 
 impl ShimOutcome {
@@ -166,6 +169,12 @@ impl fmt::Display for ShimOutcome {
                 upgraded.join("; ")
             ));
         }
+        for (group, reason) in &self.not_upgraded {
+            parts.push(format!(
+                "could not upgrade the Supabase compatibility shim's schema {} to version {VERSION} ({reason}): it stays as it was; run dbward once as the role that owns it",
+                group.schema()
+            ));
+        }
         write!(f, "{}", parts.join("; "))
     }
 }
@@ -176,26 +185,52 @@ pub fn ensure_supabase(client: &mut impl Sql) -> Result<ShimOutcome> {
     let seen = schemas(client)?;
     let of = |name: &str| seen.iter().find(|(n, _)| n == name).map(|(_, s)| s);
     let auth_seen = of("auth");
-    let made = plan(
+    let planned = plan(
         found(of("extensions"), false),
         found(auth_seen, auth_seen.is_some_and(first_shim_auth)),
         found(of("storage"), false),
     );
-    if made.is_empty() {
+    if planned.is_empty() {
         return Ok(ShimOutcome::default());
     }
     execute(client, ROLES)?;
-    for (group, _) in &made {
-        execute(client, group.sql())?;
-        // The schema name and the mark are the shim's own constants, not input.
-        let mark = format!("COMMENT ON SCHEMA {} IS '{MARK}{VERSION}'", group.schema());
-        execute(client, &mark)?;
-        if *group == Group::Auth {
-            execute(client, API_ROLES_INHERIT)?;
-            execute(client, REALTIME)?;
+    let mut outcome = ShimOutcome::default();
+    for (group, made) in planned {
+        if made == Made::Created {
+            make(client, group).map_err(Error::db("creating the Supabase compatibility shim"))?;
+            outcome.made.push((group, made));
+            continue;
+        }
+        // An older shim another role owns cannot be upgraded by this one: it stays as it
+        // was, and the run goes on as it did before this version.
+        execute(client, "SAVEPOINT dbward_shim_upgrade")?;
+        match make(client, group) {
+            Ok(()) => {
+                execute(client, "RELEASE SAVEPOINT dbward_shim_upgrade")?;
+                outcome.made.push((group, made));
+            }
+            Err(error) => {
+                execute(client, "ROLLBACK TO SAVEPOINT dbward_shim_upgrade")?;
+                outcome.not_upgraded.push((group, describe(&error)));
+            }
         }
     }
-    Ok(ShimOutcome { made })
+    Ok(outcome)
+}
+
+/// One group's objects and the mark of its version.
+fn make(client: &mut impl Sql, group: Group) -> std::result::Result<(), tokio_postgres::Error> {
+    client.batch_execute(group.sql())?;
+    // The schema name and the mark are the shim's own constants, not input.
+    client.batch_execute(&format!(
+        "COMMENT ON SCHEMA {} IS '{MARK}{VERSION}'",
+        group.schema()
+    ))?;
+    if group == Group::Auth {
+        client.batch_execute(API_ROLES_INHERIT)?;
+        client.batch_execute(REALTIME)?;
+    }
+    Ok(())
 }
 
 fn execute(client: &mut impl Sql, sql: &str) -> Result<()> {
@@ -291,6 +326,7 @@ mod tests {
     fn every_group_is_marked_with_the_version() {
         let outcome = ShimOutcome {
             made: vec![(Group::Storage, Made::Created)],
+            not_upgraded: vec![],
         };
         assert!(!outcome.search_path_set());
         assert!(

@@ -6,22 +6,23 @@
 -- Departure from Supabase, on purpose: every role is NOLOGIN and has no password (Supabase
 -- lets authenticator, supabase_admin and the *_admin roles log in), and supabase_admin is
 -- not a superuser. What only a superuser may grant (REPLICATION, BYPASSRLS) is left out of a
--- platform role when the migrating role may not grant it.
+-- platform role when the migrating role may not grant it, and a platform role the migrating
+-- role may not create at all is left out (the API roles are required, as they always were).
 DO $roles$
 DECLARE
   -- name, attributes (Supabase's, minus LOGIN and SUPERUSER), the same without what only a
-  -- superuser may give ('' when there is no such fallback).
+  -- superuser may give ('' when there is no such fallback), whether the shim needs it.
   wanted text[][] := ARRAY[
-    ['anon', 'NOLOGIN INHERIT', ''],
-    ['authenticated', 'NOLOGIN INHERIT', ''],
-    ['service_role', 'NOLOGIN INHERIT BYPASSRLS', ''],
-    ['authenticator', 'NOLOGIN NOINHERIT', ''],
+    ['anon', 'NOLOGIN INHERIT', '', 'required'],
+    ['authenticated', 'NOLOGIN INHERIT', '', 'required'],
+    ['service_role', 'NOLOGIN INHERIT BYPASSRLS', '', 'required'],
+    ['authenticator', 'NOLOGIN NOINHERIT', '', 'optional'],
     ['supabase_admin', 'NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION BYPASSRLS',
-      'NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE'],
-    ['supabase_auth_admin', 'NOLOGIN NOINHERIT CREATEROLE NOREPLICATION', ''],
-    ['supabase_storage_admin', 'NOLOGIN NOINHERIT CREATEROLE NOREPLICATION', ''],
+      'NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE', 'optional'],
+    ['supabase_auth_admin', 'NOLOGIN NOINHERIT CREATEROLE NOREPLICATION', '', 'optional'],
+    ['supabase_storage_admin', 'NOLOGIN NOINHERIT CREATEROLE NOREPLICATION', '', 'optional'],
     ['dashboard_user', 'NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE REPLICATION',
-      'NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE']
+      'NOLOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE', 'optional']
   ];
   -- member, role it is granted (Supabase's memberships among these roles).
   memberships text[][] := ARRAY[
@@ -43,11 +44,18 @@ BEGIN
       WHEN duplicate_object OR unique_violation THEN
         NULL;
       WHEN insufficient_privilege THEN
-        IF wanted[i][3] = '' THEN
+        IF wanted[i][4] = 'required' THEN
           RAISE;
         END IF;
-        EXECUTE format('CREATE ROLE %I %s', wanted[i][1], wanted[i][3]);
-        made := made || wanted[i][1];
+        BEGIN
+          IF wanted[i][3] = '' THEN
+            RAISE insufficient_privilege;
+          END IF;
+          EXECUTE format('CREATE ROLE %I %s', wanted[i][1], wanted[i][3]);
+          made := made || wanted[i][1];
+        EXCEPTION WHEN insufficient_privilege THEN
+          RAISE NOTICE 'role % left out: the migrating role may not create it', wanted[i][1];
+        END;
     END;
   END LOOP;
   -- Memberships and settings only for the roles made here: an existing role is not ours.

@@ -49,8 +49,6 @@ CREATE INDEX IF NOT EXISTS name_prefix_search ON storage.objects (name text_patt
 ALTER TABLE storage.buckets ENABLE ROW LEVEL SECURITY;
 ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY;
 GRANT ALL ON storage.buckets, storage.objects TO anon, authenticated, service_role;
-GRANT ALL ON SCHEMA storage TO supabase_storage_admin, dashboard_user;
-GRANT ALL ON ALL TABLES IN SCHEMA storage TO supabase_storage_admin;
 
 -- 'a/b/c.png': foldername {a,b}, filename 'c.png', extension 'png' (the text after the last
 -- dot of the file's name; the whole name when it has none), as storage defines them.
@@ -72,4 +70,20 @@ LANGUAGE sql IMMUTABLE AS $$
   FROM (SELECT string_to_array(name, '/') AS parts) AS split
 $$;
 GRANT ALL ON FUNCTION storage.foldername(text), storage.filename(text), storage.extension(text)
-  TO anon, authenticated, service_role, supabase_storage_admin, dashboard_user;
+  TO anon, authenticated, service_role;
+
+DO $platform$
+DECLARE
+  admin text;
+BEGIN
+  -- A platform role the migrating role could not create is absent.
+  FOREACH admin IN ARRAY ARRAY['supabase_storage_admin', 'dashboard_user'] LOOP
+    CONTINUE WHEN to_regrole(admin) IS NULL;
+    EXECUTE format('GRANT ALL ON SCHEMA storage TO %I', admin);
+    EXECUTE format('GRANT ALL ON ALL ROUTINES IN SCHEMA storage TO %I', admin);
+  END LOOP;
+  IF to_regrole('supabase_storage_admin') IS NOT NULL THEN
+    GRANT ALL ON ALL TABLES IN SCHEMA storage TO supabase_storage_admin;
+  END IF;
+END
+$platform$;
