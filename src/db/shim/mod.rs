@@ -159,7 +159,7 @@ impl fmt::Display for ShimOutcome {
         let mut parts = Vec::new();
         if !created.is_empty() {
             parts.push(format!(
-                "created the Supabase compatibility shim (version {VERSION}: the platform roles anon, authenticated, service_role, authenticator, supabase_*_admin, dashboard_user where missing, all NOLOGIN; {})",
+                "created the Supabase compatibility shim (version {VERSION}: the roles anon, authenticated, service_role and Supabase's platform roles where missing, none able to log in; {})",
                 created.join("; ")
             ));
         }
@@ -329,11 +329,9 @@ mod tests {
             not_upgraded: vec![],
         };
         assert!(!outcome.search_path_set());
-        assert!(
-            outcome.to_string().starts_with(
-                "created the Supabase compatibility shim (version 2: the platform roles"
-            )
-        );
+        assert!(outcome.to_string().starts_with(
+            "created the Supabase compatibility shim (version 2: the roles anon, authenticated"
+        ));
         assert!(ShimOutcome::default().to_string().is_empty());
     }
 }
