@@ -162,7 +162,7 @@ pub struct Environment {
 pub enum Compat {
     #[default]
     None,
-    /// Roles anon/authenticated/service_role and `auth.uid()`; a shim is made where missing.
+    /// Supabase's roles, `auth`, `storage` and `extensions`; a shim is made where missing.
     Supabase,
 }
 

@@ -14,7 +14,7 @@ use crate::db::session::Sql;
 use crate::error::{Error, Result};
 
 /// The schemas a fresh Supabase project has besides `public`, whose contents are the
-/// platform's. dbward's compat shim makes `auth` and `extensions` on plain PostgreSQL.
+/// platform's. dbward's compat shim makes `auth`, `storage` and `extensions` on plain PostgreSQL.
 pub const PLATFORM_SCHEMAS: [&str; 15] = [
     "auth",
     "storage",
