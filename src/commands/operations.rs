@@ -65,9 +65,7 @@ pub fn verify_report(ctx: &Context, with_probes: bool, fail_on: Severity) -> Res
     let settings = &ctx.settings.verify;
     let (mut client, target) = ctx.connect()?;
     let snapshot = catalog::load(&mut client, &settings.schemas, ctx.settings.wait_for_lock)?;
-    let context = CheckContext {
-        owners: settings.owners.clone(),
-    };
+    let context = CheckContext::new(&snapshot, &settings.owners);
     let mut findings = checks::run(&snapshot, &context);
     let spec_path = match std::fs::read_to_string(&settings.spec) {
         Ok(text) => {

@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod checks;
 pub mod finding;
+pub mod owners;
 pub mod probe;
 pub mod spec;
 

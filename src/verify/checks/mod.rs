@@ -21,57 +21,28 @@ use std::collections::BTreeMap;
 
 use super::catalog::{Catalog, Table};
 use super::finding::Finding;
+use super::owners::{self, Owner};
 
 /// What checks know beyond the catalog.
 #[derive(Debug, Clone, Default)]
 pub struct CheckContext {
-    /// `schema.table` -> owner column, declared in dbward.toml.
-    pub owners: BTreeMap<String, String>,
+    /// `schema.table` -> its owner column, as `owners::resolve` found it.
+    pub owners: BTreeMap<String, Owner>,
 }
 
-/// Column names that say "this row belongs to a user" when nothing is declared.
-const OWNER_NAMES: [&str; 8] = [
-    "user_id",
-    "owner_id",
-    "user_hash",
-    "owner",
-    "author_id",
-    "created_by",
-    "account_id",
-    "profile_id",
-];
-
 impl CheckContext {
-    /// The column holding a row's owner: declared (an empty declaration: none), else one
-    /// referencing `auth.users` or a users table, else one with an owner's name.
-    pub fn owner_column<'t>(&'t self, table: &'t Table) -> Option<&'t str> {
-        if let Some(column) = self.owners.get(&table.qualified()) {
-            return (!column.is_empty()).then_some(column.as_str());
+    /// The owners of the catalog's tables, `declared` in dbward.toml winning.
+    pub fn new(catalog: &Catalog, declared: &BTreeMap<String, String>) -> CheckContext {
+        CheckContext {
+            owners: owners::resolve(catalog, declared),
         }
-        let references_users = table.foreign_keys.iter().find(|fk| {
-            fk.columns.len() == 1
-                && matches!(
-                    fk.references.as_str(),
-                    "auth.users" | "public.users" | "public.profiles" | "public.accounts"
-                )
-                // A users table's own id is not an owner column.
-                && fk.columns != table.primary_key.clone().unwrap_or_default()
-        });
-        if let Some(fk) = references_users {
-            return Some(fk.columns[0].as_str());
-        }
-        // A conventional name counts unless the column points at some other table
-        // (`profile_id` of a brand profile is not a user).
-        OWNER_NAMES
-            .iter()
-            .find(|name| {
-                table.column(name).is_some()
-                    && !table
-                        .foreign_keys
-                        .iter()
-                        .any(|fk| fk.columns.iter().any(|c| c == *name))
-            })
-            .copied()
+    }
+
+    /// The column holding a row's owner, if the table has one.
+    pub fn owner_column<'t>(&'t self, table: &Table) -> Option<&'t str> {
+        self.owners
+            .get(&table.qualified())
+            .map(|o| o.column.as_str())
     }
 }
 
@@ -181,41 +152,7 @@ pub(crate) mod fixture {
 
 #[cfg(test)]
 mod tests {
-    use super::fixture::*;
     use super::*;
-    use crate::verify::catalog::ForeignKey;
-
-    #[test]
-    fn owner_columns_are_declared_referenced_or_named() {
-        let context = CheckContext {
-            owners: BTreeMap::from([("public.notes".to_string(), "writer".to_string())]),
-        };
-        assert_eq!(context.owner_column(&table("notes")), Some("writer"));
-
-        let mut posts = with_column(table("posts"), "written_by", "uuid");
-        posts.foreign_keys.push(ForeignKey {
-            name: "posts_written_by_fkey".into(),
-            columns: vec!["written_by".into()],
-            references: "auth.users".into(),
-            referenced_columns: vec!["id".into()],
-        });
-        assert_eq!(context.owner_column(&posts), Some("written_by"));
-
-        assert_eq!(
-            context.owner_column(&with_column(table("content"), "user_hash", "text")),
-            Some("user_hash")
-        );
-        assert_eq!(context.owner_column(&table("tags")), None);
-
-        let mut samples = with_column(table("voice_samples"), "profile_id", "uuid");
-        samples.foreign_keys.push(ForeignKey {
-            name: "voice_samples_profile_id_fkey".into(),
-            columns: vec!["profile_id".into()],
-            references: "public.brand_profiles".into(),
-            referenced_columns: vec!["id".into()],
-        });
-        assert_eq!(context.owner_column(&samples), None);
-    }
 
     #[test]
     fn every_check_has_a_unique_id() {

@@ -99,7 +99,8 @@ mod tests {
             Some("(user_hash = ( SELECT auth.uid() AS uid)::text)"),
             None,
         ));
-        let findings = check(&catalog(vec![t]), &CheckContext::default());
+        let catalog = catalog(vec![t]);
+        let findings = check(&catalog, &CheckContext::new(&catalog, &Default::default()));
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert!(findings[0].message.contains("user_hash IS NOT NULL"));
     }
@@ -121,7 +122,8 @@ mod tests {
             None,
             Some("(user_hash IS NULL)"),
         ));
-        assert!(check(&catalog(vec![t]), &CheckContext::default()).is_empty());
+        let catalog = catalog(vec![t]);
+        assert!(check(&catalog, &CheckContext::new(&catalog, &Default::default())).is_empty());
     }
 
     #[test]
@@ -134,6 +136,7 @@ mod tests {
             Some("(id > 0)"),
             None,
         ));
-        assert!(check(&catalog(vec![t]), &CheckContext::default()).is_empty());
+        let catalog = catalog(vec![t]);
+        assert!(check(&catalog, &CheckContext::new(&catalog, &Default::default())).is_empty());
     }
 }
