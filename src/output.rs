@@ -5,13 +5,14 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 use serde::Serialize;
 
+mod verify;
+
 use crate::cli::Format;
 use crate::error::{Error, LockHolder};
 use crate::migrate::adopt::Reason;
 use crate::migrate::model::Version;
 use crate::migrate::plan::State;
 use crate::report::*;
-use crate::verify::finding::Severity;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -337,64 +338,6 @@ impl Output {
                 ]);
             }
             format!("{table}\n{summary}")
-        });
-    }
-
-    pub fn verify(&self, report: &VerifyReport) {
-        self.emit(report, || {
-            let mut text = String::new();
-            for severity in [Severity::Error, Severity::Warning, Severity::Info] {
-                let group: Vec<_> = report
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == severity)
-                    .collect();
-                if group.is_empty() {
-                    continue;
-                }
-                let mut table = table(&["check", "object", "problem", "fix"]);
-                for f in group.iter() {
-                    let problem = match &f.accepted {
-                        Some(reason) => format!("{} [accepted: {reason}]", f.message),
-                        None => f.message.clone(),
-                    };
-                    table.add_row(vec![
-                        Cell::new(f.check),
-                        Cell::new(&f.object),
-                        Cell::new(problem),
-                        Cell::new(&f.fix),
-                    ]);
-                }
-                text.push_str(&format!("{} {severity}(s)\n{table}\n", group.len()));
-            }
-            let probed = report
-                .probes
-                .iter()
-                .filter(|p| p.skipped.is_none() && p.failed.is_none())
-                .count();
-            let open = report
-                .findings
-                .iter()
-                .filter(|f| f.accepted.is_none())
-                .count();
-            text.push_str(&format!(
-                "{}: {} table(s) in {}, {} finding(s), {} accepted{}{}",
-                report.database,
-                report.tables,
-                report.schemas.join(", "),
-                open,
-                report.findings.len() - open,
-                report
-                    .spec
-                    .as_ref()
-                    .map_or_else(String::new, |s| format!(", spec {s}")),
-                if report.probes.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {probed} probe(s) run")
-                }
-            ));
-            text
         });
     }
 

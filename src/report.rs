@@ -222,6 +222,8 @@ pub struct VerifyReport {
     pub spec: Option<String>,
     pub findings: Vec<crate::verify::finding::Finding>,
     pub probes: Vec<crate::verify::probe::ProbeResult>,
+    /// What the probes covered and why the rest was not probed; none without `--probe`.
+    pub coverage: Option<crate::verify::probe::Coverage>,
     pub fail_on: crate::verify::finding::Severity,
     pub failed: bool,
 }
@@ -407,6 +409,7 @@ mod tests {
                 Finding::new("i", Severity::Info, "public.i", "m", "f"),
             ],
             probes: Vec::new(),
+            coverage: None,
             fail_on: Severity::Warning,
             failed: true,
         };

@@ -213,11 +213,13 @@ fn probes_find_leaks_and_change_nothing() {
             )
         })
         .collect();
+    // Reading every row is what policy read_all says: shared by it, a warning.
+    let shared = messages_at(&run, "probe_shared_read", "warning");
     assert!(
-        leaks
-            .iter()
-            .any(|l| l.starts_with("public.t (anon select) as anon, 3 row(s)")),
-        "{leaks:?}"
+        shared.iter().any(|l| l.starts_with(
+            "public.t (anon select) policy \"read_all\": as anon, 3 row(s) owned by users can be selected: shared by policy \"read_all\" (using true)"
+        )),
+        "{shared:?}"
     );
     assert!(
         leaks.iter().any(|l| l.starts_with("public.t (authenticated delete) as authenticated user a0000000-0000-4000-8000-000000000001, 2 row(s) of other owners can be deleted")),
@@ -258,6 +260,8 @@ fn blog_ai_shows_the_documented_gaps_before_the_fix_and_is_clean_after() {
         "ownership_not_checked public.templates policy \"Users can update own\"",
         "ownership_not_checked public.templates policy \"Users can delete own\"",
         "probe_leak public.generated_content (anon select)",
+        // "Anonymous can insert" checks nothing: anon writes rows owned by users.
+        "probe_leak public.generated_content (anon insert)",
     ] {
         assert!(found.iter().any(|f| f == gap), "missing {gap}: {found:#?}");
     }
@@ -354,13 +358,18 @@ fn run_within(
 
 /// `check object: message` of each finding of `check`.
 fn messages(run: &support::Run, check: &str) -> Vec<String> {
+    messages_at(run, check, "error")
+}
+
+/// `object: message` of each finding of `check`, all at `severity`.
+fn messages_at(run: &support::Run, check: &str, severity: &str) -> Vec<String> {
     run.json()["findings"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|f| f["check"] == check)
         .map(|f| {
-            assert_eq!(f["severity"], "error", "{f}");
+            assert_eq!(f["severity"], severity, "{f}");
             format!(
                 "{}: {}",
                 f["object"].as_str().unwrap(),
@@ -414,13 +423,13 @@ fn a_probe_that_runs_out_of_time_is_an_error_and_the_others_still_run() {
         !failed.iter().any(|m| m.starts_with("public.open")),
         "{failed:#?}"
     );
-    // The other table was probed as usual.
-    let leaks = messages(&run, "probe_leak");
+    // The other table was probed as usual: its policy shares every row with anon.
+    let shared = messages_at(&run, "probe_shared_read", "warning");
     assert!(
-        leaks
-            .iter()
-            .any(|m| m.starts_with("public.open (anon select): as anon, 4 row(s)")),
-        "{leaks:#?}"
+        shared.iter().any(|m| m.starts_with(
+            "public.open (anon select) policy \"everyone\": as anon, 4 row(s) owned by users can be selected: shared by policy \"everyone\""
+        )),
+        "{shared:#?}"
     );
 }
 
@@ -468,13 +477,13 @@ fn a_probe_blocked_by_a_row_lock_is_an_error_within_the_lock_timeout() {
         !failed.iter().any(|m| m.starts_with("public.calm")),
         "{failed:#?}"
     );
-    // Reads do not wait for row locks: the select probes ran and found the leak.
-    let leaks = messages(&run, "probe_leak");
+    // Reads do not wait for row locks: the select probes ran and found the shared read.
+    let shared = messages_at(&run, "probe_shared_read", "warning");
     assert!(
-        leaks
-            .iter()
-            .any(|m| m.starts_with("public.busy (anon select): as anon, 4 row(s)")),
-        "{leaks:#?}"
+        shared.iter().any(|m| m.starts_with(
+            "public.busy (anon select) policy \"anyone\": as anon, 4 row(s) owned by users"
+        )),
+        "{shared:#?}"
     );
     let probes = run.json()["probes"].as_array().unwrap().clone();
     assert!(
@@ -516,7 +525,7 @@ fn an_accepted_check_dbward_does_not_have_is_refused_with_the_file() {
          per_row_auth_call, insecure_write_policy, auth_is_null_or, ownership_not_checked, \
          multiple_permissive_policies, user_metadata_in_policy, security_definer_view, \
          security_definer_search_path, unindexed_foreign_key, no_primary_key, spec, probe_leak, \
-         probe_failed",
+         probe_failed, probe_shared_read",
         "{run:?}"
     );
 }

@@ -111,7 +111,19 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bo
                     &first,
                 ));
             }
-            Ok("no finding at error level (probes included)".into())
+            // Say what the probes covered: "probes included" when none ran would be false.
+            let probes = report
+                .probes
+                .iter()
+                .filter(|p| p.skipped.is_none() && p.failed.is_none())
+                .count();
+            Ok(format!(
+                "no finding at error level; {}",
+                report
+                    .coverage
+                    .as_ref()
+                    .map_or_else(|| "no probe ran".to_string(), |c| c.summary(probes))
+            ))
         });
         let round_trip = RoundTrip::plan(&migrations, require_rollbacks);
         runner.step("down", || {

@@ -80,11 +80,13 @@ pub fn verify_report(ctx: &Context, with_probes: bool, fail_on: Severity) -> Res
         Err(e) => return Err(Error::io(&settings.spec)(e)),
     };
     let mut probes = Vec::new();
+    let mut coverage = None;
     if with_probes {
         let timeouts = settings.probe_timeouts().map_err(Error::Usage)?;
-        let (leaks, results) = probe::run(&mut client, &snapshot, &context, timeouts)?;
-        findings.extend(leaks);
-        probes = results;
+        let run = probe::run(&mut client, &snapshot, &context, timeouts)?;
+        findings.extend(run.findings);
+        probes = run.results;
+        coverage = Some(run.coverage);
     }
     verify::apply_acceptances(&mut findings, &settings.accept);
     findings.sort_by(|a, b| {
@@ -101,6 +103,7 @@ pub fn verify_report(ctx: &Context, with_probes: bool, fail_on: Severity) -> Res
         spec: spec_path,
         findings,
         probes,
+        coverage,
         fail_on,
         failed,
     })

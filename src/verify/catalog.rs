@@ -69,6 +69,8 @@ pub struct Column {
     pub data_type: String,
     pub not_null: bool,
     pub default: Option<String>,
+    /// Filled in by the server (identity or generated): an insert leaves it out.
+    pub generated: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -341,7 +343,7 @@ fn load_snapshot(
         client,
         "columns",
         "SELECT a.attrelid::bigint, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-                pg_get_expr(d.adbin, d.adrelid)
+                pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '' OR a.attgenerated <> ''
          FROM pg_attribute a
          JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -354,6 +356,7 @@ fn load_snapshot(
                 data_type: row.get(2),
                 not_null: row.get(3),
                 default: row.get(4),
+                generated: row.get(5),
             });
         }
     }

@@ -24,7 +24,7 @@ pub struct Acceptance {
 /// what `[[verify.accept]]` may name.
 pub fn check_ids() -> Vec<&'static str> {
     let mut ids: Vec<&'static str> = checks::all().into_iter().map(|(id, _)| id).collect();
-    ids.extend([spec::ID, probe::ID, probe::FAILED_ID]);
+    ids.extend([spec::ID, probe::ID, probe::FAILED_ID, probe::SHARED_ID]);
     ids
 }
 

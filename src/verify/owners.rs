@@ -59,7 +59,8 @@ pub fn resolve(catalog: &Catalog, declared: &BTreeMap<String, String>) -> BTreeM
             if declared.contains_key(&name) {
                 return direct.get(&name).cloned().map(|o| (name, o));
             }
-            let owner = keyed_by_users(table)
+            let owner = storage_objects(table)
+                .or_else(|| keyed_by_users(table))
                 .or_else(|| referencing_users(table))
                 .or_else(|| through_owned(table, &direct))
                 .or_else(|| named_like_owner(table))?;
@@ -86,6 +87,30 @@ fn is_users_like(qualified: &str) -> bool {
 
 fn single_column(fk: &ForeignKey) -> Option<&str> {
     (fk.columns.len() == 1).then(|| fk.columns[0].as_str())
+}
+
+/// Supabase Storage's objects carry both `owner` (uuid) and `owner_id` (text), both set from
+/// the uploader's JWT; the one the policies compare is the owner.
+fn storage_objects(table: &Table) -> Option<Owner> {
+    if table.qualified() != "storage.objects" {
+        return None;
+    }
+    let column = ["owner_id", "owner"].into_iter().find(|c| {
+        table.column(c).is_some()
+            && table.policies.iter().any(|p| {
+                p.predicates()
+                    .any(|e| super::checks::expr::mentions_column(e, c))
+            })
+    });
+    let column = column.or_else(|| {
+        ["owner", "owner_id"]
+            .into_iter()
+            .find(|c| table.column(c).is_some())
+    })?;
+    Some(Owner {
+        column: column.into(),
+        found: "Supabase Storage's owner of an object".into(),
+    })
 }
 
 /// `profiles.id references auth.users`: the row is the user's, keyed by them.
@@ -347,6 +372,31 @@ mod tests {
             owners(vec![profiles, posts], &[("public.profiles", "")])[1],
             // profile_id still references a users-like table by name.
             some("public.posts", "profile_id")
+        );
+    }
+
+    #[test]
+    fn storage_objects_are_owned_by_the_column_their_policies_compare() {
+        use crate::verify::catalog::PolicyCommand;
+        let objects = || {
+            let t = in_schema(table("objects"), "storage");
+            with_column(with_column(t, "owner", "uuid"), "owner_id", "text")
+        };
+        assert_eq!(
+            owners(vec![objects()], &[]),
+            vec![some("storage.objects", "owner")]
+        );
+        let mut by_id = objects();
+        by_id.policies.push(policy(
+            "own",
+            PolicyCommand::Select,
+            &["authenticated"],
+            Some("(owner_id = (( SELECT auth.uid() AS uid))::text)"),
+            None,
+        ));
+        assert_eq!(
+            owners(vec![by_id], &[]),
+            vec![some("storage.objects", "owner_id")]
         );
     }
 

@@ -101,6 +101,7 @@ pub(crate) mod fixture {
                 data_type: "bigint".into(),
                 not_null: true,
                 default: None,
+                generated: false,
             }],
             primary_key: Some(vec!["id".into()]),
             grants: BTreeMap::from([
@@ -120,6 +121,7 @@ pub(crate) mod fixture {
             data_type: data_type.into(),
             not_null: false,
             default: None,
+            generated: false,
         });
         table
     }
