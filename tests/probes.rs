@@ -438,3 +438,57 @@ fn ci_says_which_tables_the_probes_covered() {
         "no finding at error level; 14 probe(s) ran on public.notes"
     );
 }
+
+#[test]
+fn a_write_whose_owner_a_trigger_sets_to_the_caller_is_not_a_leak() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_notes.sql",
+        "create table notes (id bigint generated always as identity primary key, user_id uuid references auth.users, body text not null);
+         create index on notes (user_id);
+         alter table notes enable row level security;
+         create function set_note_owner() returns trigger language plpgsql set search_path = '' as
+           $$ begin new.user_id := auth.uid(); return new; end $$;
+         create trigger set_note_owner before insert on notes for each row execute function set_note_owner();
+         create policy read_own on notes for select to authenticated using (user_id = (select auth.uid()));
+         create policy add_any on notes for insert to anon, authenticated with check (true);",
+        "drop table notes; drop function set_note_owner();",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    db.client()
+        .batch_execute(&format!(
+            "insert into auth.users (id) values ('{A}'), ('{B}');
+             alter table notes disable trigger set_note_owner;
+             insert into notes (user_id, body) values ('{A}', 'a'), ('{B}', 'b');
+             alter table notes enable trigger set_note_owner;"
+        ))
+        .unwrap();
+    let run = project.dbward(&db, &["verify", "--probe", "--format", "json"]);
+    let doc = run.json();
+    assert!(findings(&doc, "probe_leak").is_empty(), "{doc:#}");
+    let inserts: Vec<String> = doc["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["operation"] == "insert")
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p["role"].as_str().unwrap(),
+                p["outcome"].as_str().unwrap(),
+                p["note"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        inserts,
+        vec![
+            "anon isolated 1 row(s) written, all with another owner than the one given: a trigger sets it",
+            "authenticated isolated 1 row(s) written, all with another owner than the one given: a trigger sets it",
+            "authenticated isolated 1 row(s) written, all with another owner than the one given: a trigger sets it",
+        ]
+    );
+    assert_eq!(db.scalar("select count(*) from notes"), "2");
+}

@@ -36,6 +36,9 @@ pub struct Call<'a> {
     pub other: &'a str,
     /// `$3`: the bucket, empty when not scoped.
     pub bucket: &'a str,
+    /// For a write: counts the rows owned by the owner it wrote for, run as the verifying
+    /// role before and after it, so that a row a trigger gave another owner is not counted.
+    pub landed: Option<&'a str>,
 }
 
 /// A statement that counts what it reached (one row of counts), or a write whose row count
@@ -51,6 +54,9 @@ pub enum Ended {
     /// The counts it returned (a write: the rows written). No privilege, or a row refused
     /// by a policy, is zero.
     Counts(Vec<i64>),
+    /// A write whose rows all landed with another owner than the one given (a trigger set
+    /// it): nothing of the other user's was written.
+    OwnerReplaced(i64),
     /// A write the policies let through that a constraint then refused: the policies leak
     /// even though this row did not land.
     AdmittedThenRefused(String),
@@ -69,6 +75,21 @@ pub fn run(
     let mut savepoint = tx
         .savepoint("dbward_probe")
         .map_err(Error::db("starting a probe"))?;
+    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 3] = [
+        (&call.user, Type::TEXT),
+        (&call.other, Type::TEXT),
+        (&call.bucket, Type::TEXT),
+    ];
+    let count = |savepoint: &mut Transaction<'_>, sql: &str| -> Result<i64> {
+        Ok(savepoint
+            .query_typed_one(sql, &params)
+            .map_err(Error::db("counting the rows a probe wrote"))?
+            .get(0))
+    };
+    let before = match call.landed {
+        Some(sql) => Some(count(&mut savepoint, sql)?),
+        None => None,
+    };
     savepoint
         .query_typed(
             "SELECT set_config('statement_timeout', $4, true), set_config('lock_timeout', $5, true),
@@ -83,11 +104,6 @@ pub fn run(
             ],
         )
         .map_err(Error::db(format!("impersonating {}", call.role)))?;
-    let params: [(&(dyn tokio_postgres::types::ToSql + Sync), Type); 3] = [
-        (&call.user, Type::TEXT),
-        (&call.other, Type::TEXT),
-        (&call.bucket, Type::TEXT),
-    ];
     let (outcome, writes) = match statement {
         Statement::Count(sql) => (
             savepoint.query_typed(sql, &params).map(|rows| {
@@ -103,9 +119,20 @@ pub fn run(
             true,
         ),
     };
-    let ended = match outcome {
-        Ok(counts) => Ended::Counts(counts),
-        Err(e) => classify(&e, writes, timeouts),
+    let ended = match (outcome, call.landed.zip(before)) {
+        (Ok(counts), Some((sql, before))) if counts[0] > 0 => {
+            // Back to the verifying role (the savepoint's end would undo it anyway).
+            savepoint
+                .query_typed("SELECT set_config('role', 'none', true)", &[])
+                .map_err(Error::db("ending an impersonation"))?;
+            let landed = count(&mut savepoint, sql)? - before;
+            match landed {
+                0 => Ended::OwnerReplaced(counts[0]),
+                landed => Ended::Counts(vec![landed.min(counts[0])]),
+            }
+        }
+        (Ok(counts), _) => Ended::Counts(counts),
+        (Err(e), _) => classify(&e, writes, timeouts),
     };
     savepoint.rollback().map_err(Error::db("ending a probe"))?;
     Ok(ended)

@@ -64,6 +64,11 @@ impl Operation {
     fn writes(self) -> bool {
         self != Operation::Select
     }
+
+    /// Writes a row for another owner than the caller.
+    fn writes_for_another(self) -> bool {
+        matches!(self, Operation::Insert | Operation::UpdateOwner)
+    }
 }
 
 /// What a probe found.
@@ -428,12 +433,16 @@ impl TableProbe<'_, '_> {
             Operation::Select | Operation::Update | Operation::Delete => Statement::Count(&sql),
             Operation::Insert | Operation::UpdateOwner => Statement::Write(&sql),
         };
+        // Under FORCE ROW LEVEL SECURITY the verifying role's own counts are filtered too.
+        let landed = scope.target.owned_by_written();
         let call = Call {
             role,
             claims,
             user: user.map_or("", String::as_str),
             other: &value,
             bucket: scope.bucket.unwrap_or(""),
+            landed: (operation.writes_for_another() && !self.table.rls_forced)
+                .then_some(landed.as_str()),
         };
         match execute::run(self.tx, &call, self.settings, statement)? {
             Ended::Counts(counts) => {
@@ -458,6 +467,11 @@ impl TableProbe<'_, '_> {
                 result.leaked = 1;
                 result.note = Some(format!(
                     "the policies let the row through; only a constraint refused it: {message}"
+                ));
+            }
+            Ended::OwnerReplaced(rows) => {
+                result.note = Some(format!(
+                    "{rows} row(s) written, all with another owner than the one given: a trigger sets it"
                 ));
             }
             Ended::RefusedByTrigger(message) => {

@@ -128,6 +128,16 @@ impl Target {
         )
     }
 
+    /// Counts the rows owned by the owner in the row `$2` (JSON): run as the verifying role
+    /// around a write, it tells whether the rows written kept the owner they were given.
+    pub fn owned_by_written(&self) -> String {
+        let owner = &self.owner;
+        format!(
+            "SELECT count(*) FROM {name} WHERE {owner} = (SELECT r.{owner} FROM jsonb_populate_record(NULL::{name}, $2::jsonb) AS r)",
+            name = self.name
+        )
+    }
+
     /// Hands the caller's own rows to the owner in `$2` (JSON). Without a WHERE (unless
     /// scoped to a bucket, as the storage API is) nothing is read, so UPDATE's USING picks
     /// the rows and its WITH CHECK alone judges the new owner.
