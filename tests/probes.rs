@@ -300,7 +300,7 @@ fn probes_find_the_planted_leaks_as_errors_and_shared_reads_as_warnings() {
         "│ public.todos ",
         "update owner",
         "storage.objects bucket \"avatars\"",
-        "shared (shared by \"avatars are public\")",
+        "shared by \"avatars are public\"",
         "not probed, no owner column found (declare one in [verify.owners]): public.tags",
         "probe(s) run on 4 table(s)",
     ] {

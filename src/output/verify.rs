@@ -81,7 +81,7 @@ fn probes_text(probes: &[ProbeResult], coverage: &Coverage) -> String {
                 (None, Some(reason)) => format!("skipped: {reason}"),
                 (None, None) if p.shared.is_empty() => p.outcome.as_str().to_string(),
                 (None, None) => format!(
-                    "{} (shared by {})",
+                    "{} by {}",
                     p.outcome.as_str(),
                     p.shared
                         .iter()
