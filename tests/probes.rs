@@ -80,6 +80,12 @@ fn data() -> String {
            ('{B}', 'b public', true), ('{B}', 'b draft', false);
          insert into todos (done_by, task) values ('{A}', 'a1'), ('{A}', 'a2'), ('{B}', 'b1');
          insert into tags values (1, 'rust');
+         -- Where storage is the real thing (or its shim), objects reference their bucket.
+         do $$ begin
+           if to_regclass('storage.buckets') is not null then
+             insert into storage.buckets (id, name) values ('avatars', 'avatars'), ('documents', 'documents');
+           end if;
+         end $$;
          insert into storage.objects (bucket_id, name, owner, owner_id) values
            ('avatars', '{A}/me.png', '{A}', '{A}'), ('avatars', '{B}/me.png', '{B}', '{B}'),
            ('documents', '{A}/cv.pdf', '{A}', '{A}'), ('documents', '{B}/cv.pdf', '{B}', '{B}');"
@@ -264,22 +270,36 @@ fn probes_find_the_planted_leaks_as_errors_and_shared_reads_as_warnings() {
     );
     assert_eq!(owner_of("storage.objects"), "owner");
 
-    // What was covered, and why tags was not probed.
+    // What was covered, and why tags was not probed (other storage tables, where storage
+    // is the real thing, have reasons of their own).
+    let mut probed: Vec<&str> = doc["coverage"]["probed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    probed.sort();
     assert_eq!(
-        doc["coverage"]["probed"],
-        serde_json::json!([
-            "public.profiles",
+        probed,
+        vec![
             "public.posts",
+            "public.profiles",
             "public.todos",
             "storage.objects"
-        ])
+        ]
     );
-    assert_eq!(
-        doc["coverage"]["not_probed"],
-        serde_json::json!([{
-            "reason": "no owner column found (declare one in [verify.owners])",
-            "tables": ["public.tags"]
-        }])
+    let no_owner = doc["coverage"]["not_probed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["reason"] == "no owner column found (declare one in [verify.owners])")
+        .unwrap_or_else(|| panic!("{}", doc["coverage"]));
+    assert!(
+        no_owner["tables"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("public.tags")),
+        "{no_owner}"
     );
 
     // Nothing the probes wrote stayed.
