@@ -512,3 +512,64 @@ fn a_write_whose_owner_a_trigger_sets_to_the_caller_is_not_a_leak() {
     );
     assert_eq!(db.scalar("select count(*) from notes"), "2");
 }
+
+#[test]
+fn a_policy_sharing_some_rows_and_checking_the_owner_for_the_rest_is_judged_branch_by_branch() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_notes.sql",
+        "create table notes (id bigint primary key, user_id uuid not null references auth.users, is_public boolean not null default false);
+         create index on notes (user_id);
+         alter table notes enable row level security;
+         create policy \"public or own\" on notes for select to anon, authenticated
+           using (is_public or user_id = (select auth.uid()));
+         create table diaries (id bigint primary key, user_id uuid not null references auth.users);
+         create index on diaries (user_id);
+         alter table diaries enable row level security;
+         create policy \"signed out or own\" on diaries for select to anon, authenticated
+           using ((select auth.uid()) is null or user_id = (select auth.uid()));",
+        "drop table notes; drop table diaries;",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    db.client()
+        .batch_execute(&format!(
+            "insert into auth.users (id) values ('{A}'), ('{B}');
+             insert into notes values (1, '{A}', true), (2, '{A}', false), (3, '{B}', true), (4, '{B}', false);
+             insert into diaries values (1, '{A}'), (2, '{B}');"
+        ))
+        .unwrap();
+    let run = project.dbward(&db, &["verify", "--probe", "--format", "json"]);
+    assert_code(&run, 3);
+    let doc = run.json();
+    // The public notes are shared by the policy's `is_public` branch; the rest is isolated.
+    let shared = findings(&doc, "probe_shared_read");
+    assert_eq!(
+        objects(&shared),
+        vec![
+            "public.notes (anon select) policy \"public or own\"",
+            "public.notes (authenticated select) policy \"public or own\"",
+        ],
+        "{shared:#?}"
+    );
+    assert!(
+        shared[0]
+            .2
+            .starts_with("as anon, 2 row(s) owned by users can be selected: shared by policy \"public or own\" (using (is_public))"),
+        "{shared:#?}"
+    );
+    // `auth.uid() IS NULL OR ...` shares nothing: it hands anon every diary.
+    let leaks = findings(&doc, "probe_leak");
+    assert_eq!(
+        objects(&leaks),
+        vec!["public.diaries (anon select)"],
+        "{leaks:#?}"
+    );
+    assert!(
+        leaks[0]
+            .2
+            .starts_with("as anon, 2 row(s) owned by users can be selected |"),
+        "{leaks:#?}"
+    );
+}

@@ -60,9 +60,95 @@ pub fn mentions_column(expr: &str, column: &str) -> bool {
     }) || expr.contains(&quoted)
 }
 
+/// The top-level OR branches of a predicate, as `pg_get_expr` prints it (`((a) OR (b))`),
+/// nested ORs flattened; parentheses and quoted text are respected. One branch when there
+/// is no OR.
+pub fn disjuncts(expr: &str) -> Vec<&str> {
+    let expr = strip_parens(expr.trim());
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, None::<char>, 0);
+    let bytes = expr.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i] as char;
+        match quoted {
+            Some(q) if c == q => quoted = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quoted = Some(c),
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ' ' if depth == 0 && expr[i..].starts_with(" OR ") => {
+                    parts.push(&expr[start..i]);
+                    i += 4;
+                    start = i;
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if parts.is_empty() {
+        return vec![expr];
+    }
+    parts.push(&expr[start..]);
+    parts.into_iter().flat_map(disjuncts).collect()
+}
+
+/// `(x)` without its parentheses when they enclose all of it.
+fn strip_parens(expr: &str) -> &str {
+    let Some(inner) = expr.strip_prefix('(').and_then(|e| e.strip_suffix(')')) else {
+        return expr;
+    };
+    let mut depth = 0i32;
+    let mut quoted = None::<char>;
+    for c in inner.chars() {
+        match quoted {
+            Some(q) if c == q => quoted = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quoted = Some(c),
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    // `(a) AND (b)`: the first `(` closes early, so it does not enclose all.
+                    if depth < 0 {
+                        return expr;
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    strip_parens(inner.trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn predicates_split_on_their_top_level_ors() {
+        assert_eq!(
+            disjuncts("((is_public = true) OR (user_id = ( SELECT auth.uid() AS uid)))"),
+            vec!["is_public = true", "user_id = ( SELECT auth.uid() AS uid)"]
+        );
+        assert_eq!(
+            disjuncts("(((a = 1) OR (b = 2)) OR (c = 3))"),
+            vec!["a = 1", "b = 2", "c = 3"]
+        );
+        assert_eq!(
+            disjuncts("((a = 1) AND ((b = 2) OR (c = 3)))"),
+            vec!["(a = 1) AND ((b = 2) OR (c = 3))"]
+        );
+        assert_eq!(
+            disjuncts("(name = ' OR '::text)"),
+            vec!["name = ' OR '::text"]
+        );
+        assert_eq!(disjuncts("true"), vec!["true"]);
+        assert_eq!(disjuncts("(a) AND (b)"), vec!["(a) AND (b)"]);
+    }
 
     #[test]
     fn wrapped_calls_are_not_per_row() {

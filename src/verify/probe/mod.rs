@@ -409,7 +409,7 @@ impl TableProbe<'_, '_> {
         } else {
             Vec::new()
         };
-        let predicates: Vec<&str> = shared_by.iter().map(|(_, using)| *using).collect();
+        let predicates: Vec<&str> = shared_by.iter().map(|(_, using)| using.as_str()).collect();
         let (sql, value) = match operation {
             Operation::Select => (scope.target.select(&predicates), String::new()),
             Operation::Update => (scope.target.update(), String::new()),
@@ -572,8 +572,11 @@ impl TableProbe<'_, '_> {
 }
 
 /// Permissive policies that let `role` read rows without looking at the owner column
-/// (`true`, `is_public`, `auth.role() = 'authenticated'`): by name, with their USING.
-fn sharing_policies<'t>(table: &'t Table, owner: &str, role: &str) -> Vec<(&'t str, &'t str)> {
+/// (`true`, `is_public`, `auth.role() = 'authenticated'`): by name, with the part of their
+/// USING that does so. In a policy that also compares the owner (`is_public OR user_id =
+/// auth.uid()`), that part is its branches about neither the owner nor the caller:
+/// `auth.uid() IS NULL OR ...` shares nothing, it leaks to anon.
+fn sharing_policies<'t>(table: &'t Table, owner: &str, role: &str) -> Vec<(&'t str, String)> {
     table
         .policies
         .iter()
@@ -584,7 +587,15 @@ fn sharing_policies<'t>(table: &'t Table, owner: &str, role: &str) -> Vec<(&'t s
         })
         .filter_map(|p| {
             let using = p.using.as_deref()?;
-            (!expr::mentions_column(using, owner)).then_some((p.name.as_str(), using))
+            if !expr::mentions_column(using, owner) {
+                return Some((p.name.as_str(), using.to_string()));
+            }
+            let shared: Vec<String> = expr::disjuncts(using)
+                .into_iter()
+                .filter(|d| !expr::mentions_column(d, owner) && !expr::mentions_current_user(d))
+                .map(|d| format!("({d})"))
+                .collect();
+            (!shared.is_empty()).then(|| (p.name.as_str(), shared.join(" OR ")))
         })
         .collect()
 }
