@@ -529,15 +529,22 @@ fn a_policy_sharing_some_rows_and_checking_the_owner_for_the_rest_is_judged_bran
          create index on diaries (user_id);
          alter table diaries enable row level security;
          create policy \"signed out or own\" on diaries for select to anon, authenticated
-           using ((select auth.uid()) is null or user_id = (select auth.uid()));",
-        "drop table notes; drop table diaries;",
+           using ((select auth.uid()) is null or user_id = (select auth.uid()));
+         -- A policy for anon, but no privilege: anon reads nothing.
+         create table secrets (id bigint primary key, user_id uuid not null references auth.users);
+         create index on secrets (user_id);
+         alter table secrets enable row level security;
+         create policy \"open to anon\" on secrets for select to anon using (true);
+         revoke all on secrets from anon;",
+        "drop table notes; drop table diaries; drop table secrets;",
     );
     assert_code(&project.dbward(&db, &["up"]), 0);
     db.client()
         .batch_execute(&format!(
             "insert into auth.users (id) values ('{A}'), ('{B}');
              insert into notes values (1, '{A}', true), (2, '{A}', false), (3, '{B}', true), (4, '{B}', false);
-             insert into diaries values (1, '{A}'), (2, '{B}');"
+             insert into diaries values (1, '{A}'), (2, '{B}');
+             insert into secrets values (1, '{A}'), (2, '{B}');"
         ))
         .unwrap();
     let run = project.dbward(&db, &["verify", "--probe", "--format", "json"]);
@@ -558,6 +565,28 @@ fn a_policy_sharing_some_rows_and_checking_the_owner_for_the_rest_is_judged_bran
             .2
             .starts_with("as anon, 2 row(s) owned by users can be selected: shared by policy \"public or own\" (using (is_public))"),
         "{shared:#?}"
+    );
+    let secrets: Vec<String> = doc["probes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["table"] == "public.secrets" && p["role"] == "anon")
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["operation"].as_str().unwrap(),
+                p["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        secrets,
+        vec![
+            "select isolated",
+            "update isolated",
+            "delete isolated",
+            "insert isolated"
+        ]
     );
     // `auth.uid() IS NULL OR ...` shares nothing: it hands anon every diary.
     let leaks = findings(&doc, "probe_leak");

@@ -448,7 +448,8 @@ impl TableProbe<'_, '_> {
             Ended::Counts(counts) => {
                 result.rows = counts[0];
                 result.leaked = counts[0];
-                if !shared_by.is_empty() {
+                // A refusal (no privilege) is one zero, without the split by policy.
+                if !shared_by.is_empty() && counts.len() == shared_by.len() + 2 {
                     result.leaked = counts[shared_by.len() + 1];
                     result.shared = shared_by
                         .iter()
