@@ -247,6 +247,10 @@ pub enum Command {
         /// Lint only migrations numbered above N
         #[arg(long, value_name = "N")]
         since: Option<String>,
+        /// Exit 3 on hazards (error, the default) or on advice too (warning); also
+        /// `[check] fail_on`
+        #[arg(long, value_enum)]
+        fail_on: Option<crate::migrate::lint::Level>,
     },
     /// Everything a pull request needs on a throw-away database: check, up, seed, verify
     /// with probes, down (each rollback the exact reverse of its migration), up again (the
@@ -263,6 +267,10 @@ pub enum Command {
         /// trip (also `[ci] require_rollbacks = true`)
         #[arg(long)]
         require_rollbacks: bool,
+        /// The check step fails on hazards (error, the default) or on advice too (warning);
+        /// also `[check] fail_on`
+        #[arg(long, value_enum)]
+        fail_on: Option<crate::migrate::lint::Level>,
     },
     /// Compare a live database with its migrations applied to a throw-away one
     #[command(

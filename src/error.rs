@@ -49,7 +49,7 @@ pub enum Error {
     #[error("{0} object(s) differ from the migrations")]
     Drift(usize),
     /// `check` found rule violations in the migrations.
-    #[error("{0} lint finding(s) in the migrations")]
+    #[error("{0} lint finding(s) at or above --fail-on in the migrations")]
     Lint(usize),
     /// `verify` found problems at or above `--fail-on`.
     #[error("{0} finding(s) at or above --fail-on")]

@@ -478,7 +478,7 @@ impl Output {
         self.emit(report, || {
             let mut text = String::new();
             for finding in &report.findings {
-                text.push_str(&format!("error: {finding}\n"));
+                text.push_str(&format!("{}: {finding}\n", finding.level.label()));
             }
             for path in &report.irreversible {
                 text.push_str(&format!(
@@ -494,9 +494,10 @@ impl Output {
                 .since
                 .map_or_else(String::new, |s| format!(" (linted: above {s})"));
             text.push_str(&format!(
-                "{} migration(s){scope}: {} lint finding(s), {} without rollback",
+                "{} migration(s){scope}: {} lint finding(s) ({} failing), {} without rollback",
                 report.migrations,
                 report.findings.len(),
+                report.failing().count(),
                 report.irreversible.len()
             ));
             text

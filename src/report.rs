@@ -310,10 +310,19 @@ pub struct CheckReport {
     pub migrations: usize,
     pub since: Option<Version>,
     pub findings: Vec<crate::migrate::lint::LintFinding>,
+    /// Findings at this level or above fail `check` and `ci`'s check step.
+    pub fail_on: crate::migrate::lint::Level,
     /// Migrations without a rollback: `down` cannot cross them.
     pub irreversible: Vec<String>,
     /// Rollbacks with no SQL yet: `down` refuses to run them.
     pub unwritten_rollbacks: Vec<String>,
+}
+
+impl CheckReport {
+    /// The findings that fail the run: at `fail_on` or above.
+    pub fn failing(&self) -> impl Iterator<Item = &crate::migrate::lint::LintFinding> {
+        self.findings.iter().filter(|f| f.level >= self.fail_on)
+    }
 }
 
 /// How a `dbward ci` step ended.

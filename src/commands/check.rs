@@ -2,11 +2,16 @@
 
 use super::Context;
 use crate::error::{Error, Result};
-use crate::migrate::lint;
+use crate::migrate::lint::{self, Level};
 use crate::report::CheckReport;
 
 /// Reads and lints the project. File problems are an error (exit 2), as everywhere.
-pub(super) fn inspect(ctx: &Context, since: Option<&str>) -> Result<CheckReport> {
+/// `fail_on` (`--fail-on`) wins over `[check] fail_on`; hazards only by default.
+pub(super) fn inspect(
+    ctx: &Context,
+    since: Option<&str>,
+    fail_on: Option<Level>,
+) -> Result<CheckReport> {
     let migrations = ctx.migrations()?;
     let configured = ctx.settings.check.since.as_ref().map(ToString::to_string);
     let since = since
@@ -33,17 +38,19 @@ pub(super) fn inspect(ctx: &Context, since: Option<&str>) -> Result<CheckReport>
         migrations: migrations.len(),
         since,
         findings,
+        fail_on: fail_on
+            .or(ctx.settings.check.fail_on)
+            .unwrap_or(Level::Hazard),
         irreversible,
         unwritten_rollbacks,
     })
 }
 
-pub fn run(ctx: &Context, since: Option<&str>) -> Result<()> {
-    let report = inspect(ctx, since)?;
+pub fn run(ctx: &Context, since: Option<&str>, fail_on: Option<Level>) -> Result<()> {
+    let report = inspect(ctx, since, fail_on)?;
     ctx.out.check(&report);
-    if report.findings.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Lint(report.findings.len()))
+    match report.failing().count() {
+        0 => Ok(()),
+        failing => Err(Error::Lint(failing)),
     }
 }

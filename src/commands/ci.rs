@@ -12,6 +12,7 @@ use crate::db::history::History;
 use crate::db::inventory::{self, Catalog, Scope};
 use crate::error::{Error, ExitCode, Result};
 use crate::local::scratch::ScratchDatabase;
+use crate::migrate::lint::Level;
 use crate::migrate::model::Version;
 use crate::migrate::plan::DownTarget;
 use crate::migrate::round_trip::RoundTrip;
@@ -25,7 +26,13 @@ const STEPS: [&str; 7] = [
 
 /// `require_rollbacks` (or `[ci] require_rollbacks`): a migration without a rollback fails
 /// the down step, instead of ending the round trip there.
-pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bool) -> Result<()> {
+/// `fail_on`: the lint level that fails the check step (hazards by default).
+pub fn run(
+    ctx: &Context,
+    junit: Option<&std::path::Path>,
+    require_rollbacks: bool,
+    fail_on: Option<Level>,
+) -> Result<()> {
     let require_rollbacks = require_rollbacks || ctx.settings.ci.require_rollbacks;
     let mut runner = Runner {
         ctx,
@@ -35,18 +42,23 @@ pub fn run(ctx: &Context, junit: Option<&std::path::Path>, require_rollbacks: bo
     let mut scratch = None;
     let mut database = String::new();
     runner.step("check", || {
-        let report = super::check::inspect(ctx, None)?;
-        if !report.findings.is_empty() {
-            let first: Vec<String> = report
-                .findings
-                .iter()
-                .take(5)
-                .map(ToString::to_string)
-                .collect();
-            return Err(with_detail(Error::Lint(report.findings.len()), &first));
+        let report = super::check::inspect(ctx, None, fail_on)?;
+        let failing: Vec<String> = report
+            .failing()
+            .map(|f| format!("{}: {f}", f.level.label()))
+            .collect();
+        if !failing.is_empty() {
+            let first = &failing[..failing.len().min(5)];
+            return Err(with_detail(Error::Lint(failing.len()), first));
         }
+        let warnings = report.findings.len();
+        let lint = if warnings == 0 {
+            "no lint finding".to_string()
+        } else {
+            format!("{warnings} lint warning(s)")
+        };
         Ok(format!(
-            "{} migration(s), no lint finding, {} without rollback",
+            "{} migration(s), {lint}, {} without rollback",
             report.migrations,
             report.irreversible.len()
         ))

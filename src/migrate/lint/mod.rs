@@ -1,5 +1,7 @@
 //! squawk-linter's rules over the migrations' SQL text: each violation placed at
-//! `file:line:column`, with its rule and how to fix it. Pure: no database.
+//! `file:line:column`, with its rule, its level and how to fix it. Pure: no database.
+
+mod level;
 
 use std::path::PathBuf;
 
@@ -9,6 +11,7 @@ use squawk_linter::{Linter, Rule};
 use super::depth::with_tree;
 use super::model::{Migration, TransactionMode, Version};
 use super::statements::line_column;
+pub use level::{Level, default_level};
 
 /// `[check]` in dbward.toml: which squawk rules run, and from which migration on.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -23,6 +26,14 @@ pub struct LintConfig {
     /// Lint only migrations numbered above this one (those before ran in production long ago):
     /// a number, or a string for a dotted version (`"1.26"`).
     pub since: Option<SinceVersion>,
+    /// `"warning"` fails `check` and `ci` on advice too; `"error"` (the default) on hazards only.
+    pub fail_on: Option<Level>,
+    /// Rules to treat as hazards (errors), by name.
+    #[serde(default)]
+    pub hazards: Vec<String>,
+    /// Rules to treat as advice (warnings), by name.
+    #[serde(default)]
+    pub advice: Vec<String>,
 }
 
 /// `since` as dbward.toml writes it: `since = 12` or `since = "1.26"`.
@@ -54,6 +65,7 @@ pub struct LintFinding {
     pub line: usize,
     pub column: usize,
     pub rule: String,
+    pub level: Level,
     pub message: String,
     pub fix: Option<String>,
 }
@@ -87,6 +99,35 @@ fn rules(names: &[String]) -> Result<Vec<Rule>, String> {
         .collect()
 }
 
+/// Each rule's level once `[check] hazards` and `advice` moved some.
+struct Levels {
+    hazards: Vec<Rule>,
+    advice: Vec<Rule>,
+}
+
+impl Levels {
+    fn from_config(config: &LintConfig) -> Result<Self, String> {
+        let hazards = rules(&config.hazards)?;
+        let advice = rules(&config.advice)?;
+        if let Some(both) = hazards.iter().find(|rule| advice.contains(rule)) {
+            return Err(format!(
+                "[check] names `{both}` both in `hazards` and in `advice`: keep one"
+            ));
+        }
+        Ok(Self { hazards, advice })
+    }
+
+    fn of(&self, rule: Rule) -> Level {
+        if self.hazards.contains(&rule) {
+            Level::Hazard
+        } else if self.advice.contains(&rule) {
+            Level::Advice
+        } else {
+            default_level(rule)
+        }
+    }
+}
+
 /// Lints the migrations numbered above `since` (those already applied elsewhere stay out).
 pub fn lint(
     migrations: &[Migration],
@@ -94,6 +135,7 @@ pub fn lint(
     since: Option<Version>,
 ) -> Result<Vec<LintFinding>, String> {
     let include = rules(&config.include)?;
+    let levels = Levels::from_config(config)?;
     let mut exclude = rules(&config.exclude)?;
     exclude.extend(LEFT_OUT_BY_DEFAULT.iter().filter(|r| !include.contains(r)));
     let mut findings = Vec::new();
@@ -121,6 +163,7 @@ pub fn lint(
                 line,
                 column,
                 rule: violation.code.to_string(),
+                level: levels.of(violation.code),
                 message: violation.message,
                 fix: violation.help,
             });
@@ -202,6 +245,71 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    fn rules_found(sql: &str) -> Vec<(String, Level)> {
+        lint(&[migration(2, sql)], &LintConfig::default(), None)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.rule, f.level))
+            .collect()
+    }
+
+    #[test]
+    fn findings_carry_their_level() {
+        let found = rules_found("create table t (id int primary key);\ncreate index i on u (a);");
+        assert!(
+            found.contains(&("prefer-bigint-over-int".into(), Level::Advice)),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&("require-concurrent-index-creation".into(), Level::Hazard)),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn config_moves_rules_between_levels() {
+        let config = LintConfig {
+            hazards: vec!["prefer-robust-stmts".into()],
+            advice: vec!["require-concurrent-index-creation".into()],
+            ..LintConfig::default()
+        };
+        let found: Vec<(String, Level)> = lint(
+            &[
+                migration(2, "create index i on u (a);"),
+                migration(
+                    3,
+                    "-- dbward:no-transaction\ncreate index concurrently j on u (a);",
+                ),
+            ],
+            &config,
+            None,
+        )
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.rule, f.level))
+        .collect();
+        assert!(found.contains(&("require-concurrent-index-creation".into(), Level::Advice)));
+        assert!(found.contains(&("prefer-robust-stmts".into(), Level::Hazard)));
+
+        for (hazards, advice, named) in [
+            (vec!["no-such-rule".to_string()], vec![], "no-such-rule"),
+            (vec![], vec!["renaming-colum".to_string()], "renaming-colum"),
+            (
+                vec!["renaming-column".to_string()],
+                vec!["renaming-column".to_string()],
+                "renaming-column",
+            ),
+        ] {
+            let config = LintConfig {
+                hazards,
+                advice,
+                ..LintConfig::default()
+            };
+            let err = lint(&[], &config, None).unwrap_err();
+            assert!(err.contains(named), "{err}");
+        }
     }
 
     #[test]
