@@ -2,6 +2,7 @@
 //! `file:line:column`, with its rule, its level and how to fix it. Pure: no database.
 
 mod level;
+mod same_migration;
 
 use std::path::PathBuf;
 
@@ -150,7 +151,8 @@ pub fn lint(
             let mut linter = Linter::with_rules(&include, &exclude);
             // dbward wraps every file but no-transaction ones in a transaction of its own.
             linter.settings.assume_in_transaction = script.mode == TransactionMode::Transaction;
-            linter.lint(parse, &script.sql)
+            let violations = linter.lint(parse, &script.sql);
+            same_migration::drop_safe(parse, violations)
         }) else {
             continue;
         };
@@ -255,6 +257,14 @@ mod tests {
             .collect()
     }
 
+    fn hazards(sql: &str) -> Vec<String> {
+        rules_found(sql)
+            .into_iter()
+            .filter(|(_, level)| *level == Level::Hazard)
+            .map(|(rule, _)| rule)
+            .collect()
+    }
+
     #[test]
     fn findings_carry_their_level() {
         let found = rules_found("create table t (id int primary key);\ncreate index i on u (a);");
@@ -309,6 +319,94 @@ mod tests {
             };
             let err = lint(&[], &config, None).unwrap_err();
             assert!(err.contains(named), "{err}");
+        }
+    }
+
+    /// Each case squawk flags on an existing table, and not once the file made the table.
+    #[test]
+    fn nothing_is_a_hazard_on_a_table_the_file_created() {
+        let cases = [
+            (
+                "create index i on t (a);",
+                "require-concurrent-index-creation",
+            ),
+            (
+                "alter table t add column x int default random();",
+                "adding-field-with-default",
+            ),
+            (
+                "alter table t add primary key (id);",
+                "adding-serial-primary-key-field",
+            ),
+            (
+                "alter table t add constraint t_u foreign key (a) references u (id);",
+                "adding-foreign-key-constraint",
+            ),
+            (
+                "alter table t add constraint t_a check (a > 0);",
+                "constraint-missing-not-valid",
+            ),
+            (
+                "alter table t add constraint t_a unique (a);",
+                "disallowed-unique-constraint",
+            ),
+            (
+                "alter table t alter column a type bigint;",
+                "changing-column-type",
+            ),
+            ("alter table t rename column a to b;", "renaming-column"),
+            ("alter table t drop column a;", "ban-drop-column"),
+            (
+                "alter table t alter column a set not null;",
+                "adding-not-nullable-field",
+            ),
+        ];
+        for (statement, rule) in cases {
+            assert!(
+                hazards(statement).contains(&rule.to_string()),
+                "{statement}"
+            );
+            for create in [
+                "create table t (id bigint, a int);",
+                "create table \"T\" (id bigint, a int);",
+            ] {
+                let statement = if create.contains("\"T\"") {
+                    statement.replacen(" t ", " \"T\" ", 1)
+                } else {
+                    statement.to_string()
+                };
+                let sql = format!("{create}\n{statement}");
+                assert_eq!(hazards(&sql), Vec::<String>::new(), "{sql}");
+            }
+        }
+        // Another table does not count.
+        assert!(!hazards("create table u (a int);\ncreate index i on t (a);").is_empty());
+        // Nor does an unquoted name for a quoted one of another case.
+        assert!(!hazards("create table \"T\" (a int);\ncreate index i on t (a);").is_empty());
+    }
+
+    #[test]
+    fn no_transaction_files_count_new_tables_too() {
+        let sql = "-- dbward:no-transaction\ncreate table t (a bigint);\ncreate index i on t (a);\ndrop index i;";
+        assert_eq!(hazards(sql), Vec::<String>::new());
+        assert!(
+            hazards("-- dbward:no-transaction\ndrop index i;")
+                .contains(&"require-concurrent-index-deletion".to_string())
+        );
+    }
+
+    #[test]
+    fn a_signed_constant_default_is_as_safe_as_an_unsigned_one() {
+        for default in ["1", "-1", "- 1", "+2", "-1.5", "'x'"] {
+            let sql = format!("alter table t add column x int default {default};");
+            assert_eq!(hazards(&sql), Vec::<String>::new(), "{sql}");
+        }
+        for volatile in ["random()", "-random()", "-(random())", "gen_random_uuid()"] {
+            let sql = format!("alter table t add column x int default {volatile};");
+            assert!(
+                hazards(&sql).contains(&"adding-field-with-default".to_string()),
+                "{sql}"
+            );
         }
     }
 
