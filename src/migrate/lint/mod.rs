@@ -379,6 +379,21 @@ mod tests {
                 assert_eq!(hazards(&sql), Vec::<String>::new(), "{sql}");
             }
         }
+        // A table dropped in the file that made it breaks nothing.
+        assert!(hazards("drop table t;").contains(&"ban-drop-table".to_string()));
+        assert_eq!(
+            hazards("create table t (a bigint);\ndrop table t;"),
+            Vec::<String>::new()
+        );
+        assert!(
+            hazards("create table t (a bigint);\ndrop table t, u;")
+                .contains(&"ban-drop-table".to_string())
+        );
+        // `IF NOT EXISTS` may have kept an older table: dbward's layer does not count it.
+        assert!(
+            hazards("create table if not exists t (a bigint);\nalter table t add primary key (a);")
+                .contains(&"adding-serial-primary-key-field".to_string())
+        );
         // Another table does not count.
         assert!(!hazards("create table u (a int);\ncreate index i on t (a);").is_empty());
         // Nor does an unquoted name for a quoted one of another case.

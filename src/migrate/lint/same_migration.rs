@@ -35,11 +35,12 @@ fn statements_on_new_objects(file: &SourceFile) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     for stmt in file.stmts() {
         let on_new = match &stmt {
-            ast::Stmt::CreateTable(create) => {
+            // `IF NOT EXISTS` may leave an older table of that name in place: not new.
+            ast::Stmt::CreateTable(create) if create.if_not_exists().is_none() => {
                 tables.extend(create.table_name().and_then(|t| t.path()).and_then(name));
                 false
             }
-            ast::Stmt::CreateTableAs(create) => {
+            ast::Stmt::CreateTableAs(create) if create.if_not_exists().is_none() => {
                 tables.extend(create.table_name().and_then(|t| t.path()).and_then(name));
                 false
             }
@@ -62,15 +63,19 @@ fn statements_on_new_objects(file: &SourceFile) -> Vec<Range<usize>> {
                 .and_then(|t| t.path_ref())
                 .and_then(name_ref)
                 .is_some_and(|table| tables.contains(&table)),
+            ast::Stmt::DropTable(drop) => {
+                let names: Vec<Option<String>> = drop
+                    .table_name_refs()
+                    .map(|t| t.path_ref().and_then(name_ref))
+                    .collect();
+                all_in(&names, &tables)
+            }
             ast::Stmt::DropIndex(drop) => {
                 let names: Vec<Option<String>> = drop
                     .index_refs()
                     .map(|i| i.path_ref().and_then(name_ref))
                     .collect();
-                !names.is_empty()
-                    && names
-                        .iter()
-                        .all(|index| index.as_ref().is_some_and(|i| indexes.contains(i)))
+                all_in(&names, &indexes)
             }
             _ => false,
         };
@@ -80,6 +85,14 @@ fn statements_on_new_objects(file: &SourceFile) -> Vec<Range<usize>> {
         }
     }
     ranges
+}
+
+/// Whether a statement names objects and each of them is in `made`.
+fn all_in(names: &[Option<String>], made: &HashSet<String>) -> bool {
+    !names.is_empty()
+        && names
+            .iter()
+            .all(|name| name.as_ref().is_some_and(|name| made.contains(name)))
 }
 
 /// The object's own name, as PostgreSQL folds it; the schema is left aside, as squawk does.
