@@ -243,27 +243,36 @@ fn shape_of(name: &str, head: impl FnOnce() -> String) -> Option<Shape> {
                 .all(|c| c.is_ascii_digit() || c == '.' || c == '_');
         return (version_ok && !description.is_empty()).then_some(Shape::Flyway);
     }
-    let (digits, rest) = stem.split_once('_')?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || rest.is_empty() {
+    let end = stem.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, rest) = stem.split_at(end);
+    let separator = rest.chars().next()?;
+    let rest = &rest[1..];
+    if digits.is_empty() || !matches!(separator, '_' | '-') || rest.is_empty() {
         return None;
     }
-    if rest.ends_with(".up") || rest.ends_with(".down") {
+    if separator == '_' && (rest.ends_with(".up") || rest.ends_with(".down")) {
         return Some(Shape::UpDown);
     }
     let head = head();
-    let marker = |wanted: &str| {
-        head.lines().any(|line| {
-            line.trim()
-                .strip_prefix("--")
-                .is_some_and(|comment| comment.trim().to_ascii_lowercase().starts_with(wanted))
-        })
-    };
-    Some(if marker("+goose up") {
+    // Only dbmate reads a version followed by anything but `_` (`1712766721-events.sql`).
+    if separator == '-' {
+        return head_has_marker(&head, "migrate:up").then_some(Shape::Dbmate);
+    }
+    Some(if head_has_marker(&head, "+goose up") {
         Shape::Goose
-    } else if marker("migrate:up") {
+    } else if head_has_marker(&head, "migrate:up") {
         Shape::Dbmate
     } else {
         Shape::Plain
+    })
+}
+
+/// Whether a line comment of `head` starts with `wanted` (lower case), in any case.
+fn head_has_marker(head: &str, wanted: &str) -> bool {
+    head.lines().any(|line| {
+        line.trim()
+            .strip_prefix("--")
+            .is_some_and(|comment| comment.trim().to_ascii_lowercase().starts_with(wanted))
     })
 }
 
@@ -548,6 +557,14 @@ mod tests {
         assert_eq!(
             shape_of("1_a.sql", || "-- migrate:up transaction:false\n".into()),
             Some(Shape::Dbmate)
+        );
+        assert_eq!(
+            shape_of("1712766721-events.sql", || "-- migrate:up\n".into()),
+            Some(Shape::Dbmate)
+        );
+        assert_eq!(
+            shape_of("1712766721-events.sql", || "create table t ();\n".into()),
+            None
         );
         assert_eq!(
             shape_of("1_a.sql", || "select '-- migrate:up';\n".into()),
