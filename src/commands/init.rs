@@ -2,7 +2,6 @@
 //! dbward project (dbward.toml, migrations/, rollbacks/) where there are none.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::{CONFIG_FILE, candidates_list, layout_names};
@@ -91,7 +90,7 @@ pub fn run(dir: Option<&Path>, layout: Option<&str>, out: &Output) -> Result<()>
             created.push(format!("{}/", path.display()));
         }
     }
-    write_new(&config, &config_text(layout, &migrations_dir))?;
+    super::operations::write_new_file(&config, &config_text(layout, &migrations_dir))?;
     created.insert(0, config.display().to_string());
     out.init(&InitReport {
         folder: shown.display().to_string(),
@@ -149,15 +148,6 @@ fn config_text(layout: Layout, migrations_dir: &Path) -> String {
          # database_url = \"postgres://app@localhost:5432/app\"\n",
     );
     text
-}
-
-fn write_new(path: &Path, content: &str) -> Result<()> {
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(Error::io(path))?;
-    file.write_all(content.as_bytes()).map_err(Error::io(path))
 }
 
 #[cfg(test)]

@@ -1,9 +1,5 @@
 //! `dbward new NAME`: the next numbered migration and its rollback.
 
-use std::fs;
-use std::io::Write;
-use std::path::Path;
-
 use super::Context;
 use crate::error::{Error, Result};
 use crate::migrate::layout::{Layout, Role};
@@ -25,9 +21,9 @@ pub fn run(ctx: &Context, name: &str) -> Result<()> {
         // Checked before the migration is written, so that nothing is left half made.
         return Err(Error::io(path)(std::io::ErrorKind::AlreadyExists.into()));
     }
-    write_new(&migration, &new.migration_text)?;
+    super::operations::write_new_file(&migration, &new.migration_text)?;
     if let Some((path, text)) = &rollback {
-        write_new(path, text)?;
+        super::operations::write_new_file(path, text)?;
     }
     ctx.out.new_migration(&NewReport {
         version: new.version,
@@ -61,18 +57,6 @@ fn clean_name(layout: Layout, name: &str) -> Result<String> {
         )));
     }
     Ok(cleaned)
-}
-
-fn write_new(path: &Path, content: &str) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    }
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(Error::io(path))?;
-    file.write_all(content.as_bytes()).map_err(Error::io(path))
 }
 
 #[cfg(test)]

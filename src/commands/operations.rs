@@ -108,3 +108,18 @@ pub fn verify_report(ctx: &Context, with_probes: bool, fail_on: Severity) -> Res
         failed,
     })
 }
+
+/// Writes a file that must not exist yet (`new`'s migrations, `init`'s dbward.toml),
+/// making its folder first: an existing file is an error, never overwritten.
+pub fn write_new_file(path: &std::path::Path, content: &str) -> Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(Error::io(path))?;
+    file.write_all(content.as_bytes()).map_err(Error::io(path))
+}
