@@ -254,17 +254,26 @@ impl Layout {
     }
 }
 
+/// Reading file names in the layout's tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod testing {
+    use std::path::Path;
 
-    fn read(layout: Layout, file: &str) -> Result<Option<NumberedFile>, FileProblem> {
+    use super::{FileProblem, Layout, NumberedFile, Role};
+
+    pub fn read(layout: Layout, file: &str) -> Result<Option<NumberedFile>, FileProblem> {
         layout.parse(&Path::new("dir").join(file), Role::Migration)
     }
 
-    fn file(layout: Layout, name: &str) -> NumberedFile {
+    pub fn file(layout: Layout, name: &str) -> NumberedFile {
         read(layout, name).unwrap().unwrap()
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::file;
+    use super::*;
 
     #[test]
     fn a_rollback_pairs_by_number_and_name() {

@@ -148,16 +148,8 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::migrate::layout::NumberedFile;
+    use crate::migrate::layout::testing::{file, read};
     use crate::migrate::problems::FileProblem;
-
-    fn read(layout: Layout, file: &str) -> Result<Option<NumberedFile>, FileProblem> {
-        layout.parse(&Path::new("dir").join(file), Role::Migration)
-    }
-
-    fn file(layout: Layout, name: &str) -> NumberedFile {
-        read(layout, name).unwrap().unwrap()
-    }
 
     #[test]
     fn each_layout_reads_its_tools_names() {

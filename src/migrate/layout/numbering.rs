@@ -170,19 +170,8 @@ fn is_timestamp(number: u64) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::migrate::layout::Role;
-    use crate::migrate::problems::FileProblem;
-
-    fn read(layout: Layout, file: &str) -> Result<Option<NumberedFile>, FileProblem> {
-        layout.parse(&Path::new("dir").join(file), Role::Migration)
-    }
-
-    fn file(layout: Layout, name: &str) -> NumberedFile {
-        read(layout, name).unwrap().unwrap()
-    }
+    use crate::migrate::layout::testing::file;
 
     #[test]
     fn next_number_follows_the_widest_and_highest() {
