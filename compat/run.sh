@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# Tries dbward on real open-source projects kept in other tools' layouts.
+#
+# For each project of compat/projects.tsv (or only those named on the command line) it
+# exports the project's folder at the listed commit into a fresh temporary folder, runs
+# `dbward check` and `dbward ci` there (ci starts dbward's own PostgreSQL under .dbward/,
+# since no database is configured), writes compat/results/<name>.txt and prints a summary.
+#
+# Usage: compat/run.sh [--list] [NAME...]
+# Environment:
+#   DBWARD           the binary to try (default: target/debug/dbward of this checkout)
+#   COMPAT_MIRRORS   folder of bare repositories named <owner>+<name>/repo
+#                    (default /work/.mirror, where the `fetch` tool puts them)
+#   COMPAT_CACHE     where a repository missing from COMPAT_MIRRORS is cloned
+#                    (default compat/.repos, kept out of git)
+#   COMPAT_TIMEOUT   seconds allowed to each dbward command (default 900)
+#   COMPAT_KEEP=1    keep the temporary folders (their paths are printed)
+set -u -o pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+checkout="$(cd "$here/.." && pwd)"
+dbward="${DBWARD:-${CARGO_TARGET_DIR:-$checkout/target}/debug/dbward}"
+mirrors="${COMPAT_MIRRORS:-/work/.mirror}"
+cache="${COMPAT_CACHE:-$here/.repos}"
+limit="${COMPAT_TIMEOUT:-900}"
+results="$here/results"
+projects="$here/projects.tsv"
+
+die() { echo "compat: $*" >&2; exit 2; }
+
+[[ -x "$dbward" ]] || die "no dbward binary at $dbward (build it, or set DBWARD)"
+mkdir -p "$results"
+
+list_only=0
+declare -a wanted=()
+for arg in "$@"; do
+    case "$arg" in
+        --list) list_only=1 ;;
+        -h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -*) die "unknown option $arg" ;;
+        *) wanted+=("$arg") ;;
+    esac
+done
+
+# The bare repository holding <owner>/<name>: the mirror, else a clone in the cache.
+repository() {
+    local repo="$1" slug="${1/\//+}"
+    if [[ -d "$mirrors/$slug/repo" ]]; then
+        echo "$mirrors/$slug/repo"
+        return 0
+    fi
+    if [[ ! -d "$cache/$slug.git" ]]; then
+        mkdir -p "$cache"
+        git clone --quiet --bare "https://github.com/$repo.git" "$cache/$slug.git" >&2 || return 1
+    fi
+    echo "$cache/$slug.git"
+}
+
+# Machine paths out of the output: the project folder becomes ".", a socket folder a name.
+scrub() {
+    local dir="$1"
+    sed -e "s#$dir/#./#g" -e "s#$dir#.#g" -e 's#/tmp/dbward-[A-Za-z0-9]*#/tmp/dbward-XXXXXX#g' -e 's/dbward_scratch_[0-9_]*/dbward_scratch_N/g' -e 's/\b[0-9][0-9]* ms\b/N ms/g' -e 's/[[:space:]]*$//'
+}
+
+# The lines worth reading first: each step's result, errors and warnings, and the detail
+# of a failed step (its row of ci's table and the rows continuing it).
+first_problems() {
+    awk '
+        /┆ failed/ { show = 1; print; next }
+        show && /^│ +┆ +┆ +┆/ { print; next }
+        { show = 0 }
+        /^(ok |FAIL|error|warning)|migration\(s\):/ && n < 40 { print; n++ }
+    ' "$1"
+}
+
+# How many migrations dbward says it read (from check's summary line), or "?".
+migrations_seen() {
+    local n
+    n="$(grep -E -o '[0-9]+ migration\(s\)' "$1" | head -n 1 | grep -E -o '^[0-9]+')"
+    echo "${n:-?}"
+}
+
+# One line saying why a run failed: ci's failed step with its detail, else the first error.
+headline() {
+    local row
+    row="$(grep -m 1 '┆ failed' "$1" | sed -e 's/[│┆]/ /g' -e 's/  */ /g' -e 's/^ //' -e 's/^\([a-z ]*\) failed N ms /\1: /')"
+    [[ -z "$row" ]] && row="$(grep -m 1 '^error:' "$1")"
+    cut -c 1-140 <<<"$row"
+}
+
+# <root> of <commit> into <dest>. A snapshot may lack its biggest files (fetched mirrors
+# leave out files of 4 MiB and more), which stops `git archive`: then file by file,
+# leaving out only what is missing (never a migration).
+export_tree() {
+    local git_dir="$1" commit="$2" root="$3" dest="$4" path mode type object
+    local -a paths=()
+    [[ "$root" != "." ]] && paths=("$root")
+    git --git-dir="$git_dir" cat-file -e "$commit^{commit}" 2>/dev/null || return 1
+    git --git-dir="$git_dir" archive "$commit" "${paths[@]}" 2>/dev/null | tar -x -C "$dest" 2>/dev/null && return 0
+    git --git-dir="$git_dir" ls-tree -r -z "$commit" "${paths[@]}" |
+        while IFS=$' \t' read -r -d '' mode type object path; do
+            [[ "$type" == blob ]] || continue
+            mkdir -p "$dest/$(dirname "$path")"
+            if [[ "$mode" == 120000 ]]; then
+                ln -sf "$(git --git-dir="$git_dir" cat-file blob "$object")" "$dest/$path"
+            else
+                git --git-dir="$git_dir" cat-file blob "$object" >"$dest/$path" 2>/dev/null || rm -f "$dest/$path"
+            fi
+        done
+}
+
+destroy_local() {
+    if [[ -d "$1/.dbward" ]]; then
+        (cd "$1" && "$dbward" local destroy) >/dev/null 2>&1
+    fi
+}
+
+# The newest version squawk found something in, as dbward's check reports it (empty when
+# there is no finding, or check did not get as far as the lint).
+lint_since() {
+    (cd "$1" && timeout "$limit" "$dbward" check --format json 2>/dev/null) |
+        jq -r '[.findings[]?.version] | max_by(tostring | tonumber? // 0) // empty' 2>/dev/null
+}
+
+run_one() {
+    local name="$1" layout="$2" repo="$3" commit="$4" root="$5" config="$6" note="$7"
+    local out="$results/$name.txt" git_dir work project rc_check rc_ci seen log
+    if ! git_dir="$(repository "$repo")"; then
+        printf '%s\t%s\t-\tSKIP\tSKIP\t-\tcannot fetch %s\n' "$name" "$layout" "$repo" >>"$summary"
+        return
+    fi
+    work="$(mktemp -d "${TMPDIR:-/tmp}/dbward-compat-XXXXXX")"
+    # dbward's server runs as its own user when we are root: it must reach the folder.
+    chmod 755 "$work"
+    if ! export_tree "$git_dir" "$commit" "$root" "$work"; then
+        printf '%s\t%s\t-\tSKIP\tSKIP\t-\t%s:%s not in %s\n' "$name" "$layout" "${commit:0:10}" "$root" "$repo" >>"$summary"
+        rm -rf "$work"
+        return
+    fi
+    project="$work"
+    [[ "$root" != "." ]] && project="$work/$root"
+    if [[ "$config" != "-" && ! -e "$project/dbward.toml" ]]; then
+        local pair
+        IFS=';' read -r -a pairs <<<"$config"
+        for pair in "${pairs[@]}"; do
+            printf '%s = "%s"\n' "${pair%%=*}" "${pair#*=}"
+        done >"$project/dbward.toml"
+    fi
+    chmod -R a+rX "$work"
+
+    log="$(mktemp)"
+    (cd "$project" && timeout "$limit" "$dbward" check) >"$log" 2>&1
+    rc_check=$?
+    scrub "$project" <"$log" >"$log.check"
+    (cd "$project" && timeout "$limit" "$dbward" ci) >"$log" 2>&1
+    rc_ci=$?
+    scrub "$project" <"$log" >"$log.ci"
+    destroy_local "$project"
+    seen="$(migrations_seen "$log.check")"
+    [[ "$seen" == "?" ]] && seen="$(migrations_seen "$log.ci")"
+
+    # A project coming to dbward has run its migrations in production already, so it
+    # waives squawk's findings on them with [check] since (README, "Checking a pull
+    # request"). ci again with that, to see what the database makes of the files.
+    local since rc_waived="-"
+    since="$(lint_since "$project")"
+    if [[ -n "$since" ]]; then
+        printf '\n[check]\nsince = %s\n' "$since" >>"$project/dbward.toml"
+        (cd "$project" && timeout "$limit" "$dbward" ci) >"$log" 2>&1
+        rc_waived=$?
+        scrub "$project" <"$log" >"$log.waived"
+        destroy_local "$project"
+    fi
+
+    {
+        echo "# $name ($layout)"
+        echo "repo:     https://github.com/$repo"
+        echo "commit:   $commit"
+        echo "root:     $root"
+        [[ "$config" != "-" ]] && echo "dbward.toml: $(tr ';' ' ' <<<"$config")"
+        echo "note:     $note"
+        echo "dbward:   $("$dbward" --version 2>/dev/null)$dbward_rev"
+        echo "migrations seen: $seen"
+        echo
+        echo "## dbward check: exit $rc_check"
+        first_problems "$log.check"
+        echo
+        echo "## dbward ci: exit $rc_ci"
+        first_problems "$log.ci"
+        echo
+        if [[ -n "$since" ]]; then
+            echo "## dbward ci with the lint waived ([check] since = $since): exit $rc_waived"
+            first_problems "$log.waived"
+            echo
+        fi
+        echo "## check output (first 60 lines)"
+        head -n 60 "$log.check"
+        echo
+        echo "## ci output (first 80 lines)"
+        head -n 80 "$log.ci"
+        if [[ -n "$since" ]]; then
+            echo
+            echo "## ci output with the lint waived (first 80 lines)"
+            head -n 80 "$log.waived"
+        fi
+    } >"$out"
+
+    local problem
+    local last="$log.ci"
+    [[ -n "$since" ]] && last="$log.waived"
+    problem="$(headline "$last")"
+    [[ -z "$problem" ]] && problem="$(headline "$log.check")"
+    # A pass that read no migration is no pass: the project's files were not found.
+    [[ "$seen" == 0 ]] && problem="read no migration: the project's files were not found${problem:+; $problem}"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$layout" "$seen" "$rc_check" "$rc_ci" "$rc_waived" "$problem" >>"$summary"
+    rm -f "$log" "$log.check" "$log.ci" "$log.waived"
+    if [[ "${COMPAT_KEEP:-0}" == 1 ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+
+dbward_rev=""
+if [[ -z "${DBWARD:-}" ]] && git -C "$checkout" rev-parse --short HEAD >/dev/null 2>&1; then
+    dbward_rev=" (checkout $(git -C "$checkout" rev-parse --short HEAD))"
+fi
+
+summary="$(mktemp)"
+trap 'rm -f "$summary"' EXIT
+while IFS=$'\t' read -r name layout repo commit root config note; do
+    [[ -z "$name" || "$name" == \#* || "$name" == name ]] && continue
+    if ((${#wanted[@]})); then
+        found=0
+        for w in "${wanted[@]}"; do [[ "$w" == "$name" ]] && found=1; done
+        ((found)) || continue
+    fi
+    if ((list_only)); then
+        printf '%-32s %-15s %s@%s:%s\n' "$name" "$layout" "$repo" "${commit:0:10}" "$root"
+        continue
+    fi
+    echo "== $name" >&2
+    run_one "$name" "$layout" "$repo" "$commit" "$root" "$config" "$note" </dev/null
+done <"$projects"
+((list_only)) && exit 0
+
+printf '%-32s %-15s %5s %5s %4s %6s  %s\n' project layout migr check ci ci/lint "first error"
+while IFS=$'\t' read -r name layout seen rc_check rc_ci rc_waived problem; do
+    printf '%-32s %-15s %5s %5s %4s %6s  %s\n' "$name" "$layout" "$seen" "$rc_check" "$rc_ci" "$rc_waived" "$problem"
+done <"$summary"
