@@ -6,7 +6,9 @@
 # `dbward check` and `dbward ci` there (ci starts dbward's own PostgreSQL under .dbward/,
 # since no database is configured), writes compat/results/<name>.txt and prints a summary.
 #
-# Usage: compat/run.sh [--list] [NAME...]
+# Usage: compat/run.sh [--list] [--markdown] [NAME...]
+#   --list       list the projects and stop
+#   --markdown   print the summary as a Markdown table (for docs/compatibility.md)
 # Environment:
 #   DBWARD           the binary to try (default: target/debug/dbward of this checkout)
 #   COMPAT_MIRRORS   folder of bare repositories named <owner>+<name>/repo
@@ -32,11 +34,13 @@ die() { echo "compat: $*" >&2; exit 2; }
 mkdir -p "$results"
 
 list_only=0
+markdown=0
 declare -a wanted=()
 for arg in "$@"; do
     case "$arg" in
         --list) list_only=1 ;;
-        -h | --help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --markdown) markdown=1 ;;
+        -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) die "unknown option $arg" ;;
         *) wanted+=("$arg") ;;
     esac
@@ -240,6 +244,15 @@ while IFS=$'\t' read -r name layout repo commit root config note; do
 done <"$projects"
 ((list_only)) && exit 0
 
+if ((markdown)); then
+    echo "| project | layout | migrations | check | ci | ci, lint waived | first error |"
+    echo "|---|---|---:|---:|---:|---:|---|"
+    while IFS=$'\t' read -r name layout seen rc_check rc_ci rc_waived problem; do
+        printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$layout" "$seen" "$rc_check" "$rc_ci" \
+            "$rc_waived" "$(sed -e 's/|/\\|/g' -e 's/`//g' <<<"$problem")"
+    done <"$summary"
+    exit 0
+fi
 printf '%-32s %-15s %5s %5s %4s %6s  %s\n' project layout migr check ci ci/lint "first error"
 while IFS=$'\t' read -r name layout seen rc_check rc_ci rc_waived problem; do
     printf '%-32s %-15s %5s %5s %4s %6s  %s\n' "$name" "$layout" "$seen" "$rc_check" "$rc_ci" "$rc_waived" "$problem"
