@@ -223,7 +223,8 @@ run_one() {
 
 dbward_rev=""
 if [[ -z "${DBWARD:-}" ]] && git -C "$checkout" rev-parse --short HEAD >/dev/null 2>&1; then
-    dbward_rev=" (checkout $(git -C "$checkout" rev-parse --short HEAD))"
+    # The last commit that changed dbward itself, so that results move only when it does.
+    dbward_rev=" (source at $(git -C "$checkout" log -1 --format=%h -- src Cargo.toml Cargo.lock))"
 fi
 
 summary="$(mktemp)"
