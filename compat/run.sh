@@ -6,9 +6,11 @@
 # `dbward check` and `dbward ci` there (ci starts dbward's own PostgreSQL under .dbward/,
 # since no database is configured), writes compat/results/<name>.txt and prints a summary.
 #
-# Usage: compat/run.sh [--list] [--markdown] [NAME...]
-#   --list       list the projects and stop
-#   --markdown   print the summary as a Markdown table (for docs/compatibility.md)
+# Usage: compat/run.sh [--list] [--markdown] [--name-layout] [NAME...]
+#   --list         list the projects and stop
+#   --markdown     print the summary as a Markdown table (for docs/compatibility.md)
+#   --name-layout  also write `layout = "<layout>"` into the project's dbward.toml instead of
+#                  leaving dbward to detect it; results go to compat/results/<name>.named.txt
 # Environment:
 #   DBWARD           the binary to try (default: target/debug/dbward of this checkout)
 #   COMPAT_MIRRORS   folder of bare repositories named <owner>+<name>/repo
@@ -35,11 +37,13 @@ mkdir -p "$results"
 
 list_only=0
 markdown=0
+name_layout=0
 declare -a wanted=()
 for arg in "$@"; do
     case "$arg" in
         --list) list_only=1 ;;
         --markdown) markdown=1 ;;
+        --name-layout) name_layout=1 ;;
         -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 0 ;;
         -*) die "unknown option $arg" ;;
         *) wanted+=("$arg") ;;
@@ -119,16 +123,20 @@ destroy_local() {
     fi
 }
 
-# The newest version squawk found something in, as dbward's check reports it (empty when
-# there is no finding, or check did not get as far as the lint).
+# The newest version squawk found something in, as dbward's check reports it, written for
+# dbward.toml: a number, or a quoted dotted version (Flyway's 1.10 sorts after 1.9). Empty
+# when there is no finding, or check did not get as far as the lint.
 lint_since() {
     (cd "$1" && timeout "$limit" "$dbward" check --format json 2>/dev/null) |
-        jq -r '[.findings[]?.version] | max_by(tostring | tonumber? // 0) // empty' 2>/dev/null
+        jq -r '[.findings[]?.version | tostring]
+               | max_by(split(".") | map(tonumber? // 0)) // empty
+               | if test("^[0-9]+$") then (tonumber | tostring) else "\"" + . + "\"" end' 2>/dev/null
 }
 
 run_one() {
     local name="$1" layout="$2" repo="$3" commit="$4" root="$5" config="$6" note="$7"
     local out="$results/$name.txt" git_dir work project rc_check rc_ci seen log
+    ((name_layout)) && out="$results/$name.named.txt"
     if ! git_dir="$(repository "$repo")"; then
         printf '%s\t%s\t-\tSKIP\tSKIP\t-\tcannot fetch %s\n' "$name" "$layout" "$repo" >>"$summary"
         return
@@ -149,6 +157,9 @@ run_one() {
         for pair in "${pairs[@]}"; do
             printf '%s = "%s"\n' "${pair%%=*}" "${pair#*=}"
         done >"$project/dbward.toml"
+    fi
+    if ((name_layout)); then
+        printf 'layout = "%s"\n' "$layout" >>"$project/dbward.toml"
     fi
     chmod -R a+rX "$work"
 
@@ -182,6 +193,7 @@ run_one() {
         echo "commit:   $commit"
         echo "root:     $root"
         [[ "$config" != "-" ]] && echo "dbward.toml: $(tr ';' ' ' <<<"$config")"
+        ((name_layout)) && echo "dbward.toml: layout = \"$layout\" (named, not detected)"
         echo "note:     $note"
         echo "dbward:   $("$dbward" --version 2>/dev/null)$dbward_rev"
         echo "migrations seen: $seen"
