@@ -67,7 +67,9 @@ repository() {
 # Machine paths out of the output: the project folder becomes ".", a socket folder a name.
 scrub() {
     local dir="$1"
-    sed -e "s#$dir/#./#g" -e "s#$dir#.#g" -e 's#/tmp/dbward-[A-Za-z0-9]*#/tmp/dbward-XXXXXX#g' -e 's/dbward_scratch_[0-9_]*/dbward_scratch_N/g' -e 's/\b[0-9][0-9]* ms\b/N ms/g' -e 's/[[:space:]]*$//'
+    sed -e "s#$dir/#./#g" -e "s#$dir#.#g" -e 's#/tmp/dbward-[A-Za-z0-9]*#/tmp/dbward-XXXXXX#g' -e 's/dbward_scratch_[0-9_]*/dbward_scratch_N/g' -e 's/\b[0-9][0-9]* ms\b/N ms/g' -e 's/[[:space:]]*$//' |
+        # ci's table pads its columns to the widest cell: squeeze it so runs compare.
+        sed -E -e '/[│┆]/ s/ {2,}/ /g' -e '/^[┌╞└─┬┴┐┘╪═╡]+$/d'
 }
 
 # The lines worth reading first: each step's result, errors and warnings, and the detail
