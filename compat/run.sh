@@ -259,6 +259,27 @@ while IFS=$'\t' read -r name layout repo commit root config note; do
 done <"$projects"
 ((list_only)) && exit 0
 
+# compat/results/summary.tsv keeps one row per project (the rows of projects not run this
+# time stay as they were), so `git diff` shows what a change to dbward changed.
+table="$results/summary.tsv"
+{
+    printf 'name\tlayout\tmigrations\tcheck\tci\tci_lint_waived\tfirst_error\n'
+    ((name_layout)) || cut -f1 "$summary" | grep -v -x -F -f - <(tail -n +2 "$table" 2>/dev/null) || true
+    ((name_layout)) || cat "$summary"
+} >"$table.new"
+if ((name_layout)); then
+    rm -f "$table.new"
+else
+    # In the order of projects.tsv.
+    {
+        head -n 1 "$table.new"
+        grep -v -e '^#' -e '^name\b' "$projects" | cut -f1 | while read -r n; do
+            grep -m 1 -P "^\Q$n\E\t" "$table.new" || true
+        done
+    } >"$table"
+    rm -f "$table.new"
+fi
+
 if ((markdown)); then
     echo "| project | layout | migrations | check | ci | ci, lint waived | first error |"
     echo "|---|---|---:|---:|---:|---:|---|"
