@@ -179,8 +179,8 @@ run_one() {
     # A project coming to dbward has run its migrations in production already, so it
     # waives squawk's findings on them with [check] since (README, "Checking a pull
     # request"). ci again with that, to see what the database makes of the files.
-    local since rc_waived="-"
-    since="$(lint_since "$project")"
+    local since="" rc_waived="-"
+    [[ "$rc_ci" != 0 ]] && since="$(lint_since "$project")"
     if [[ -n "$since" ]]; then
         printf '\n[check]\nsince = %s\n' "$since" >>"$project/dbward.toml"
         (cd "$project" && timeout "$limit" "$dbward" ci) >"$log" 2>&1
@@ -224,10 +224,13 @@ run_one() {
     } >"$out"
 
     local problem
-    local last="$log.ci"
-    [[ -n "$since" ]] && last="$log.waived"
-    problem="$(headline "$last")"
-    [[ -z "$problem" ]] && problem="$(headline "$log.check")"
+    local last="$log.ci" rc_last="$rc_ci"
+    [[ -n "$since" ]] && last="$log.waived" rc_last="$rc_waived"
+    problem=""
+    if [[ "$rc_last" != 0 ]]; then
+        problem="$(headline "$last")"
+        [[ -z "$problem" ]] && problem="$(headline "$log.check")"
+    fi
     # A pass that read no migration is no pass: the project's files were not found.
     [[ "$seen" == 0 ]] && problem="read no migration: the project's files were not found${problem:+; $problem}"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$layout" "$seen" "$rc_check" "$rc_ci" "$rc_waived" "$problem" >>"$summary"
