@@ -472,3 +472,47 @@ fn each_tools_project_runs_as_it_is_with_no_dbward_toml() {
         assert!(!project.path().join("dbward.toml").exists());
     }
 }
+
+#[test]
+fn init_takes_the_migrations_already_there_as_deployed_for_the_lint() {
+    let project = Project::new();
+    project.write(
+        "go.mod",
+        "module demo\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+    );
+    project.write(
+        "migrations/000001_users.up.sql",
+        "create table users (id bigint primary key, email text);\n",
+    );
+    project.write("migrations/000001_users.down.sql", "drop table users;\n");
+    // A hazard that ran in production long ago.
+    project.write(
+        "migrations/000002_email.up.sql",
+        "alter table users alter column email set not null;\n",
+    );
+    project.write(
+        "migrations/000002_email.down.sql",
+        "alter table users alter column email drop not null;\n",
+    );
+    assert_code(&project.run(&["check"]), 3);
+    assert_code(&project.run(&["init"]), 0);
+    let written = std::fs::read_to_string(project.path().join("dbward.toml")).unwrap();
+    assert!(
+        written.contains("[check]\nsince = \"000002\"\n"),
+        "{written}"
+    );
+    assert_code(&project.run(&["check"]), 0);
+    // What comes after is linted.
+    project.write(
+        "migrations/000003_rename.up.sql",
+        "alter table users rename column email to mail;\n",
+    );
+    project.write(
+        "migrations/000003_rename.down.sql",
+        "alter table users rename column mail to email;\n",
+    );
+    let check = project.run(&["check"]);
+    assert_code(&check, 3);
+    assert!(check.stdout.contains("000003_rename.up.sql"), "{check:?}");
+    assert!(!check.stdout.contains("000002_email.up.sql:"), "{check:?}");
+}

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use crate::config::{CONFIG_FILE, candidates_list, layout_names};
 use crate::error::{Error, Result};
 use crate::migrate::detect::{Detection, detect};
-use crate::migrate::layout::Layout;
+use crate::migrate::layout::{Layout, Role};
+use crate::migrate::model::Version;
+use crate::migrate::source;
 use crate::output::Output;
 use crate::report::InitReport;
 
@@ -90,7 +92,20 @@ pub fn run(dir: Option<&Path>, layout: Option<&str>, out: &Output) -> Result<()>
             created.push(format!("{}/", path.display()));
         }
     }
-    super::operations::write_new_file(&config, &config_text(layout, &migrations_dir))?;
+    // The migrations already there ran wherever the project is deployed: lint what comes
+    // after them.
+    let newest = if fresh {
+        None
+    } else {
+        let (files, _) = source::scan(layout, &folder.join(&migrations_dir), Role::Migration);
+        files
+            .iter()
+            .filter(|file| file.role == Role::Migration)
+            .map(|file| file.version)
+            .max()
+    };
+    let text = config_text(layout, &migrations_dir, newest);
+    super::operations::write_new_file(&config, &text)?;
     created.insert(0, config.display().to_string());
     out.init(&InitReport {
         folder: shown.display().to_string(),
@@ -119,7 +134,7 @@ fn folder_of(detection: &Detection, layout: Layout) -> PathBuf {
 
 /// dbward.toml for a new project: the layout and its folder, and the settings a user
 /// reaches for first, commented out.
-fn config_text(layout: Layout, migrations_dir: &Path) -> String {
+fn config_text(layout: Layout, migrations_dir: &Path, newest: Option<Version>) -> String {
     let mut text = format!(
         "# dbward's settings for this project; every key is described in dbward's README.\n\
          \n\
@@ -147,6 +162,15 @@ fn config_text(layout: Layout, migrations_dir: &Path) -> String {
          # password; named databases go in [environments.NAME].\n\
          # database_url = \"postgres://app@localhost:5432/app\"\n",
     );
+    if let Some(newest) = newest {
+        text.push_str(&format!(
+            "\n\
+             # The migrations here when `dbward init` ran are taken as deployed already: `check`\n\
+             # (and ci's check step) lints only those after {newest}. Remove it to lint them all.\n\
+             [check]\n\
+             since = \"{newest}\"\n"
+        ));
+    }
     text
 }
 
@@ -157,9 +181,17 @@ mod tests {
     /// What init writes is a dbward.toml dbward reads back, naming the same layout.
     #[test]
     fn the_written_config_loads_for_every_layout() {
-        for layout in Layout::ALL {
+        for (layout, newest) in Layout::ALL.into_iter().zip([
+            None,
+            Some(Version::padded(20240101120000, 14)),
+            Some(Version::padded(7, 6)),
+            None,
+            None,
+            Version::dotted(&[1, 26]),
+            None,
+        ]) {
             let dir = PathBuf::from(layout.default_migrations_dir());
-            let text = config_text(layout, &dir);
+            let text = config_text(layout, &dir, newest);
             let file = crate::config::parse_file(&text)
                 .unwrap_or_else(|e| panic!("{}: {e}\n{text}", layout.name()));
             assert_eq!(file.layout.as_deref(), Some(layout.name()));
@@ -168,6 +200,8 @@ mod tests {
                 file.rollbacks_dir.is_some(),
                 layout.separate_rollbacks_dir().is_some()
             );
+            let since = file.check.since.map(|since| since.to_string());
+            assert_eq!(since, newest.map(|v| v.to_string()), "{text}");
         }
     }
 }
