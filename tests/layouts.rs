@@ -553,3 +553,51 @@ fn a_golang_migrate_file_with_its_own_transactions_runs_them_as_written() {
     assert_code(&run, 2);
     assert!(run.stderr.contains("001_two_blocks.sql:3:1"), "{run:?}");
 }
+
+#[test]
+fn a_down_file_of_comments_is_a_no_op_in_other_tools_layouts() {
+    let project = project(
+        "golang-migrate",
+        &[
+            (
+                "migrations/1_plans.up.sql",
+                "create table plans (id bigint primary key, storage bigint not null);\ninsert into plans values (1, 10);\n",
+            ),
+            ("migrations/1_plans.down.sql", "drop table plans;\n"),
+            (
+                "migrations/2_more_storage.up.sql",
+                "update plans set storage = storage * 2;\n",
+            ),
+            ("migrations/2_more_storage.down.sql", "-- no-op\n"),
+        ],
+    );
+    let db = TestDb::new();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert_code(&project.dbward(&db, &["down"]), 0);
+    assert_eq!(
+        states(&project, &db),
+        vec![
+            ("1".to_string(), "applied".to_string()),
+            ("2".to_string(), "pending".to_string())
+        ]
+    );
+    assert_eq!(db.scalar("select storage from plans"), "20");
+    // An empty down file, as `migrate create` writes it, is a rollback not written yet.
+    project.write("migrations/1_plans.down.sql", "\n");
+    let down = project.dbward(&db, &["down"]);
+    assert_code(&down, 2);
+    assert!(
+        down.stderr
+            .contains("1_plans.down.sql: script of migration 1 holds no SQL"),
+        "{down:?}"
+    );
+    assert!(db.table_exists("plans"));
+    // dbward's own layout reads it as a rollback not written yet.
+    let dbward = Project::new();
+    dbward.migration("001_a.sql", "create table a (id int);", "-- to write\n");
+    let db = TestDb::new();
+    assert_code(&dbward.dbward(&db, &["up"]), 0);
+    let down = dbward.dbward(&db, &["down"]);
+    assert_code(&down, 2);
+    assert!(down.stderr.contains("holds no SQL"), "{down:?}");
+}

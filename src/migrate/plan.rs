@@ -252,7 +252,12 @@ pub fn plan_down<'a>(
                 add: layout.missing_rollback(&migration.up.path),
             });
         };
-        if !down.has_statements() {
+        // A rollback with no SQL is one not written yet (the tools' `create` commands
+        // write empty ones), except that in another tool's layout a down file of comments
+        // only (`-- no-op`) says on purpose that there is nothing to undo: those tools run
+        // it as nothing, and so does dbward.
+        let said_no_op = layout != Layout::Dbward && !down.sql.trim().is_empty();
+        if !down.has_statements() && !said_no_op {
             return Err(PlanError::Empty {
                 version: migration.version,
                 path: down.path.clone(),
