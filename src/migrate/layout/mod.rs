@@ -246,7 +246,10 @@ impl Layout {
             Layout::GolangMigrate => sibling(file_name.replace(".up.sql", ".down.sql")),
             Layout::Goose => format!("a `-- +goose Down` section to {file_name}"),
             Layout::Dbmate => format!("a `-- migrate:down` section to {file_name}"),
-            Layout::Flyway => sibling(format!("U{}", file_name.trim_start_matches('V'))),
+            Layout::Flyway => format!(
+                "{}, Flyway's undo file (in refinery, where U means unversioned, a U file is a migration: undo with a new V migration instead)",
+                sibling(format!("U{}", file_name.trim_start_matches('V')))
+            ),
             Layout::Supabase => {
                 "a new migration that undoes it (Supabase migrations have no rollbacks)".to_string()
             }
@@ -345,7 +348,11 @@ mod tests {
                 "m/002_m2.sql",
                 "m/002_m2.down.sql (and rename the migration to 002_m2.up.sql)",
             ),
-            (Layout::Flyway, "m/V2__m2.sql", "m/U2__m2.sql"),
+            (
+                Layout::Flyway,
+                "m/V2__m2.sql",
+                "m/U2__m2.sql, Flyway's undo file (in refinery, where U means unversioned, a U file is a migration: undo with a new V migration instead)",
+            ),
             (
                 Layout::Goose,
                 "m/00002_m2.sql",
