@@ -17,6 +17,8 @@ bench_cluster() {
   chmod 755 "$work"
   trap bench_clean_up EXIT
   mkdir -p "$work/cluster"
+  # A project of its own (an empty dbward.toml), which dbward's local cluster belongs to.
+  : > "$work/cluster/dbward.toml"
   "$dbward" -C "$work/cluster" local start >/dev/null
   local url
   url=$("$dbward" -C "$work/cluster" local url)

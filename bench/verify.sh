@@ -44,4 +44,4 @@ probed=$(time_it verify --probe --format json)
 echo "| run ($count tables, 3 policies each, best of 5, whole process) | time |"
 echo "|---|---|"
 echo "| \`dbward verify\` | ${plain} ms |"
-echo "| \`dbward verify --probe\` (anon and 2 users per table, select/update/delete) | ${probed} ms |"
+echo "| \`dbward verify --probe\` (anon and 2 users per table: read, update, delete, insert for another, hand rows away, anon insert) | ${probed} ms |"
