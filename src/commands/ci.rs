@@ -137,7 +137,7 @@ pub fn run(
                     .map_or_else(|| "no probe ran".to_string(), |c| c.summary(probes))
             ))
         });
-        let round_trip = RoundTrip::plan(&migrations, require_rollbacks);
+        let round_trip = RoundTrip::plan(&migrations, ctx.settings.dirs.layout, require_rollbacks);
         runner.step("down", || {
             // Seeded rows may hold the schema in place; rollbacks run on what up created.
             for pair in states.windows(2).rev().take(round_trip.covered) {

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::layout::Layout;
-use super::model::{Applied, Migration, Outcome, Version};
+use super::model::{Applied, Migration, Outcome, Script, Version};
 pub use super::refusal::{Divergence, PlanError};
 
 /// What `status` says of one version.
@@ -204,6 +204,14 @@ pub fn plan_up<'a>(
     Ok(steps)
 }
 
+/// Whether `down` runs this rollback. One with no SQL is one not written yet (the tools'
+/// `create` commands write empty ones), except that in another tool's layout a down file of
+/// comments only (`-- no-op`) says on purpose that there is nothing to undo: those tools
+/// run it as nothing, and so does dbward.
+pub fn rollback_runs(layout: Layout, down: &Script) -> bool {
+    down.has_statements() || (layout != Layout::Dbward && !down.sql.trim().is_empty())
+}
+
 /// How far `down` goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DownTarget {
@@ -252,12 +260,7 @@ pub fn plan_down<'a>(
                 add: layout.missing_rollback(&migration.up.path),
             });
         };
-        // A rollback with no SQL is one not written yet (the tools' `create` commands
-        // write empty ones), except that in another tool's layout a down file of comments
-        // only (`-- no-op`) says on purpose that there is nothing to undo: those tools run
-        // it as nothing, and so does dbward.
-        let said_no_op = layout != Layout::Dbward && !down.sql.trim().is_empty();
-        if !down.has_statements() && !said_no_op {
+        if !rollback_runs(layout, down) {
             return Err(PlanError::Empty {
                 version: migration.version,
                 path: down.path.clone(),

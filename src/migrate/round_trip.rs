@@ -3,7 +3,9 @@
 //! the newest one without. A rollback with no SQL in it (a placeholder such as `-- not
 //! reversible`) counts as none. Pure: migrations in, the plan and its words out.
 
-use super::model::{Migration, Script};
+use super::layout::Layout;
+use super::model::Migration;
+use super::plan::rollback_runs;
 
 /// How many files without a rollback the words name; the rest are counted.
 const NAMED: usize = 5;
@@ -23,16 +25,16 @@ pub struct RoundTrip {
 impl RoundTrip {
     /// The round trip over `migrations` (oldest first). When rollbacks are required, it
     /// covers every migration, so that down stops with an error at the first one missing.
-    pub fn plan(migrations: &[Migration], require_rollbacks: bool) -> RoundTrip {
+    pub fn plan(migrations: &[Migration], layout: Layout, require_rollbacks: bool) -> RoundTrip {
         let without_rollback: Vec<String> = migrations
             .iter()
-            .filter(|m| !has_rollback(m))
+            .filter(|m| !has_rollback(m, layout))
             .map(|m| m.up.file_name())
             .collect();
         let stops_at = migrations
             .iter()
             .rev()
-            .find(|m| !has_rollback(m))
+            .find(|m| !has_rollback(m, layout))
             .map(|m| m.up.file_name());
         let covered = if require_rollbacks {
             migrations.len()
@@ -40,7 +42,7 @@ impl RoundTrip {
             migrations
                 .iter()
                 .rev()
-                .take_while(|m| has_rollback(m))
+                .take_while(|m| has_rollback(m, layout))
                 .count()
         };
         RoundTrip {
@@ -89,8 +91,12 @@ impl RoundTrip {
 }
 
 /// A rollback file with SQL in it.
-fn has_rollback(migration: &Migration) -> bool {
-    migration.down.as_ref().is_some_and(Script::has_statements)
+/// A rollback `down` runs: written, or a no-op said on purpose in another tool's layout.
+fn has_rollback(migration: &Migration, layout: Layout) -> bool {
+    migration
+        .down
+        .as_ref()
+        .is_some_and(|down| rollback_runs(layout, down))
 }
 
 #[cfg(test)]
@@ -143,13 +149,17 @@ mod tests {
             ("rr-", 0, Some("003_m3.sql")),
             ("rer", 1, Some("002_m2.sql")),
         ] {
-            let trip = RoundTrip::plan(&project(pattern), false);
+            let trip = RoundTrip::plan(&project(pattern), Layout::Dbward, false);
             assert_eq!(trip.covered, covered, "{pattern}");
             assert_eq!(trip.total, pattern.len(), "{pattern}");
             assert_eq!(trip.stops_at.as_deref(), stops_at, "{pattern}");
-            let required = RoundTrip::plan(&project(pattern), true);
+            let required = RoundTrip::plan(&project(pattern), Layout::Dbward, true);
             assert_eq!(required.covered, pattern.len(), "{pattern}: all, to fail");
         }
+        // In another tool's layout a down of comments only is a no-op said on purpose,
+        // which down runs: the round trip goes through it.
+        let trip = RoundTrip::plan(&project("rer"), Layout::GolangMigrate, false);
+        assert_eq!((trip.covered, trip.stops_at), (3, None));
     }
 
     #[test]
@@ -173,7 +183,7 @@ mod tests {
             ),
         ] {
             assert_eq!(
-                RoundTrip::plan(&project(pattern), false).describe(),
+                RoundTrip::plan(&project(pattern), Layout::Dbward, false).describe(),
                 words,
                 "{pattern}"
             );
