@@ -45,6 +45,18 @@ const DOWN_MARKERS: [(&str, &str); 3] = [
 /// whole, the file would undo itself as part of its up.
 pub fn foreign_down_marker(layout: Layout, text: &str) -> Option<MarkerProblem> {
     for (index, line) in text.lines().enumerate() {
+        // Most lines are SQL, and most comments prose: only a comment whose first word
+        // starts like a marker is lower-cased and compared (this runs on every file `status`
+        // reads).
+        let Some(comment) = line.trim_start().strip_prefix("--") else {
+            continue;
+        };
+        if !comment
+            .trim_start()
+            .starts_with(|c: char| c == '+' || c.eq_ignore_ascii_case(&'m'))
+        {
+            continue;
+        }
         let lower = line.trim().to_ascii_lowercase();
         let lower = squeeze_comment(&lower);
         for (marker, tool) in DOWN_MARKERS {
