@@ -499,17 +499,7 @@ fn a_migrating_role_that_does_not_own_the_database_gets_the_search_path_on_itsel
         "create table tokens (id uuid primary key default extensions.uuid_generate_v4(), token text default encode(gen_random_bytes(16), 'hex'));",
         "drop table tokens;",
     );
-    let url = format!(
-        "postgres://{role}:test-only@127.0.0.1:{}/{}",
-        db.port, db.name
-    );
-    let up = support::Run::from(
-        project
-            .command(&["up"])
-            .env("DATABASE_URL", url)
-            .output()
-            .unwrap(),
-    );
+    let up = up_as(&project, &db, &role);
     assert_code(&up, 0);
     assert!(
         up.stderr
@@ -572,17 +562,7 @@ fn an_older_shim_another_role_owns_stays_as_it_was_and_up_goes_on() {
         "create table notes (id bigint primary key, owner uuid references auth.users);",
         "drop table notes;",
     );
-    let url = format!(
-        "postgres://{role}:test-only@127.0.0.1:{}/{}",
-        db.port, db.name
-    );
-    let up = support::Run::from(
-        project
-            .command(&["up"])
-            .env("DATABASE_URL", url)
-            .output()
-            .unwrap(),
-    );
+    let up = up_as(&project, &db, &role);
     assert_code(&up, 0);
     assert!(
         up.stderr.contains(
@@ -598,4 +578,19 @@ fn an_older_shim_another_role_owns_stays_as_it_was_and_up_goes_on() {
     );
     // What was absent was made by this role.
     assert!(db.table_exists("storage.objects"));
+}
+
+/// `dbward up` in `project`, connecting as `role` (made with the password `test-only`).
+fn up_as(project: &Project, db: &TestDb, role: &str) -> support::Run {
+    let url = format!(
+        "postgres://{role}:test-only@127.0.0.1:{}/{}",
+        db.port, db.name
+    );
+    support::Run::from(
+        project
+            .command(&["up"])
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap(),
+    )
 }
