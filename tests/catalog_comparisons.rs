@@ -283,18 +283,7 @@ fn diff_names_grants_roles_publication_tables_and_storage_policies_made_by_hand(
         .unwrap();
     let run = project.dbward(&db, &["diff", "--format", "json"]);
     assert_code(&run, 3);
-    let found: Vec<String> = run.json()["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["kind"].as_str().unwrap(),
-                d["name"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let found = run.differences();
     for expected in [
         "grant table public.notes to diff_auditor",
         "grant table public.notes to anon",

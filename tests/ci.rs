@@ -235,18 +235,7 @@ fn diff_names_a_column_a_policy_and_an_index_changed_by_hand() {
         .unwrap();
     let run = project.dbward(&db, &["diff", "--format", "json"]);
     assert_code(&run, 3);
-    let found: Vec<String> = run.json()["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!(
-                "{} {}",
-                d["kind"].as_str().unwrap(),
-                d["name"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let found = run.differences();
     for expected in [
         "column public.notes.body",
         "policy public.notes own_notes",

@@ -172,6 +172,22 @@ impl Run {
             .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}): {self:?}"))
     }
 
+    /// `KIND NAME` of each difference `diff --format json` reported.
+    pub fn differences(&self) -> Vec<String> {
+        self.json()["differences"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no differences: {self:?}"))
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["kind"].as_str().unwrap(),
+                    d["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    }
+
     /// `VERSION:OUTCOME` of each step of a run made with `--format json`.
     pub fn step_outcomes(&self) -> Vec<String> {
         self.json()["steps"]
