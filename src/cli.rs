@@ -130,7 +130,7 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         layout: Option<String>,
     },
-    /// Create the next numbered migration and its rollback
+    /// Create the next migration (and its rollback) named as the project's layout names them
     #[command(
         after_help = "Example:\n  dbward new add_invoices   # migrations/004_add_invoices.sql + rollbacks/004_add_invoices.sql"
     )]
@@ -227,7 +227,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Load the fixtures (fixtures/NNN_name.sql) in order, in one transaction
+    /// Load the fixtures (fixtures/NNN_name.sql, or a Supabase project's seed files) in order, in
+    /// one transaction
     #[command(
         after_help = "Examples:\n  dbward seed\n  dbward seed --only demo_users\n  dbward --env staging seed --allow-protected"
     )]
