@@ -71,6 +71,47 @@ fn retention_deletes_exactly_the_expired_rows_one_short_transaction_per_batch() 
 }
 
 #[test]
+fn retention_sized_by_time_deletes_exactly_the_expired_rows_and_reports_its_batches() {
+    let db = TestDb::new();
+    events(&db, 2500, 500);
+    // No batch_size: only a target so small that no batch meets it.
+    let project = project(&RETENTION.replace("batch_size = 300\n", "batch_target = \"1ms\"\n"));
+    let run = project.dbward(&db, &["job", "run", "events_retention", "--format", "json"]);
+    assert_code(&run, 0);
+    let doc = run.json();
+    let job = &doc["jobs"][0];
+    assert_eq!(job["status"], "succeeded");
+    assert_eq!(job["rows_affected"], 2500);
+    assert_eq!(job["detail"]["batch_target_ms"], 1);
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        "0"
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'new'"),
+        "500"
+    );
+    // The batches reported are the transactions that deleted, the largest as reported, and
+    // the first one is the starting size, whatever the durations.
+    let batches = job["detail"]["batches"].as_u64().unwrap();
+    assert!(batches >= 2, "{job}");
+    assert_eq!(
+        db.scalar("select count(distinct txid) from deleted_by_tx"),
+        batches.to_string()
+    );
+    assert_eq!(
+        db.scalar("select max(n) from (select count(*) n from deleted_by_tx group by txid) s"),
+        job["detail"]["largest_batch"].to_string()
+    );
+    assert_eq!(
+        db.scalar(
+            "select count(*) from deleted_by_tx where txid = (select min(txid) from deleted_by_tx)"
+        ),
+        "1000"
+    );
+}
+
+#[test]
 fn retention_can_archive_instead_of_deleting() {
     let db = TestDb::new();
     events(&db, 700, 10);

@@ -1,6 +1,7 @@
 //! `kind = "retention"`: delete (or archive) the rows older than an interval, in batches,
 //! each batch its own short transaction with `lock_timeout` and `statement_timeout` set
-//! locally, with a pause between batches.
+//! locally, with a pause between batches. Batches are sized by time: they grow while they
+//! stay well under `batch_target` and shrink when one runs over it.
 
 use std::time::Duration;
 
@@ -29,8 +30,11 @@ pub struct RetentionJob {
     /// An extra condition, written by the operator (`read = true`).
     #[serde(rename = "where")]
     pub condition: Option<String>,
-    #[serde(default = "default_batch")]
-    pub batch_size: i64,
+    /// How long one batch (one transaction) should take at most; batches are sized to it.
+    #[serde(default = "default_batch_target")]
+    pub batch_target: String,
+    /// The most rows one batch removes, whatever its duration; no bound when left out.
+    pub batch_size: Option<i64>,
     #[serde(default = "default_pause")]
     pub pause: String,
     #[serde(default = "default_lock_timeout")]
@@ -41,11 +45,13 @@ pub struct RetentionJob {
     pub archive_table: Option<String>,
 }
 
-fn default_batch() -> i64 {
-    5000
+fn default_batch_target() -> String {
+    "200ms".to_string()
 }
+/// A pause a tenth of the batch target. Other sessions get the table between batches, and
+/// once batches reach the target the pauses cost about a tenth of the run (bench/README.md).
 fn default_pause() -> String {
-    "100ms".to_string()
+    "20ms".to_string()
 }
 fn default_lock_timeout() -> String {
     "5s".to_string()
@@ -160,21 +166,43 @@ pub fn check_condition(text: &str) -> std::result::Result<(), String> {
 
 /// How often a batch that could not get its locks is tried again.
 const LOCK_RETRIES: u32 = 3;
+/// The shortest wait before such a retry, doubled each time, even with a shorter pause.
+const LOCK_RETRY_WAIT: Duration = Duration::from_millis(100);
+/// The rows of the first batch: small enough to stay short on any table.
+const FIRST_BATCH: i64 = 1000;
 
+/// The row limit of the batch after one that removed `rows` in `took`: doubled while a batch
+/// takes under half of `target` (so the doubled one should still fit), halved when one takes
+/// longer than `target`, kept in between; never under 1 nor over `ceiling`.
+pub fn next_batch_size(rows: i64, took: Duration, target: Duration, ceiling: Option<i64>) -> i64 {
+    let rows = rows.max(1);
+    let next = if took > target {
+        rows / 2
+    } else if took * 2 <= target {
+        rows.saturating_mul(2)
+    } else {
+        rows
+    };
+    next.clamp(1, ceiling.unwrap_or(i64::MAX).max(1))
+}
+
+#[derive(Debug)]
 struct Plan {
     count_sql: String,
     batch_sql: String,
     lock_timeout: String,
     statement_timeout: String,
     pause: Duration,
+    batch_target: Duration,
 }
 
 fn plan(job: &RetentionJob) -> std::result::Result<Plan, String> {
-    if job.batch_size < 1 {
-        return Err(format!(
-            "batch_size must be at least 1, not {}",
-            job.batch_size
-        ));
+    if let Some(size) = job.batch_size.filter(|&size| size < 1) {
+        return Err(format!("batch_size must be at least 1, not {size}"));
+    }
+    let batch_target = parse_duration(&job.batch_target)?;
+    if batch_target.is_zero() {
+        return Err("batch_target must be longer than 0ms".into());
     }
     let table = quoted_table(&job.table)?;
     let column = quote_ident(&job.column);
@@ -207,6 +235,7 @@ fn plan(job: &RetentionJob) -> std::result::Result<Plan, String> {
         lock_timeout: timeout_setting(&job.lock_timeout)?,
         statement_timeout: timeout_setting(&job.statement_timeout)?,
         pause: parse_duration(&job.pause)?,
+        batch_target,
     })
 }
 
@@ -221,7 +250,7 @@ impl Job for RetentionJob {
 
     fn describe(&self) -> String {
         format!(
-            "{} rows of {} older than {} by {}{}, {} per batch",
+            "{} rows of {} older than {} by {}{}, {}",
             if self.archive_table.is_some() {
                 "archive"
             } else {
@@ -233,7 +262,10 @@ impl Job for RetentionJob {
             self.condition
                 .as_ref()
                 .map_or_else(String::new, |w| format!(" where {w}")),
-            self.batch_size
+            match self.batch_size {
+                Some(size) => format!("batches of {} up to {size} rows", self.batch_target),
+                None => format!("batches of {}", self.batch_target),
+            }
         )
     }
 
@@ -280,18 +312,23 @@ fn run(
     let mut removed = 0i64;
     let mut batches = 0u64;
     let mut longest = Duration::ZERO;
+    let mut largest = 0i64;
+    let mut limit = FIRST_BATCH.min(job.batch_size.unwrap_or(i64::MAX));
     loop {
         let started = std::time::Instant::now();
-        let n = run_batch(client, job, &plan, removed)?;
-        longest = longest.max(started.elapsed());
+        let n = run_batch(client, job, &plan, limit, removed)?;
+        let took = started.elapsed();
+        longest = longest.max(took);
+        largest = largest.max(n);
         removed += n;
         if n > 0 {
             batches += 1;
             progress.advance(n as u64);
         }
-        if n < job.batch_size {
+        if n < limit {
             break;
         }
+        limit = next_batch_size(n, took, plan.batch_target, job.batch_size);
         std::thread::sleep(plan.pause);
     }
     let verb = if job.archive_table.is_some() {
@@ -311,6 +348,8 @@ fn run(
             "mode": verb,
             "batches": batches,
             "longest_batch_ms": longest.as_millis() as u64,
+            "largest_batch": largest,
+            "batch_target_ms": plan.batch_target.as_millis() as u64,
             "archive_table": job.archive_table,
         }),
         sections: Vec::new(),
@@ -318,7 +357,13 @@ fn run(
 }
 
 /// One batch in its own transaction; a batch that cannot get its locks is tried again.
-fn run_batch(client: &mut Session, job: &RetentionJob, plan: &Plan, removed: i64) -> Result<i64> {
+fn run_batch(
+    client: &mut Session,
+    job: &RetentionJob,
+    plan: &Plan,
+    limit: i64,
+    removed: i64,
+) -> Result<i64> {
     let mut attempt = 0;
     loop {
         let mut tx = client
@@ -334,7 +379,7 @@ fn run_batch(client: &mut Session, job: &RetentionJob, plan: &Plan, removed: i64
         .map_err(Error::db("setting the batch's timeouts"))?;
         match tx.query_typed_one(
             &plan.batch_sql,
-            &[(&job.older_than, Type::TEXT), (&job.batch_size, Type::INT8)],
+            &[(&job.older_than, Type::TEXT), (&limit, Type::INT8)],
         ) {
             Ok(row) => {
                 tx.commit()
@@ -344,7 +389,7 @@ fn run_batch(client: &mut Session, job: &RetentionJob, plan: &Plan, removed: i64
             Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) && attempt < LOCK_RETRIES => {
                 drop(tx);
                 attempt += 1;
-                std::thread::sleep(plan.pause * 2u32.pow(attempt));
+                std::thread::sleep(plan.pause.max(LOCK_RETRY_WAIT) * 2u32.pow(attempt));
             }
             Err(e) => {
                 return Err(Error::db(format!(
@@ -449,10 +494,59 @@ mod tests {
     #[test]
     fn bad_settings_are_refused() {
         let mut bad = job();
-        bad.batch_size = 0;
+        bad.batch_size = Some(0);
         assert!(plan(&bad).is_err());
+        let mut bad = job();
+        bad.batch_target = "0ms".into();
+        assert!(plan(&bad).unwrap_err().contains("batch_target"));
+        let mut bad = job();
+        bad.batch_target = "soon".into();
+        assert!(plan(&bad).unwrap_err().contains("`soon` is not a duration"));
         let mut bad = job();
         bad.pause = "later".into();
         assert!(plan(&bad).is_err());
+    }
+
+    #[test]
+    fn batches_grow_under_half_the_target_and_shrink_over_it() {
+        let ms = Duration::from_millis;
+        let target = ms(200);
+        for (rows, took, ceiling, next) in [
+            // Well under the target: doubled.
+            (1000, ms(10), None, 2000),
+            (1000, ms(100), None, 2000),
+            // Between half the target and the target: kept.
+            (1000, ms(101), None, 1000),
+            (1000, ms(200), None, 1000),
+            // Over the target: halved, never under one row.
+            (1000, ms(201), None, 500),
+            (1000, ms(5000), None, 500),
+            (1, ms(300), None, 1),
+            (0, ms(300), None, 1),
+            // Never over batch_size.
+            (1000, ms(10), Some(1500), 1500),
+            (300, ms(10), Some(300), 300),
+            (1000, ms(300), Some(300), 300),
+            (i64::MAX, ms(1), None, i64::MAX),
+        ] {
+            assert_eq!(
+                next_batch_size(rows, took, target, ceiling),
+                next,
+                "{rows} rows in {took:?}, ceiling {ceiling:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_size_batches_by_time_with_no_row_ceiling() {
+        let job: RetentionJob = toml::from_str(
+            "table = \"public.events\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"",
+        )
+        .unwrap();
+        assert_eq!(job.batch_size, None);
+        let plan = plan(&job).unwrap();
+        assert_eq!(plan.batch_target, Duration::from_millis(200));
+        assert_eq!(plan.pause, Duration::from_millis(20));
+        assert!(job.describe().ends_with(", batches of 200ms"));
     }
 }
