@@ -59,6 +59,15 @@ pub struct ConnectionArgs {
         value_name = "DURATION"
     )]
     pub wait_for_lock: Option<String>,
+    /// How long a migration's statement may wait for a table lock (then its transaction is
+    /// rolled back and tried again); `off` for no limit [default: 5s]
+    #[arg(
+        long,
+        global = true,
+        env = "DBWARD_LOCK_TIMEOUT",
+        value_name = "DURATION"
+    )]
+    pub lock_timeout: Option<String>,
 }
 
 #[derive(Debug, Args)]

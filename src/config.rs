@@ -12,6 +12,7 @@ use crate::db::connect::PgEnv;
 use crate::error::{Error, Result};
 use crate::migrate::detect::{Candidate, Detection};
 use crate::migrate::layout::Layout;
+use crate::migrate::lock_wait;
 use crate::migrate::source::SourceDirs;
 use crate::secret::Secret;
 use crate::seed::Fixtures;
@@ -33,6 +34,10 @@ pub struct FileConfig {
     pub rollbacks_dir: Option<PathBuf>,
     pub fixtures_dir: Option<PathBuf>,
     pub wait_for_lock: Option<String>,
+    /// How long a migration's statement may wait for a table lock: a duration, or `off`.
+    pub lock_timeout: Option<String>,
+    /// How many times a migration that timed out on a lock is tried again.
+    pub lock_retries: Option<u32>,
     pub compat: Option<Compat>,
     /// Named databases (`--env NAME`), e.g. staging and production.
     #[serde(default)]
@@ -188,6 +193,9 @@ pub struct Settings {
     pub fixtures: Fixtures,
     pub schema: String,
     pub wait_for_lock: Duration,
+    /// Zero: no limit.
+    pub lock_timeout: Duration,
+    pub lock_retries: u32,
     pub compat: Compat,
     pub database: DatabaseChoice,
     pub environment: Option<Environment>,
@@ -225,6 +233,16 @@ impl Settings {
                 "wait_for_lock `{wait}` is not a duration like 30s or 2m: {e}"
             ))
         })?;
+        let lock_timeout = match global
+            .connection
+            .lock_timeout
+            .clone()
+            .or(file.lock_timeout.clone())
+        {
+            Some(given) => lock_wait::parse_lock_timeout(&given).map_err(Error::Usage)?,
+            None => lock_wait::DEFAULT_LOCK_TIMEOUT,
+        };
+        let lock_retries = file.lock_retries.unwrap_or(lock_wait::DEFAULT_LOCK_RETRIES);
         let (environment, environment_url) = match &global.connection.env {
             Some(name) => {
                 let Some(chosen) = file.environments.get(name) else {
@@ -296,6 +314,8 @@ impl Settings {
             fixtures,
             schema,
             wait_for_lock,
+            lock_timeout,
+            lock_retries,
             // Supabase's roles and `auth.uid()` come with its layout, unless said otherwise.
             compat: file.compat.unwrap_or(if layout == Layout::Supabase {
                 Compat::Supabase

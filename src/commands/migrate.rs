@@ -22,7 +22,8 @@ use crate::report::*;
 pub(super) fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
     let (session, target) = ctx.connect()?;
     let settings = &ctx.settings;
-    let db = Migrator::new(session, &settings.schema, settings.wait_for_lock, &ctx.out);
+    let db = Migrator::new(session, &settings.schema, settings.wait_for_lock, &ctx.out)
+        .with_lock_wait(settings.lock_timeout, settings.lock_retries);
     Ok((db, target))
 }
 

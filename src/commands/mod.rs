@@ -175,6 +175,17 @@ impl crate::db::waiting::Observer for Output {
     ) {
         Output::waiting_for_migration(self, version, holder);
     }
+
+    fn retrying_after_lock_timeout(
+        &self,
+        version: crate::migrate::model::Version,
+        holder: Option<&crate::db::table_locks::TableLockHolder>,
+        retry: u32,
+        retries: u32,
+        pause: std::time::Duration,
+    ) {
+        Output::retrying_after_lock_timeout(self, version, holder, retry, retries, pause);
+    }
 }
 
 impl From<crate::cli::ToolArg> for crate::migrate::foreign::Tool {

@@ -16,4 +16,5 @@ pub mod session;
 pub mod shim;
 pub mod stats;
 pub mod step;
+pub mod table_locks;
 pub mod waiting;

@@ -16,9 +16,11 @@ use crate::db::history::History;
 use crate::db::lock::{self, LockKey};
 use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::db::shim::{self, ShimOutcome};
+use crate::db::table_locks;
 use crate::db::waiting::{self, Observer};
 use crate::error::{Error, Result};
 use crate::migrate::failure::{MigrationFailure, Ran};
+use crate::migrate::lock_wait;
 use crate::migrate::model::{Applied, Direction, Migration, Outcome, Script, TransactionMode};
 use crate::migrate::plan::{self, Divergence};
 
@@ -33,6 +35,12 @@ pub struct Migrator<'o> {
     claim: ClaimSupport,
     /// dbward's schema was checked for objects other roles own (once a run).
     owners_checked: bool,
+    /// `lock_timeout` for each migration's transaction, as PostgreSQL reads it (`0`: off).
+    lock_timeout: String,
+    /// How many times a migration that timed out on a table lock is tried again.
+    lock_retries: u32,
+    /// The failure of the last transactional step, when it was a lock timeout.
+    timed_out: Option<Box<MigrationFailure>>,
 }
 
 /// Whether steps can go in one flight: not once the claim function proved missing or not
@@ -68,7 +76,18 @@ impl<'o> Migrator<'o> {
             observer,
             claim: ClaimSupport::Usable,
             owners_checked: false,
+            lock_timeout: lock_wait::setting(lock_wait::DEFAULT_LOCK_TIMEOUT),
+            lock_retries: lock_wait::DEFAULT_LOCK_RETRIES,
+            timed_out: None,
         }
+    }
+
+    /// How long a migration's statement may wait for a table lock before its transaction
+    /// gives up (zero: as long as it takes), and how many times it is then tried again.
+    pub fn with_lock_wait(mut self, timeout: Duration, retries: u32) -> Migrator<'o> {
+        self.lock_timeout = lock_wait::setting(timeout);
+        self.lock_retries = retries;
+        self
     }
 
     /// Begins a transaction holding the migration lock, with `read` run under it, in one
@@ -176,9 +195,44 @@ impl<'o> Migrator<'o> {
     /// own transaction with its history row: in one flight when the lock is free and the
     /// history is as planned, else in two, with the history read under the lock. A rollback
     /// is of a reversible migration.
+    /// A transactional step that timed out on a table lock is rolled back whole and tried
+    /// again after a pause, up to `lock_retries` times, each time saying who holds the lock.
     pub fn step(&mut self, migration: &Migration, intent: Intent) -> Result<Stepped> {
-        let started = Instant::now();
         let way = Way::new(migration, intent);
+        let mut retry = 0;
+        loop {
+            self.timed_out = None;
+            let stepped = self.step_once(&way);
+            let Some(mut failure) = self.timed_out.take().filter(|_| stepped.is_err()) else {
+                return stepped;
+            };
+            let holder = table_locks::oldest_holder(&mut self.session).ok().flatten();
+            if retry == self.lock_retries {
+                self.place(&[], &mut failure, way.script);
+                let who =
+                    holder.map_or_else(|| "a session now gone".to_string(), |h| h.to_string());
+                failure.hint = Some(format!(
+                    "tried {} time(s); the lock is held by {who}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
+                    retry + 1
+                ));
+                return Err(apply::failed(failure, way.rolled_back()));
+            }
+            retry += 1;
+            let pause = lock_wait::pause(retry, lock_wait::jitter());
+            self.observer.retrying_after_lock_timeout(
+                migration.version,
+                holder.as_ref(),
+                retry,
+                self.lock_retries,
+                pause,
+            );
+            std::thread::sleep(pause);
+        }
+    }
+
+    fn step_once(&mut self, way: &Way<'_>) -> Result<Stepped> {
+        let started = Instant::now();
+        let way = *way;
         if way.script.mode == TransactionMode::Transaction
             && let Some(flight) = self.in_one_flight(&way)?
         {
@@ -199,11 +253,13 @@ impl<'o> Migrator<'o> {
             return Ok(None);
         }
         let (history, key, version) = (&self.history, self.key, way.migration.version);
-        let (begun, claimed, ran, booked, committed) = self.session.pipeline(async |c| {
+        let lock_timeout = &self.lock_timeout;
+        let (begun, claimed, limited, ran, booked, committed) = self.session.pipeline(async |c| {
             tokio::join!(
                 biased;
                 c.batch_execute(lock::BEGIN),
                 history.claim(c, key, version, way.intent),
+                limit_lock_wait(c, lock_timeout),
                 apply::run_step(c, way.script, version, way.ran),
                 way.book(c, history),
                 c.batch_execute("COMMIT"),
@@ -211,11 +267,14 @@ impl<'o> Migrator<'o> {
         });
         begun.map_err(Error::db("starting a transaction"))?;
         Ok(match claimed? {
-            Claim::Granted => Some(Flight {
-                ran,
-                booked,
-                committed,
-            }),
+            Claim::Granted => {
+                limited?;
+                Some(Flight {
+                    ran,
+                    booked,
+                    committed,
+                })
+            }
             Claim::LockBusy | Claim::HistoryMoved => None,
             Claim::Unavailable => {
                 self.claim = ClaimSupport::Unavailable;
@@ -254,13 +313,16 @@ impl<'o> Migrator<'o> {
         let history = &self.history;
         match way.script.mode {
             TransactionMode::Transaction => {
-                let ((ran, booked), committed) = tx.commit_after(async |c| {
+                let lock_timeout = &self.lock_timeout;
+                let ((limited, ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
+                        limit_lock_wait(c, lock_timeout),
                         apply::run_step(c, way.script, version, way.ran),
                         way.book(c, history),
                     )
                 });
+                limited?;
                 let flight = Flight {
                     ran,
                     booked,
@@ -293,6 +355,11 @@ impl<'o> Migrator<'o> {
     /// Turns what a transactional step's flight came back with into its result.
     fn settle(&mut self, flight: Flight, way: &Way<'_>) -> Result<()> {
         if let Err(mut failure) = flight.ran {
+            if failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE) {
+                // Placed only if it is the last try: a replay waits for the lock again.
+                self.timed_out = Some(failure.clone());
+                return Err(apply::failed(failure, way.rolled_back()));
+            }
             self.place(&[], &mut failure, way.script);
             return Err(apply::failed(failure, way.rolled_back()));
         }
@@ -327,9 +394,16 @@ impl<'o> Migrator<'o> {
             return;
         }
         let (key, wait, observer) = (self.key, self.wait, self.observer);
+        let lock_timeout = &self.lock_timeout;
+        // The replay waits for table locks no longer than the script did.
         apply::place(
             &mut self.session,
-            &|session| waiting::lock_transaction(session, key, wait, observer),
+            &|session| {
+                waiting::begin_locked(session, key, wait, observer, async |c| {
+                    limit_lock_wait(c, lock_timeout).await
+                })
+                .map(|(tx, ())| tx)
+            },
             before,
             failure,
             script,
@@ -366,6 +440,8 @@ impl<'o> Migrator<'o> {
             }
         };
         let steps = plan(&applied)?;
+        let lock_timeout = &self.lock_timeout;
+        tx.pipeline(async |c| limit_lock_wait(c, lock_timeout).await)?;
         let mut done: Vec<(&Migration, i64)> = Vec::new();
         for migration in steps {
             let step_started = Instant::now();
@@ -412,6 +488,7 @@ struct Flight {
 
 /// Which way a step goes, and all that the way decides: the script, the history change,
 /// what the history must say, and the words for what became of the database.
+#[derive(Clone, Copy)]
 struct Way<'m> {
     migration: &'m Migration,
     intent: Intent,
@@ -571,6 +648,22 @@ impl<'m> Way<'m> {
         }
     }
 }
+
+/// Bounds how long the transaction's statements wait for a lock (`SET LOCAL`, bound).
+/// The script's `RESET ALL` undoes it, so it reaches only the script.
+async fn limit_lock_wait(client: &Client, lock_timeout: &str) -> Result<()> {
+    client
+        .query_typed(
+            "SELECT set_config('lock_timeout', $1, true)",
+            &[(&lock_timeout, tokio_postgres::types::Type::TEXT)],
+        )
+        .await
+        .map(|_| ())
+        .map_err(Error::db("setting lock_timeout"))
+}
+
+/// SQLSTATE 55P03: a statement waited longer than `lock_timeout`.
+const LOCK_NOT_AVAILABLE: &str = "55P03";
 
 fn elapsed_ms(started: Instant) -> i64 {
     started.elapsed().as_millis() as i64

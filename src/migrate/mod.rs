@@ -10,6 +10,7 @@ pub mod foreign_checksum;
 pub mod in_transaction;
 pub mod layout;
 pub mod lint;
+pub mod lock_wait;
 pub mod missing_extension;
 pub mod model;
 pub mod plan;

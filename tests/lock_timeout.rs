@@ -1,0 +1,127 @@
+//! `lock_timeout` and `lock_retries`: a migration that waits too long for a table lock is
+//! rolled back, tried again, and names the session holding the lock, against a real
+//! PostgreSQL, through the real binary.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::{Project, TestDb, assert_code};
+
+/// A project whose first migration makes `t` and whose second alters it.
+fn altering_t(config: &str) -> Project {
+    let project = Project::new();
+    project.write("dbward.toml", config).migration(
+        "001_t.sql",
+        "create table t (id bigint primary key);",
+        "drop table t;",
+    );
+    project
+}
+
+/// A session of the tests' own holding `t` locked in an open transaction, and its pid.
+fn hold_lock_on_t(db: &TestDb) -> (postgres::Client, i32) {
+    let mut holder = db.client();
+    holder
+        .batch_execute(
+            "SET application_name = 'lock_holder_test'; BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE",
+        )
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    (holder, pid)
+}
+
+fn column_c_exists(db: &TestDb) -> bool {
+    db.scalar(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'c'",
+    ) == "1"
+}
+
+#[test]
+fn a_migration_blocked_by_a_lock_retries_names_the_holder_and_succeeds_once_released() {
+    let db = TestDb::new();
+    let project = altering_t("lock_retries = 6\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "002_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    let (mut holder, pid) = hold_lock_on_t(&db);
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(3));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let started = Instant::now();
+    let run = project.dbward(&db, &["up", "--lock-timeout", "300ms"]);
+    released.join().unwrap();
+
+    assert_code(&run, 0);
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "applied while the lock was held: {run:?}"
+    );
+    assert!(
+        run.stderr.contains(&format!("pid {pid} (lock_holder_test")),
+        "the holder is not named: {run:?}"
+    );
+    assert!(run.stderr.contains("trying again (1 of 6)"), "{run:?}");
+    assert!(run.stderr.contains("on t, query: "), "{run:?}");
+    assert!(column_c_exists(&db));
+    assert_eq!(
+        db.scalar(
+            "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history"
+        ),
+        "1,2"
+    );
+}
+
+#[test]
+fn a_lock_held_past_every_retry_fails_naming_the_holder_and_leaves_nothing() {
+    let db = TestDb::new();
+    let project = altering_t("lock_timeout = \"200ms\"\nlock_retries = 1\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "002_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    let (mut holder, pid) = hold_lock_on_t(&db);
+    let run = project.dbward(&db, &["up"]);
+    holder.batch_execute("COMMIT").unwrap();
+
+    assert_code(&run, 1);
+    assert!(run.stderr.contains("55P03"), "{run:?}");
+    assert!(run.stderr.contains("trying again (1 of 1)"), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "tried 2 time(s); the lock is held by pid {pid} (lock_holder_test"
+        )),
+        "the holder is not named at the end: {run:?}"
+    );
+    assert!(!column_c_exists(&db));
+    assert_eq!(
+        db.scalar(
+            "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history"
+        ),
+        "1"
+    );
+
+    // Once the lock is gone, the same migration goes through.
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert!(column_c_exists(&db));
+}
+
+#[test]
+fn a_bad_lock_timeout_is_refused() {
+    let db = TestDb::new();
+    let project = altering_t("");
+    let run = project.dbward(&db, &["up", "--lock-timeout", "soon"]);
+    assert_code(&run, 2);
+    assert!(run.stderr.contains("lock_timeout `soon`"), "{run:?}");
+}
