@@ -125,3 +125,57 @@ fn a_bad_lock_timeout_is_refused() {
     assert_code(&run, 2);
     assert!(run.stderr.contains("lock_timeout `soon`"), "{run:?}");
 }
+
+#[test]
+fn a_no_transaction_migration_that_times_out_on_a_lock_is_not_tried_again() {
+    let db = TestDb::new();
+    let project = altering_t("lock_retries = 3\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    // dbward sets no lock_timeout outside a transaction; this script sets its own.
+    project.migration(
+        "002_c.sql",
+        "-- dbward:no-transaction\nset lock_timeout = '200ms';\nalter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    let (mut holder, _pid) = hold_lock_on_t(&db);
+    let run = project.dbward(&db, &["up"]);
+    holder.batch_execute("COMMIT").unwrap();
+
+    assert_code(&run, 1);
+    assert!(run.stderr.contains("55P03"), "{run:?}");
+    assert!(run.stderr.contains("not tried again"), "{run:?}");
+    assert!(!run.stderr.contains("trying again"), "{run:?}");
+    assert!(!column_c_exists(&db));
+}
+
+#[test]
+fn single_transaction_runs_wait_at_most_lock_timeout_too() {
+    let db = TestDb::new();
+    let project = altering_t("");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "002_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    // Released after 8 s at the latest, so that a run without the limit fails, not hangs.
+    let (mut holder, _pid) = hold_lock_on_t(&db);
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(8));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let started = Instant::now();
+    let run = project.dbward(
+        &db,
+        &["up", "--single-transaction", "--lock-timeout", "200ms"],
+    );
+    let took = started.elapsed();
+
+    assert_code(&run, 1);
+    assert!(run.stderr.contains("55P03"), "{run:?}");
+    assert!(took < Duration::from_secs(6), "waited {took:?}: {run:?}");
+    assert!(!column_c_exists(&db));
+    released.join().unwrap();
+}

@@ -337,7 +337,15 @@ impl<'o> Migrator<'o> {
                 let applying = history.applying_key(version);
                 way.mark_unfinished(tx, history, applying)?;
                 let finished = apply::run(&mut self.session, way.script, version, way.ran)
-                    .map_err(|(done, f)| apply::failed(f, way.half_done(done)))
+                    .map_err(|(done, f)| {
+                        let timed_out = f.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE);
+                        let mut outcome = way.half_done(done);
+                        if timed_out {
+                            // A half-run script cannot be rolled back to try again.
+                            outcome.push_str(" It was not tried again after its lock timeout, because it runs outside a transaction.");
+                        }
+                        apply::failed(f, outcome)
+                    })
                     .and_then(|()| {
                         self.session
                             .batch_execute(apply::RESET_SESSION)
