@@ -179,3 +179,27 @@ fn single_transaction_runs_wait_at_most_lock_timeout_too() {
     assert!(!column_c_exists(&db));
     released.join().unwrap();
 }
+
+#[test]
+fn a_script_that_sets_its_own_lock_timeout_waits_that_long() {
+    let db = TestDb::new();
+    let project = altering_t("lock_timeout = \"200ms\"\nlock_retries = 0\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "002_c.sql",
+        "set local lock_timeout = '20s';\nalter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    let (mut holder, _pid) = hold_lock_on_t(&db);
+    let released = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        holder.batch_execute("COMMIT").unwrap();
+    });
+    let run = project.dbward(&db, &["up"]);
+    released.join().unwrap();
+
+    assert_code(&run, 0);
+    assert!(!run.stderr.contains("trying again"), "{run:?}");
+    assert!(column_c_exists(&db));
+}
