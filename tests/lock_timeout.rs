@@ -150,9 +150,9 @@ fn a_no_transaction_migration_that_times_out_on_a_lock_is_not_tried_again() {
 }
 
 #[test]
-fn single_transaction_runs_wait_at_most_lock_timeout_too() {
+fn single_transaction_runs_wait_at_most_lock_timeout_and_are_tried_again_whole() {
     let db = TestDb::new();
-    let project = altering_t("");
+    let project = altering_t("lock_retries = 1\n");
     assert_code(&project.dbward(&db, &["up"]), 0);
     project.migration(
         "002_c.sql",
@@ -161,7 +161,7 @@ fn single_transaction_runs_wait_at_most_lock_timeout_too() {
     );
 
     // Released after 8 s at the latest, so that a run without the limit fails, not hangs.
-    let (mut holder, _pid) = hold_lock_on_t(&db);
+    let (mut holder, pid) = hold_lock_on_t(&db);
     let released = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(8));
         holder.batch_execute("COMMIT").unwrap();
@@ -175,6 +175,17 @@ fn single_transaction_runs_wait_at_most_lock_timeout_too() {
 
     assert_code(&run, 1);
     assert!(run.stderr.contains("55P03"), "{run:?}");
+    assert!(run.stderr.contains("trying again (1 of 1)"), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "tried 2 time(s); the lock is held by pid {pid} (lock_holder_test"
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("the whole run was rolled back"),
+        "{run:?}"
+    );
     assert!(took < Duration::from_secs(6), "waited {took:?}: {run:?}");
     assert!(!column_c_exists(&db));
     released.join().unwrap();

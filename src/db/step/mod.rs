@@ -16,13 +16,15 @@ use crate::db::history::History;
 use crate::db::lock::{self, LockKey};
 use crate::db::session::{Client, Session, Sql, Transaction};
 use crate::db::shim::{self, ShimOutcome};
-use crate::db::table_locks;
 use crate::db::waiting::{self, Observer};
 use crate::error::{Error, Result};
 use crate::migrate::failure::{MigrationFailure, Ran};
 use crate::migrate::lock_wait;
+
+mod lock_retries;
 use crate::migrate::model::{Applied, Direction, Migration, Outcome, Script, TransactionMode};
 use crate::migrate::plan::{self, Divergence};
+use lock_retries::{LOCK_NOT_AVAILABLE, limit_lock_wait};
 
 /// A runner's session for migrating one schema: dbward's tables there, the migration lock
 /// and how long to wait for it, and who hears about the waits.
@@ -199,35 +201,13 @@ impl<'o> Migrator<'o> {
     /// again after a pause, up to `lock_retries` times, each time saying who holds the lock.
     pub fn step(&mut self, migration: &Migration, intent: Intent) -> Result<Stepped> {
         let way = Way::new(migration, intent);
-        let mut retry = 0;
-        loop {
-            self.timed_out = None;
-            let stepped = self.step_once(&way);
-            let Some(mut failure) = self.timed_out.take().filter(|_| stepped.is_err()) else {
-                return stepped;
-            };
-            let holder = table_locks::oldest_holder(&mut self.session).ok().flatten();
-            if retry == self.lock_retries {
-                self.place(&[], &mut failure, way.script);
-                let who =
-                    holder.map_or_else(|| "a session now gone".to_string(), |h| h.to_string());
-                failure.hint = Some(format!(
-                    "tried {} time(s); the lock is held by {who}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
-                    retry + 1
-                ));
-                return Err(apply::failed(failure, way.rolled_back()));
-            }
-            retry += 1;
-            let pause = lock_wait::pause(retry, lock_wait::jitter());
-            self.observer.retrying_after_lock_timeout(
-                migration.version,
-                holder.as_ref(),
-                retry,
-                self.lock_retries,
-                pause,
-            );
-            std::thread::sleep(pause);
-        }
+        self.retrying_lock_timeouts(
+            |db| db.step_once(&way),
+            |db, mut failure| {
+                db.place(&[], &mut failure, way.script);
+                apply::failed(failure, way.rolled_back())
+            },
+        )
     }
 
     fn step_once(&mut self, way: &Way<'_>) -> Result<Stepped> {
@@ -424,7 +404,17 @@ impl<'o> Migrator<'o> {
     /// is applied.
     pub fn apply_in_one_transaction<'m>(
         &mut self,
-        plan: impl FnOnce(&[Applied]) -> Result<Vec<&'m Migration>>,
+        plan: impl Fn(&[Applied]) -> Result<Vec<&'m Migration>>,
+    ) -> Result<Vec<(&'m Migration, i64)>> {
+        self.retrying_lock_timeouts(
+            |db| db.apply_in_one_transaction_once(&plan),
+            |_, failure| apply::failed(failure, WHOLE_RUN_ROLLED_BACK.to_string()),
+        )
+    }
+
+    fn apply_in_one_transaction_once<'m>(
+        &mut self,
+        plan: &impl Fn(&[Applied]) -> Result<Vec<&'m Migration>>,
     ) -> Result<Vec<(&'m Migration, i64)>> {
         let (mut tx, applied) = loop {
             let history = &self.history;
@@ -463,13 +453,14 @@ impl<'o> Migrator<'o> {
                 .await
             }) {
                 drop(tx);
-                let before: Vec<&Script> = done.iter().map(|(m, _)| &m.up).collect();
-                self.place(&before, &mut failure, &migration.up);
-                return Err(apply::failed(
-                    failure,
-                    "--single-transaction: the whole run was rolled back, nothing was applied"
-                        .to_string(),
-                ));
+                if failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE) {
+                    // Not placed: a replay would wait for the lock again.
+                    self.timed_out = Some(failure.clone());
+                } else {
+                    let before: Vec<&Script> = done.iter().map(|(m, _)| &m.up).collect();
+                    self.place(&before, &mut failure, &migration.up);
+                }
+                return Err(apply::failed(failure, WHOLE_RUN_ROLLED_BACK.to_string()));
             }
             done.push((migration, elapsed_ms(step_started)));
         }
@@ -657,21 +648,8 @@ impl<'m> Way<'m> {
     }
 }
 
-/// Bounds how long the transaction's statements wait for a lock (`SET LOCAL`, bound).
-/// The script's `RESET ALL` undoes it, so it reaches only the script.
-async fn limit_lock_wait(client: &Client, lock_timeout: &str) -> Result<()> {
-    client
-        .query_typed(
-            "SELECT set_config('lock_timeout', $1, true)",
-            &[(&lock_timeout, tokio_postgres::types::Type::TEXT)],
-        )
-        .await
-        .map(|_| ())
-        .map_err(Error::db("setting lock_timeout"))
-}
-
-/// SQLSTATE 55P03: a statement waited longer than `lock_timeout`.
-const LOCK_NOT_AVAILABLE: &str = "55P03";
+const WHOLE_RUN_ROLLED_BACK: &str =
+    "--single-transaction: the whole run was rolled back, nothing was applied";
 
 fn elapsed_ms(started: Instant) -> i64 {
     started.elapsed().as_millis() as i64

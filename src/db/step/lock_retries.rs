@@ -1,0 +1,65 @@
+//! Bounding a migration's wait for table locks, and trying a migration again after it
+//! timed out on one, saying who holds the lock.
+
+use crate::db::session::Client;
+use crate::db::step::Migrator;
+use crate::db::table_locks;
+use crate::error::{Error, Result};
+use crate::migrate::failure::MigrationFailure;
+use crate::migrate::lock_wait;
+
+/// SQLSTATE 55P03: a statement waited longer than `lock_timeout`.
+pub(super) const LOCK_NOT_AVAILABLE: &str = "55P03";
+
+/// Bounds how long the transaction's statements wait for a lock (`SET LOCAL`, bound).
+/// The script's `RESET ALL` undoes it, so it reaches only the script.
+pub(super) async fn limit_lock_wait(client: &Client, lock_timeout: &str) -> Result<()> {
+    client
+        .query_typed(
+            "SELECT set_config('lock_timeout', $1, true)",
+            &[(&lock_timeout, tokio_postgres::types::Type::TEXT)],
+        )
+        .await
+        .map(|_| ())
+        .map_err(Error::db("setting lock_timeout"))
+}
+
+impl Migrator<'_> {
+    /// Runs `attempt` again, after a pause, each time it failed on a lock timeout (which
+    /// it left in `timed_out`, its transaction rolled back), up to `lock_retries` times,
+    /// saying each time who holds the lock; after the last, `give_up` makes the error.
+    pub(super) fn retrying_lock_timeouts<T>(
+        &mut self,
+        mut attempt: impl FnMut(&mut Self) -> Result<T>,
+        give_up: impl FnOnce(&mut Self, Box<MigrationFailure>) -> Error,
+    ) -> Result<T> {
+        let mut retry = 0;
+        loop {
+            self.timed_out = None;
+            let attempted = attempt(self);
+            let Some(mut failure) = self.timed_out.take().filter(|_| attempted.is_err()) else {
+                return attempted;
+            };
+            let holder = table_locks::oldest_holder(&mut self.session).ok().flatten();
+            if retry == self.lock_retries {
+                let who =
+                    holder.map_or_else(|| "a session now gone".to_string(), |h| h.to_string());
+                failure.hint = Some(format!(
+                    "tried {} time(s); the lock is held by {who}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
+                    retry + 1
+                ));
+                return Err(give_up(self, failure));
+            }
+            retry += 1;
+            let pause = lock_wait::pause(retry, lock_wait::jitter());
+            self.observer.retrying_after_lock_timeout(
+                failure.version,
+                holder.as_ref(),
+                retry,
+                self.lock_retries,
+                pause,
+            );
+            std::thread::sleep(pause);
+        }
+    }
+}
