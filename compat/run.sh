@@ -13,8 +13,8 @@
 #                  leaving dbward to detect it; results go to compat/results/<name>.named.txt
 # Environment:
 #   DBWARD           the binary to try (default: target/debug/dbward of this checkout)
-#   COMPAT_MIRRORS   folder of bare repositories named <owner>+<name>/repo
-#                    (default /work/.mirror, where the `fetch` tool puts them)
+#   COMPAT_MIRRORS   folder of bare repositories named <owner>+<name>/repo, when copies of
+#                    them are at hand (none by default)
 #   COMPAT_CACHE     where a repository missing from COMPAT_MIRRORS is cloned
 #                    (default compat/.repos, kept out of git)
 #   COMPAT_TIMEOUT   seconds allowed to each dbward command (default 900)
@@ -24,7 +24,7 @@ set -u -o pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 checkout="$(cd "$here/.." && pwd)"
 dbward="${DBWARD:-${CARGO_TARGET_DIR:-$checkout/target}/debug/dbward}"
-mirrors="${COMPAT_MIRRORS:-/work/.mirror}"
+mirrors="${COMPAT_MIRRORS:-}"
 cache="${COMPAT_CACHE:-$here/.repos}"
 limit="${COMPAT_TIMEOUT:-900}"
 results="$here/results"
@@ -53,7 +53,7 @@ done
 # The bare repository holding <owner>/<name>: the mirror, else a clone in the cache.
 repository() {
     local repo="$1" slug="${1/\//+}"
-    if [[ -d "$mirrors/$slug/repo" ]]; then
+    if [[ -n "$mirrors" && -d "$mirrors/$slug/repo" ]]; then
         echo "$mirrors/$slug/repo"
         return 0
     fi
