@@ -34,6 +34,11 @@ fn hold_lock_on_t(db: &TestDb) -> (postgres::Client, i32) {
     (holder, pid)
 }
 
+/// The versions in dbward's history, comma-separated, oldest first.
+fn applied_versions(db: &TestDb) -> String {
+    db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history")
+}
+
 fn column_c_exists(db: &TestDb) -> bool {
     db.scalar(
         "SELECT count(*) FROM information_schema.columns WHERE table_name = 't' AND column_name = 'c'",
@@ -72,12 +77,7 @@ fn a_migration_blocked_by_a_lock_retries_names_the_holder_and_succeeds_once_rele
     assert!(run.stderr.contains("trying again (1 of 6)"), "{run:?}");
     assert!(run.stderr.contains("on t, query: "), "{run:?}");
     assert!(column_c_exists(&db));
-    assert_eq!(
-        db.scalar(
-            "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history"
-        ),
-        "1,2"
-    );
+    assert_eq!(applied_versions(&db), "1,2");
 }
 
 #[test]
@@ -105,12 +105,7 @@ fn a_lock_held_past_every_retry_fails_naming_the_holder_and_leaves_nothing() {
         "the holder is not named at the end: {run:?}"
     );
     assert!(!column_c_exists(&db));
-    assert_eq!(
-        db.scalar(
-            "SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history"
-        ),
-        "1"
-    );
+    assert_eq!(applied_versions(&db), "1");
 
     // Once the lock is gone, the same migration goes through.
     assert_code(&project.dbward(&db, &["up"]), 0);

@@ -46,12 +46,11 @@ impl Layout {
     /// already used, so that the folder keeps sorting by number. For dotted versions, the
     /// next whole one.
     pub fn next_number(self, files: &[NumberedFile]) -> Version {
-        let newest = files.iter().map(|f| f.version).max();
-        let next = match newest {
-            Some(v) => v.parts()[0] + 1,
-            None if matches!(self, Layout::GolangMigrate) => 1,
-            None => 1,
-        };
+        let next = files
+            .iter()
+            .map(|f| f.version)
+            .max()
+            .map_or(1, |newest| newest.parts()[0] + 1);
         let width = files
             .iter()
             .filter_map(|f| f.version.number().map(|_| f.version.to_string().len()))
