@@ -12,7 +12,7 @@ use crate::db::connect::PgEnv;
 use crate::error::{Error, Result};
 use crate::migrate::detect::{Candidate, Detection};
 use crate::migrate::layout::Layout;
-use crate::migrate::lock_wait;
+use crate::migrate::lock_wait::StepLimits;
 use crate::migrate::source::SourceDirs;
 use crate::secret::Secret;
 use crate::seed::Fixtures;
@@ -38,6 +38,8 @@ pub struct FileConfig {
     pub lock_timeout: Option<String>,
     /// How many times a migration that timed out on a lock is tried again.
     pub lock_retries: Option<u32>,
+    /// How long a migration's statement may run: a duration, or `off`.
+    pub statement_timeout: Option<String>,
     pub compat: Option<Compat>,
     /// Named databases (`--env NAME`), e.g. staging and production.
     #[serde(default)]
@@ -193,9 +195,8 @@ pub struct Settings {
     pub fixtures: Fixtures,
     pub schema: String,
     pub wait_for_lock: Duration,
-    /// Zero: no limit.
-    pub lock_timeout: Duration,
-    pub lock_retries: u32,
+    /// How each migration's statements are bounded.
+    pub step_limits: StepLimits,
     pub compat: Compat,
     pub database: DatabaseChoice,
     pub environment: Option<Environment>,
@@ -233,16 +234,15 @@ impl Settings {
                 "wait_for_lock `{wait}` is not a duration like 30s or 2m: {e}"
             ))
         })?;
-        let lock_timeout = match global
-            .connection
-            .lock_timeout
-            .clone()
-            .or(file.lock_timeout.clone())
-        {
-            Some(given) => lock_wait::parse_lock_timeout(&given).map_err(Error::Usage)?,
-            None => lock_wait::DEFAULT_LOCK_TIMEOUT,
-        };
-        let lock_retries = file.lock_retries.unwrap_or(lock_wait::DEFAULT_LOCK_RETRIES);
+        let lock_timeout = global.connection.lock_timeout.as_ref();
+        let step_limits = StepLimits::resolve(
+            lock_timeout
+                .or(file.lock_timeout.as_ref())
+                .map(String::as_str),
+            file.lock_retries,
+            file.statement_timeout.as_deref(),
+        )
+        .map_err(Error::Usage)?;
         let (environment, environment_url) = match &global.connection.env {
             Some(name) => {
                 let Some(chosen) = file.environments.get(name) else {
@@ -314,8 +314,7 @@ impl Settings {
             fixtures,
             schema,
             wait_for_lock,
-            lock_timeout,
-            lock_retries,
+            step_limits,
             // Supabase's roles and `auth.uid()` come with its layout, unless said otherwise.
             compat: file.compat.unwrap_or(if layout == Layout::Supabase {
                 Compat::Supabase

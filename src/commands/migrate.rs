@@ -23,7 +23,7 @@ pub(super) fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
     let (session, target) = ctx.connect()?;
     let settings = &ctx.settings;
     let db = Migrator::new(session, &settings.schema, settings.wait_for_lock, &ctx.out)
-        .with_lock_wait(settings.lock_timeout, settings.lock_retries);
+        .with_limits(settings.step_limits);
     Ok((db, target))
 }
 

@@ -251,6 +251,16 @@ pub enum TransactionMode {
     NoTransaction,
 }
 
+/// The waits a script's directives set for itself; `None` where the project's setting
+/// holds, `Some(ZERO)` for no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ScriptTimeouts {
+    /// How long a statement may wait for a lock (`lock_timeout`).
+    pub lock: Option<std::time::Duration>,
+    /// How long a statement may run (`statement_timeout`).
+    pub statement: Option<std::time::Duration>,
+}
+
 /// One SQL file as read from disk.
 #[derive(Debug, Clone)]
 pub struct Script {
@@ -259,6 +269,8 @@ pub struct Script {
     pub sql: String,
     pub checksum: Checksum,
     pub mode: TransactionMode,
+    /// Its own `-- dbward:lock-timeout` and `-- dbward:statement-timeout`, if any.
+    pub timeouts: ScriptTimeouts,
     /// Lexed on first use: `status` never needs it.
     lexed: std::sync::OnceLock<super::statements::Scan>,
 }
@@ -270,8 +282,15 @@ impl Script {
             sql,
             checksum,
             mode,
+            timeouts: ScriptTimeouts::default(),
             lexed: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The script with its own timeouts, from its directives.
+    pub fn with_timeouts(mut self, timeouts: ScriptTimeouts) -> Script {
+        self.timeouts = timeouts;
+        self
     }
 
     /// What one pass of the lexer says about the text, made once.

@@ -50,6 +50,12 @@ pub enum FileProblem {
         line: usize,
         written: String,
     },
+    /// A known directive with a value it cannot take.
+    BadDirective {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// A folder named in dbward.toml that is not there.
     MissingFolder {
         path: PathBuf,
@@ -163,9 +169,15 @@ impl fmt::Display for FileProblem {
                 directive,
             } => write!(
                 f,
-                "{}:{line}: unknown directive `-- dbward:{directive}`; the known one is `-- dbward:no-transaction`",
-                path.display()
+                "{}:{line}: unknown directive `-- dbward:{directive}`; the known ones are {}",
+                path.display(),
+                super::directives::KNOWN
             ),
+            FileProblem::BadDirective {
+                path,
+                line,
+                message,
+            } => write!(f, "{}:{line}: {message}", path.display()),
             FileProblem::MisspeltDirective {
                 path,
                 line,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::directives::{self, DirectiveProblem};
+use super::directives::{self, DirectiveProblem, Directives};
 use super::layout::{Layout, Role};
 use super::model::{Checksum, Script, TransactionMode};
 use super::problems::FileProblem;
@@ -14,9 +14,12 @@ use super::{sections, statements};
 /// looks deeper.
 pub fn read_script(path: &Path) -> Result<Script, FileProblem> {
     let sql = read_text(path, &mut Vec::new())?;
-    let mode = dbward_mode(path, &sql)?;
+    let directives = dbward_directives(path, &sql)?;
     let checksum = Checksum::of_normalised(&sql);
-    super::wrapper::unwrap_script(Script::new(path.to_path_buf(), sql, checksum, mode))
+    super::wrapper::unwrap_script(
+        Script::new(path.to_path_buf(), sql, checksum, directives.mode)
+            .with_timeouts(directives.timeouts),
+    )
 }
 
 /// A script file read by its layout's rules: the script, and the rollback a goose or
@@ -44,12 +47,11 @@ fn read_file_with(
             return Err(marker_problem(problem));
         }
         let script = |section: sections::Section| -> Result<Script, FileProblem> {
-            let mode = match section.mode {
-                Some(mode) => mode,
-                None => dbward_mode(path, &section.sql)?,
-            };
+            let directives = dbward_directives(path, &section.sql)?;
+            let mode = section.mode.unwrap_or(directives.mode);
             let checksum = Checksum::of_normalised(&section.own_text);
-            Ok(Script::new(path.to_path_buf(), section.sql, checksum, mode))
+            Ok(Script::new(path.to_path_buf(), section.sql, checksum, mode)
+                .with_timeouts(directives.timeouts))
         };
         let down = split.down.map(script).transpose()?;
         return Ok((script(split.up)?, down));
@@ -63,17 +65,21 @@ fn read_file_with(
     {
         return Err(marker_problem(problem));
     }
-    let mode = match (layout, sections::sqlx_mode(&sql)) {
+    let directives = match (layout, sections::sqlx_mode(&sql)) {
         // The directive line is read; the rest may hold dbward's own.
         (Layout::Sqlx, Some(mode)) => {
             let rest = sql.split_once('\n').map_or("", |(_, rest)| rest);
-            dbward_mode(path, &format!("\n{rest}"))?;
-            mode
+            Directives {
+                mode,
+                ..dbward_directives(path, &format!("\n{rest}"))?
+            }
         }
-        _ => dbward_mode(path, &sql)?,
+        _ => dbward_directives(path, &sql)?,
     };
     let checksum = Checksum::of_normalised(&sql);
-    Ok((Script::new(path.to_path_buf(), sql, checksum, mode), None))
+    let script = Script::new(path.to_path_buf(), sql, checksum, directives.mode)
+        .with_timeouts(directives.timeouts);
+    Ok((script, None))
 }
 
 /// The file's text: UTF-8, without a byte-order mark, LF line ends, no NUL.
@@ -104,7 +110,7 @@ fn read_text(path: &Path, buffer: &mut Vec<u8>) -> Result<String, FileProblem> {
 }
 
 /// How the `-- dbward:` directives of `sql`'s leading comments say to run it.
-fn dbward_mode(path: &Path, sql: &str) -> Result<TransactionMode, FileProblem> {
+fn dbward_directives(path: &Path, sql: &str) -> Result<Directives, FileProblem> {
     directives::read(sql).map_err(|problem| match problem {
         DirectiveProblem::Unknown { line, directive } => FileProblem::UnknownDirective {
             path: path.to_path_buf(),
@@ -115,6 +121,11 @@ fn dbward_mode(path: &Path, sql: &str) -> Result<TransactionMode, FileProblem> {
             path: path.to_path_buf(),
             line,
             written,
+        },
+        DirectiveProblem::BadValue { line, message } => FileProblem::BadDirective {
+            path: path.to_path_buf(),
+            line,
+            message,
         },
     })
 }

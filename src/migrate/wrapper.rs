@@ -138,7 +138,8 @@ pub fn unwrap_script(script: Script) -> Result<Script, FileProblem> {
     };
     match wrapper {
         Wrapper::Absent => Ok(script),
-        Wrapper::Removed(sql) => Ok(Script::new(script.path, sql, script.checksum, script.mode)),
+        Wrapper::Removed(sql) => Ok(Script::new(script.path, sql, script.checksum, script.mode)
+            .with_timeouts(script.timeouts)),
         Wrapper::Unlike { offset, begin } => {
             let (line, column) = statements::line_column(&script.sql, offset);
             Err(FileProblem::WrappedInAnotherTransaction {
@@ -308,7 +309,7 @@ mod tests {
             PathBuf::from("migrations/001_w.sql"),
             sql.to_string(),
             Checksum::of(sql),
-            crate::migrate::directives::read(sql).unwrap(),
+            crate::migrate::directives::read(sql).unwrap().mode,
         )
     }
 

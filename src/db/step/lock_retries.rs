@@ -1,7 +1,6 @@
 //! Bounding a migration's wait for table locks, and trying a migration again after it
 //! timed out on one, saying who holds the lock.
 
-use crate::db::session::Client;
 use crate::db::step::Migrator;
 use crate::db::table_locks;
 use crate::error::{Error, Result};
@@ -10,19 +9,6 @@ use crate::migrate::lock_wait;
 
 /// SQLSTATE 55P03: a statement waited longer than `lock_timeout`.
 pub(super) const LOCK_NOT_AVAILABLE: &str = "55P03";
-
-/// Bounds how long the transaction's statements wait for a lock (`SET LOCAL`, bound).
-/// The script's `RESET ALL` undoes it, so it reaches only the script.
-pub(super) async fn limit_lock_wait(client: &Client, lock_timeout: &str) -> Result<()> {
-    client
-        .query_typed(
-            "SELECT set_config('lock_timeout', $1, true)",
-            &[(&lock_timeout, tokio_postgres::types::Type::TEXT)],
-        )
-        .await
-        .map(|_| ())
-        .map_err(Error::db("setting lock_timeout"))
-}
 
 impl Migrator<'_> {
     /// Runs `attempt` again, after a pause, each time it failed on a lock timeout (which
@@ -41,7 +27,7 @@ impl Migrator<'_> {
                 return attempted;
             };
             let holder = table_locks::oldest_holder(&mut self.session).ok().flatten();
-            if retry == self.lock_retries {
+            if retry == self.limits.lock_retries {
                 let who =
                     holder.map_or_else(|| "a session now gone".to_string(), |h| h.to_string());
                 failure.hint = Some(format!(
@@ -56,7 +42,7 @@ impl Migrator<'_> {
                 failure.version,
                 holder.as_ref(),
                 retry,
-                self.lock_retries,
+                self.limits.lock_retries,
                 pause,
             );
             std::thread::sleep(pause);

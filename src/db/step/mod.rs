@@ -19,12 +19,14 @@ use crate::db::shim::{self, ShimOutcome};
 use crate::db::waiting::{self, Observer};
 use crate::error::{Error, Result};
 use crate::migrate::failure::{MigrationFailure, Ran};
-use crate::migrate::lock_wait;
+use crate::migrate::lock_wait::{ScriptSettings, StepLimits};
 
 mod lock_retries;
+mod timeouts;
 use crate::migrate::model::{Applied, Direction, Migration, Outcome, Script, TransactionMode};
 use crate::migrate::plan::{self, Divergence};
-use lock_retries::{LOCK_NOT_AVAILABLE, limit_lock_wait};
+use lock_retries::LOCK_NOT_AVAILABLE;
+use timeouts::{Reach, limit_waits};
 
 /// A runner's session for migrating one schema: dbward's tables there, the migration lock
 /// and how long to wait for it, and who hears about the waits.
@@ -37,10 +39,9 @@ pub struct Migrator<'o> {
     claim: ClaimSupport,
     /// dbward's schema was checked for objects other roles own (once a run).
     owners_checked: bool,
-    /// `lock_timeout` for each migration's transaction, as PostgreSQL reads it (`0`: off).
-    lock_timeout: String,
-    /// How many times a migration that timed out on a table lock is tried again.
-    lock_retries: u32,
+    /// How each migration's statements are bounded, and how often one that timed out on a
+    /// table lock is tried again.
+    limits: StepLimits,
     /// The failure of the last transactional step, when it was a lock timeout.
     timed_out: Option<Box<MigrationFailure>>,
 }
@@ -78,17 +79,15 @@ impl<'o> Migrator<'o> {
             observer,
             claim: ClaimSupport::Usable,
             owners_checked: false,
-            lock_timeout: lock_wait::setting(lock_wait::DEFAULT_LOCK_TIMEOUT),
-            lock_retries: lock_wait::DEFAULT_LOCK_RETRIES,
+            limits: StepLimits::default(),
             timed_out: None,
         }
     }
 
-    /// How long a migration's statement may wait for a table lock before its transaction
-    /// gives up (zero: as long as it takes), and how many times it is then tried again.
-    pub fn with_lock_wait(mut self, timeout: Duration, retries: u32) -> Migrator<'o> {
-        self.lock_timeout = lock_wait::setting(timeout);
-        self.lock_retries = retries;
+    /// How long a migration's statements may wait for a table lock and run, unless a
+    /// script says otherwise, and how many times one that timed out on a lock is tried again.
+    pub fn with_limits(mut self, limits: StepLimits) -> Migrator<'o> {
+        self.limits = limits;
         self
     }
 
@@ -233,13 +232,13 @@ impl<'o> Migrator<'o> {
             return Ok(None);
         }
         let (history, key, version) = (&self.history, self.key, way.migration.version);
-        let lock_timeout = &self.lock_timeout;
+        let settings = self.limits.for_script(way.script);
         let (begun, claimed, limited, ran, booked, committed) = self.session.pipeline(async |c| {
             tokio::join!(
                 biased;
                 c.batch_execute(lock::BEGIN),
                 history.claim(c, key, version, way.intent),
-                limit_lock_wait(c, lock_timeout),
+                limit_waits(c, &settings, Reach::Transaction),
                 apply::run_step(c, way.script, version, way.ran),
                 way.book(c, history),
                 c.batch_execute("COMMIT"),
@@ -293,11 +292,11 @@ impl<'o> Migrator<'o> {
         let history = &self.history;
         match way.script.mode {
             TransactionMode::Transaction => {
-                let lock_timeout = &self.lock_timeout;
+                let settings = self.limits.for_script(way.script);
                 let ((limited, ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
-                        limit_lock_wait(c, lock_timeout),
+                        limit_waits(c, &settings, Reach::Transaction),
                         apply::run_step(c, way.script, version, way.ran),
                         way.book(c, history),
                     )
@@ -316,6 +315,12 @@ impl<'o> Migrator<'o> {
                 // session to the end, tells other runners the row is work in progress.
                 let applying = history.applying_key(version);
                 way.mark_unfinished(tx, history, applying)?;
+                let settings = self.limits.for_script(way.script);
+                let limited = settings != ScriptSettings::default();
+                if limited {
+                    self.session
+                        .pipeline(async |c| limit_waits(c, &settings, Reach::Session).await)?;
+                }
                 let finished = apply::run(&mut self.session, way.script, version, way.ran)
                     .map_err(|(done, f)| {
                         let timed_out = f.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE);
@@ -323,6 +328,10 @@ impl<'o> Migrator<'o> {
                         if timed_out {
                             // A half-run script cannot be rolled back to try again.
                             outcome.push_str(" It was not tried again after its lock timeout, because it runs outside a transaction.");
+                        }
+                        if limited {
+                            // The script's timeouts must not outlive it in this session.
+                            let _ = self.session.batch_execute(apply::RESET_SESSION);
                         }
                         apply::failed(f, outcome)
                     })
@@ -382,13 +391,13 @@ impl<'o> Migrator<'o> {
             return;
         }
         let (key, wait, observer) = (self.key, self.wait, self.observer);
-        let lock_timeout = &self.lock_timeout;
         // The replay waits for table locks no longer than the script did.
+        let settings = self.limits.for_script(script);
         apply::place(
             &mut self.session,
             &|session| {
                 waiting::begin_locked(session, key, wait, observer, async |c| {
-                    limit_lock_wait(c, lock_timeout).await
+                    limit_waits(c, &settings, Reach::Transaction).await
                 })
                 .map(|(tx, ())| tx)
             },
@@ -438,20 +447,25 @@ impl<'o> Migrator<'o> {
             }
         };
         let steps = plan(&applied)?;
-        let lock_timeout = &self.lock_timeout;
-        tx.pipeline(async |c| limit_lock_wait(c, lock_timeout).await)?;
         let mut done: Vec<(&Migration, i64)> = Vec::new();
         for migration in steps {
             let step_started = Instant::now();
-            if let Err(mut failure) = tx.pipeline(async |c| {
-                apply::run_step(
-                    c,
-                    &migration.up,
-                    migration.version,
-                    Ran::Migration(Direction::Up),
+            // Set for each script: the `RESET ALL` after the one before undid the last.
+            let settings = self.limits.for_script(&migration.up);
+            let (limited, ran) = tx.pipeline(async |c| {
+                tokio::join!(
+                    biased;
+                    limit_waits(c, &settings, Reach::Transaction),
+                    apply::run_step(
+                        c,
+                        &migration.up,
+                        migration.version,
+                        Ran::Migration(Direction::Up),
+                    ),
                 )
-                .await
-            }) {
+            });
+            limited?;
+            if let Err(mut failure) = ran {
                 drop(tx);
                 if failure.sqlstate.as_deref() == Some(LOCK_NOT_AVAILABLE) {
                     // Not placed: a replay would wait for the lock again.

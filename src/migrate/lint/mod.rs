@@ -187,7 +187,7 @@ mod tests {
                 PathBuf::from(format!("migrations/{version:03}_m{version}.sql")),
                 sql.to_string(),
                 Checksum::of(sql),
-                crate::migrate::directives::read(sql).unwrap(),
+                crate::migrate::directives::read(sql).unwrap().mode,
             ),
             rollback_path: None,
             down: None,
