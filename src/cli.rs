@@ -320,6 +320,23 @@ pub enum Command {
         #[command(subcommand)]
         action: LocalAction,
     },
+    /// Print the completion script for a shell: bash, zsh, fish, powershell or elvish
+    #[command(
+        after_help = "Needs no project or database. Examples:\n  dbward completions bash > ~/.local/share/bash-completion/completions/dbward\n  dbward completions zsh > ~/.zfunc/_dbward      # with fpath+=(~/.zfunc) before compinit\n  dbward completions fish > ~/.config/fish/completions/dbward.fish"
+    )]
+    Completions {
+        /// The shell to complete in
+        shell: clap_complete::Shell,
+    },
+    /// Print dbward's man page, or write a page for dbward and each of its commands into a folder
+    #[command(
+        after_help = "Needs no project or database. Examples:\n  dbward man | man -l -\n  dbward man --dir ~/.local/share/man/man1   # dbward.1, dbward-up.1, ..."
+    )]
+    Man {
+        /// Write dbward.1 and one page per command (dbward-up.1, ...) into this folder
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -588,6 +588,26 @@ impl Output {
         });
     }
 
+    /// Text made for another program (a completion script, a man page), as it is, in every
+    /// format.
+    pub fn generated(&self, text: &[u8]) {
+        use std::io::Write;
+        let mut stdout = std::io::stdout().lock();
+        // A closed pipe (`dbward man | head`) is no error of dbward's.
+        let _ = stdout.write_all(text).and_then(|()| stdout.flush());
+    }
+
+    pub fn man_pages(&self, report: &ManReport) {
+        self.emit(report, || {
+            format!(
+                "wrote {} man page(s) to {}: {}",
+                report.pages.len(),
+                report.dir,
+                report.pages.join(", ")
+            )
+        });
+    }
+
     pub fn init(&self, report: &InitReport) {
         self.emit(report, || {
             let mut lines: Vec<String> = report

@@ -144,6 +144,13 @@ pub struct BaselineReport {
     pub recorded: Vec<Version>,
 }
 
+/// The man pages `dbward man --dir` wrote.
+#[derive(Debug, Serialize)]
+pub struct ManReport {
+    pub dir: String,
+    pub pages: Vec<String>,
+}
+
 #[derive(Debug, Serialize)]
 pub struct NewReport {
     pub version: Version,

@@ -12,6 +12,7 @@ mod migrate;
 mod new;
 mod operations;
 mod seed;
+mod shell_help;
 mod verify;
 
 use crate::cli::{Cli, Command};
@@ -104,6 +105,23 @@ pub fn run(cli: Cli) -> Result<()> {
             &out,
         );
     }
+    // Nor do these: they describe dbward itself.
+    let out = Output::new(cli.global.output.format, cli.global.output.quiet);
+    match &cli.command {
+        Command::Completions { shell } => {
+            out.generated(&shell_help::completions(*shell));
+            return Ok(());
+        }
+        Command::Man { dir: Some(dir) } => {
+            out.man_pages(&shell_help::write_man_pages(dir)?);
+            return Ok(());
+        }
+        Command::Man { dir: None } => {
+            out.generated(&shell_help::man_page()?);
+            return Ok(());
+        }
+        _ => {}
+    }
     let settings = Settings::resolve(&cli.global)?;
     let out = Output::new(settings.format, settings.quiet);
     if settings.found_levels_up > 0 {
@@ -158,7 +176,9 @@ pub fn run(cli: Cli) -> Result<()> {
         } => ci::run(&ctx, junit.as_deref(), require_rollbacks, fail_on),
         Command::Diff => diff::run(&ctx),
         Command::Local { action } => local::run(&ctx, action),
-        Command::Init { .. } => unreachable!("init runs before the project is read"),
+        Command::Init { .. } | Command::Completions { .. } | Command::Man { .. } => {
+            unreachable!("run before the project is read")
+        }
     }
 }
 
