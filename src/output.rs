@@ -336,10 +336,12 @@ impl Output {
 
     pub fn seed(&self, report: &SeedReport) {
         self.emit(report, || {
+            let Some(database) = &report.database else {
+                return format!("no fixtures in {}: nothing to seed", report.looked_in);
+            };
             let inserted: i64 = report.tables.iter().map(|t| t.inserted).sum();
             let summary = format!(
-                "{}: {} fixture(s) in {} ms, {inserted} row(s) inserted",
-                report.database,
+                "{database}: {} fixture(s) in {} ms, {inserted} row(s) inserted",
                 report.fixtures.len(),
                 report.execution_ms
             );

@@ -206,7 +206,10 @@ pub struct LocalReport {
 
 #[derive(Debug, Serialize)]
 pub struct SeedReport {
-    pub database: String,
+    /// None when there was nothing to seed, so no database was used.
+    pub database: Option<String>,
+    /// Where the fixtures were looked for (`fixtures/`).
+    pub looked_in: String,
     pub fixtures: Vec<String>,
     pub tables: Vec<TableChanges>,
     pub execution_ms: i64,

@@ -21,6 +21,24 @@ pub enum Fixtures {
     Supabase(PathBuf),
 }
 
+impl Fixtures {
+    /// Where the fixtures are looked for, relative to the project's folder, as a message
+    /// that found none names it.
+    pub fn looked_in(&self, project_root: &Path) -> String {
+        let shown = |dir: &Path| {
+            let dir = dir.strip_prefix(project_root).unwrap_or(dir);
+            format!("{}/", dir.display())
+        };
+        match self {
+            Fixtures::Folder(dir) => shown(dir),
+            Fixtures::Supabase(dir) => format!(
+                "{} (seed.sql, or the files `[db.seed] sql_paths` of config.toml names)",
+                shown(dir)
+            ),
+        }
+    }
+}
+
 /// The seed files Supabase reads when its config.toml names none.
 const SUPABASE_DEFAULT_SEED: &str = "./seed.sql";
 
@@ -269,6 +287,28 @@ mod tests {
         }
         let loaded = load(&Fixtures::Folder(dir.path().into())).unwrap();
         (dir, loaded)
+    }
+
+    #[test]
+    fn the_place_looked_in_is_named_from_the_project_folder() {
+        let root = Path::new("/srv/app");
+        assert_eq!(
+            Fixtures::Folder(root.join("fixtures")).looked_in(root),
+            "fixtures/"
+        );
+        assert_eq!(
+            Fixtures::Folder(root.join("db/seeds")).looked_in(root),
+            "db/seeds/"
+        );
+        assert_eq!(
+            Fixtures::Folder("/elsewhere/seeds".into()).looked_in(root),
+            "/elsewhere/seeds/"
+        );
+        let supabase = Fixtures::Supabase(root.join("supabase")).looked_in(root);
+        assert!(
+            supabase.starts_with("supabase/ (seed.sql") && supabase.contains("sql_paths"),
+            "{supabase}"
+        );
     }
 
     #[test]

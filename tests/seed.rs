@@ -197,3 +197,78 @@ fn an_existing_auth_schema_is_left_alone() {
         "t"
     );
 }
+
+#[test]
+fn seed_without_fixtures_says_where_it_looked_and_touches_no_database() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.migration(
+        "001_people.sql",
+        "create table people (id int primary key);",
+        "drop table people;",
+    );
+    let seed = project.dbward(&db, &["seed"]);
+    assert_code(&seed, 0);
+    assert_eq!(
+        seed.stdout.trim(),
+        "no fixtures in fixtures/: nothing to seed",
+        "{seed:?}"
+    );
+    assert!(!seed.stdout.contains("already there"), "{seed:?}");
+    let json = project.dbward(&db, &["seed", "--format", "json"]);
+    assert_code(&json, 0);
+    let doc = json.json();
+    assert_eq!(doc["database"], serde_json::Value::Null);
+    assert_eq!(doc["looked_in"], "fixtures/");
+    assert_eq!(doc["fixtures"], serde_json::json!([]));
+    // Nothing ran, so nothing was made there: not even dbward's schema.
+    assert_eq!(
+        db.scalar("select count(*) from pg_namespace where nspname = 'dbward'"),
+        "0"
+    );
+
+    // The folder as configured; an empty one is no different from none.
+    project.write("dbward.toml", "fixtures_dir = \"db/seeds\"\n");
+    std::fs::create_dir_all(project.path().join("db/seeds")).unwrap();
+    let configured = project.dbward(&db, &["seed"]);
+    assert_code(&configured, 0);
+    assert_eq!(
+        configured.stdout.trim(),
+        "no fixtures in db/seeds/: nothing to seed",
+        "{configured:?}"
+    );
+
+    // Naming a fixture that is not there is still an error.
+    let only = project.dbward(&db, &["seed", "--only", "people"]);
+    assert_code(&only, 2);
+    assert!(
+        only.stderr
+            .contains("no fixture is named `people`; the fixtures are: none"),
+        "{only:?}"
+    );
+
+    // With no database configured, no local PostgreSQL is started for nothing.
+    let local = project.run(&["seed"]);
+    assert_code(&local, 0);
+    assert!(!project.path().join(".dbward").exists(), "{local:?}");
+}
+
+#[test]
+fn a_supabase_project_without_seed_files_names_them() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "layout = \"supabase\"\n");
+    project.write(
+        "supabase/migrations/20240101000000_people.sql",
+        "create table people (id int primary key);",
+    );
+    // `supabase init` writes an empty seed.sql: no fixture.
+    project.write("supabase/seed.sql", "");
+    let seed = project.dbward(&db, &["seed"]);
+    assert_code(&seed, 0);
+    assert!(
+        seed.stdout
+            .starts_with("no fixtures in supabase/ (seed.sql, or the files `[db.seed] sql_paths`"),
+        "{seed:?}"
+    );
+}

@@ -106,8 +106,11 @@ pub fn run(
             ))
         });
         runner.step("seed", || {
-            operations::seed(step_ctx)?;
-            Ok("fixtures applied".into())
+            let report = operations::seed(step_ctx)?;
+            Ok(match report.database {
+                Some(_) => "fixtures applied".into(),
+                None => format!("no fixtures in {}", report.looked_in),
+            })
         });
         runner.step("verify", || {
             let report = operations::verify_report(step_ctx, true, Severity::Error)?;

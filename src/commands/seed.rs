@@ -32,7 +32,19 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
         )));
     }
     let fixtures = seed::load(&ctx.settings.fixtures).map_err(Error::Files)?;
+    // `--only` naming a fixture is refused when there are none, as when it names none of them.
     let chosen = seed::select(&fixtures, only).map_err(Error::Usage)?;
+    let looked_in = ctx.settings.fixtures.looked_in(&ctx.settings.project_root);
+    if chosen.is_empty() {
+        // Nothing to run: no database to reach, nor a local one to start.
+        return Ok(SeedReport {
+            database: None,
+            looked_in,
+            fixtures: Vec::new(),
+            tables: Vec::new(),
+            execution_ms: 0,
+        });
+    }
     if let Some(empty) = chosen.iter().find(|f| !f.script.has_statements()) {
         return Err(Error::Usage(format!(
             "{}: fixture holds no SQL; write it, or remove the file",
@@ -69,7 +81,8 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
     let tables = stats::changes_in_transaction(&mut tx)?;
     tx.commit().map_err(Error::db("committing the fixtures"))?;
     Ok(SeedReport {
-        database: target.describe(),
+        database: Some(target.describe()),
+        looked_in,
         fixtures: chosen
             .iter()
             .map(|f| f.script.path.display().to_string())
