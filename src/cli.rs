@@ -290,7 +290,7 @@ pub enum Command {
     /// Check tables and Row Level Security: the spec, the classic RLS mistakes, and (with
     /// --probe) whether one user can reach another's rows
     #[command(
-        after_help = "Examples:\n  dbward verify\n  dbward verify --probe --fail-on warning\n  dbward verify --write-spec   # dbward.spec.toml from this database"
+        after_help = "Examples:\n  dbward verify\n  dbward verify --probe --fail-on warning\n  dbward verify --write-spec   # dbward.spec.toml from this database\n  dbward verify --write-spec --force   # replace it"
     )]
     Verify {
         /// Impersonate users found in the data (as PostgREST does) and count the rows of
@@ -303,6 +303,9 @@ pub enum Command {
         /// Write the spec file from this database instead of checking
         #[arg(long)]
         write_spec: bool,
+        /// With --write-spec: replace a spec file that exists
+        #[arg(long, requires = "write_spec")]
+        force: bool,
     },
     /// Maintenance jobs declared in dbward.toml, for cron: list, run, history
     #[command(

@@ -245,7 +245,13 @@ fn every_command_keeps_the_password_out(given: Given) {
     runs.both(name, &["validate"], 0);
     runs.both(name, &["seed"], 0);
     runs.both(name, &["verify", "--probe"], 0);
-    runs.both(name, &["verify", "--write-spec"], 0);
+    runs.run(name, &["verify", "--write-spec"], 0);
+    // A spec that exists is replaced only with --force.
+    runs.run(
+        name,
+        &["verify", "--write-spec", "--force", "--format", "json"],
+        0,
+    );
     assert!(project.path().join("dbward.spec.toml").exists());
     runs.both(name, &["verify", "--probe"], 0);
     runs.both(name, &["job", "list"], 0);

@@ -183,6 +183,31 @@ fn the_spec_is_written_from_a_database_and_names_each_difference() {
 }
 
 #[test]
+fn write_spec_keeps_an_existing_spec_unless_forced() {
+    let (db, project) = migrated(OWNED);
+    project.write("dbward.spec.toml", "# kept by hand\n");
+    let refused = project.dbward(&db, &["verify", "--write-spec"]);
+    assert_code(&refused, 2);
+    assert!(
+        refused
+            .stderr
+            .contains("dbward.spec.toml exists: --write-spec does not overwrite it; pass --force"),
+        "{refused:?}"
+    );
+    let spec = || std::fs::read_to_string(project.path().join("dbward.spec.toml")).unwrap();
+    assert_eq!(spec(), "# kept by hand\n");
+
+    // --force means nothing without --write-spec.
+    assert_code(&project.dbward(&db, &["verify", "--force"]), 2);
+
+    assert_code(
+        &project.dbward(&db, &["verify", "--write-spec", "--force"]),
+        0,
+    );
+    assert!(spec().contains("[tables.\"public.t\"]"), "{}", spec());
+}
+
+#[test]
 fn probes_find_leaks_and_change_nothing() {
     let (db, project) = migrated(&format!(
         "{OWNED}create policy read_all on t for select to anon, authenticated using (true);

@@ -166,7 +166,8 @@ pub fn run(cli: Cli) -> Result<()> {
             probe,
             fail_on,
             write_spec,
-        } => verify::run(&ctx, probe, fail_on, write_spec),
+            force,
+        } => verify::run(&ctx, probe, fail_on, write_spec, force),
         Command::Job { action } => job::run(&ctx, action),
         Command::Check { since, fail_on } => check::run(&ctx, since.as_deref(), fail_on),
         Command::Ci {
