@@ -357,6 +357,39 @@ fn a_failing_job_fails_the_call_loudly_and_the_others_still_run() {
 }
 
 #[test]
+fn an_unknown_job_name_is_an_error_listing_the_jobs_in_history_as_in_run() {
+    let db = TestDb::new();
+    let project = project(
+        "[jobs.a_one]\nkind = \"sql\"\nsql = \"select 1\"\n\n\
+         [jobs.b_two]\nkind = \"sql\"\nsql = \"select 2\"\n",
+    );
+    let listed = "no job `a_onne` in dbward.toml; the jobs are: a_one, b_two";
+    let run = project.dbward(&db, &["job", "run", "a_onne"]);
+    assert_code(&run, 2);
+    assert!(run.stderr.contains(listed), "{run:?}");
+    let history = project.dbward(&db, &["job", "history", "a_onne"]);
+    assert_code(&history, 2);
+    assert!(history.stderr.contains(listed), "{history:?}");
+    assert_eq!(history.stdout, "", "{history:?}");
+
+    // A declared job that never ran has an empty history, not an error.
+    let never = project.dbward(&db, &["job", "history", "b_two", "--format", "json"]);
+    assert_code(&never, 0);
+    assert_eq!(never.json()["runs"], serde_json::json!([]));
+
+    // A job removed from dbward.toml still shows the runs it left.
+    assert_code(&project.dbward(&db, &["job", "run", "a_one"]), 0);
+    project.write(
+        "dbward.toml",
+        "[jobs.b_two]\nkind = \"sql\"\nsql = \"select 2\"\n",
+    );
+    let removed = project.dbward(&db, &["job", "history", "a_one", "--format", "json"]);
+    assert_code(&removed, 0);
+    assert_eq!(removed.json()["runs"][0]["job"], "a_one");
+    assert_eq!(removed.json()["runs"][0]["status"], "succeeded");
+}
+
+#[test]
 fn success_is_quiet_unless_asked_and_json_is_one_document() {
     let db = TestDb::new();
     let project = project("[jobs.noop]\nkind = \"sql\"\nsql = \"select 1\"\n");

@@ -44,6 +44,14 @@ pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
             let history = History::new(&ctx.settings.schema);
             history.check_owners(&mut client)?;
             let runs = history.job_history(&mut client, name.as_deref(), limit.max(1))?;
+            // A job no longer declared still shows the runs it left; a name with neither is
+            // a typo, refused as `job run` refuses it.
+            if let Some(name) = &name
+                && runs.is_empty()
+                && !ctx.settings.jobs.contains_key(name)
+            {
+                return Err(Error::Usage(jobs::unknown(&ctx.settings.jobs, name)));
+            }
             ctx.out.job_history(&JobHistoryReport {
                 database: target.describe(),
                 runs: runs.into_iter().map(job_run_row).collect(),

@@ -68,6 +68,19 @@ impl JobConfig {
 }
 
 /// Picks jobs by name, or by schedule tag. Unknown names are an error naming the known ones.
+/// The error for a job name dbward.toml does not declare, listing those it does.
+pub fn unknown(jobs: &BTreeMap<String, JobConfig>, name: &str) -> String {
+    let known: Vec<&str> = jobs.keys().map(String::as_str).collect();
+    format!(
+        "no job `{name}` in dbward.toml; the jobs are: {}",
+        if known.is_empty() {
+            "none".into()
+        } else {
+            known.join(", ")
+        }
+    )
+}
+
 pub fn select<'a>(
     jobs: &'a BTreeMap<String, JobConfig>,
     names: &[String],
@@ -80,17 +93,7 @@ pub fn select<'a>(
     for name in names {
         match jobs.get_key_value(name) {
             Some((key, job)) => chosen.push((key.as_str(), job)),
-            None => {
-                let known: Vec<&str> = jobs.keys().map(String::as_str).collect();
-                return Err(format!(
-                    "no job `{name}` in dbward.toml; the jobs are: {}",
-                    if known.is_empty() {
-                        "none".into()
-                    } else {
-                        known.join(", ")
-                    }
-                ));
-            }
+            None => return Err(unknown(jobs, name)),
         }
     }
     if let Some(tag) = schedule {
