@@ -524,6 +524,57 @@ fn baseline_adopts_an_existing_database() {
 }
 
 #[test]
+fn baseline_and_up_to_refuse_a_version_no_migration_has() {
+    let db = TestDb::new();
+    let project = three_tables();
+    // A typo for 2: recording 001-003 as applied would skip creating tags.
+    let beyond = project.dbward(&db, &["baseline", "20"]);
+    assert_code(&beyond, 2);
+    assert!(
+        beyond.stderr.contains(
+            "`baseline 20` names no migration: the newest is 003 (migrations/003_tags.sql)"
+        ),
+        "{beyond:?}"
+    );
+    assert!(!db.table_exists("dbward.schema_history"), "{beyond:?}");
+
+    let up = project.dbward(&db, &["up", "--to", "30"]);
+    assert_code(&up, 2);
+    assert!(
+        up.stderr
+            .contains("`--to 30` names no migration: the newest is 003 (migrations/003_tags.sql)"),
+        "{up:?}"
+    );
+    assert!(!db.table_exists("public.users"), "{up:?}");
+
+    // Two files apart: a version between them names both.
+    project.remove("migrations/002_posts.sql");
+    project.remove("rollbacks/002_posts.sql");
+    let between = project.dbward(&db, &["up", "--to", "2", "--dry-run"]);
+    assert_code(&between, 2);
+    assert!(
+        between.stderr.contains(
+            "`--to 2` names no migration: the nearest are 001 (migrations/001_users.sql) and 003 (migrations/003_tags.sql)"
+        ),
+        "{between:?}"
+    );
+    let below = project.dbward(&db, &["baseline", "0"]);
+    assert_code(&below, 2);
+    assert!(
+        below
+            .stderr
+            .contains("the oldest is 001 (migrations/001_users.sql)"),
+        "{below:?}"
+    );
+
+    // A version a file has, whatever its width, is taken.
+    assert_code(&project.dbward(&db, &["up", "--to", "1"]), 0);
+    assert_eq!(history_versions(&db), "1");
+    assert_code(&project.dbward(&db, &["up", "--to", "003"]), 0);
+    assert_eq!(history_versions(&db), "1,3");
+}
+
+#[test]
 fn a_pending_empty_migration_is_refused() {
     let db = TestDb::new();
     let project = Project::new();

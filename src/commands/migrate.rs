@@ -14,7 +14,7 @@ use crate::db::step::{Migrator, Stepped};
 use crate::error::{Error, Result};
 use crate::migrate::model::{Direction, Migration, Outcome, TransactionMode, Version};
 use crate::migrate::plan::{self, Allow, Divergence, DownTarget, Entry, State};
-use crate::migrate::source;
+use crate::migrate::{source, targets};
 use crate::report::*;
 
 /// A migrator for the settings' schema and lock wait, on a new session; waits are told
@@ -177,6 +177,10 @@ pub fn up(
 ) -> Result<()> {
     let target = to.map(|text| ctx.version(text)).transpose()?;
     let migrations = ctx.migrations()?;
+    // Refused before connecting: a version no file has is a typo, or another branch's.
+    if let (Some(text), Some(version)) = (to, target) {
+        targets::named_migration(&migrations, version, &format!("`--to {text}`"))?;
+    }
     up_loaded(ctx, &migrations, target, dry_run, single_transaction, allow)
 }
 
@@ -505,15 +509,13 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
 pub fn baseline(ctx: &Context, version: &str) -> Result<()> {
     let baseline = ctx.version(version)?;
     let migrations = ctx.migrations()?;
+    // A version no file has is a typo or another branch's: beyond the newest, it would
+    // record every migration as applied, those the database lacks too.
+    targets::named_migration(&migrations, baseline, &format!("`baseline {version}`"))?;
     let adopted: Vec<&Migration> = migrations
         .iter()
         .filter(|m| m.version <= baseline)
         .collect();
-    if adopted.is_empty() {
-        return Err(Error::Usage(format!(
-            "no migration is numbered {version} or below, so there is nothing to baseline"
-        )));
-    }
     let (mut db, target) = connect(ctx)?;
     prepare(ctx, &mut db)?;
     let (mut tx, history, applied) = db.begin_locked(async |c, h| h.load_in(c).await)?;

@@ -21,4 +21,5 @@ pub mod scripts;
 pub mod sections;
 pub mod source;
 pub mod statements;
+pub mod targets;
 pub mod wrapper;

@@ -111,6 +111,13 @@ pub enum PlanError {
         version: Version,
         name: String,
     },
+    /// A version named on the command line (`` `--to 7` ``) that no migration has, with
+    /// the migrations on either side of it (version and file).
+    NoSuchVersion {
+        named: String,
+        below: Option<(Version, PathBuf)>,
+        above: Option<(Version, PathBuf)>,
+    },
 }
 
 impl fmt::Display for PlanError {
@@ -139,6 +146,31 @@ impl fmt::Display for PlanError {
                 f,
                 "migration {version} ({name}) is applied but its files are gone, so it cannot be rolled back; restore them"
             ),
+            PlanError::NoSuchVersion {
+                named,
+                below,
+                above,
+            } => write!(
+                f,
+                "{named} names no migration: {}",
+                describe_neighbours(below.as_ref(), above.as_ref())
+            ),
         }
+    }
+}
+
+/// What [`PlanError::NoSuchVersion`] says of the migrations around the version named.
+fn describe_neighbours(
+    below: Option<&(Version, PathBuf)>,
+    above: Option<&(Version, PathBuf)>,
+) -> String {
+    let one = |(version, path): &(Version, PathBuf)| format!("{version} ({})", path.display());
+    match (below, above) {
+        (Some(below), Some(above)) => {
+            format!("the nearest are {} and {}", one(below), one(above))
+        }
+        (Some(newest), None) => format!("the newest is {}", one(newest)),
+        (None, Some(oldest)) => format!("the oldest is {}", one(oldest)),
+        (None, None) => "the project has no migration".to_string(),
     }
 }
