@@ -206,14 +206,19 @@ pub enum Command {
         #[command(flatten)]
         allow: AllowArgs,
     },
-    /// Accept edited migrations' and rollbacks' new checksums and clear failed no-transaction migrations
+    /// Accept edited migrations' and rollbacks' new checksums and clear failed no-transaction
+    /// migrations; with --forget-missing, forget applied migrations whose files are gone
     #[command(
-        after_help = "A no-transaction migration another runner is still applying is not a failure: repair refuses to run (exit 3) until it is done.\n\nExample:\n  dbward repair --dry-run"
+        after_help = "A no-transaction migration another runner is still applying is not a failure: repair refuses to run (exit 3) until it is done.\n\nExamples:\n  dbward repair --dry-run\n  dbward repair --forget-missing   # a deleted migration, accepted for good"
     )]
     Repair {
         /// Print what would change and change nothing
         #[arg(long)]
         dry_run: bool,
+        /// Remove from the history the applied migrations whose files are gone, so that
+        /// later runs need no --allow-missing (each one recorded in schema_events)
+        #[arg(long)]
+        forget_missing: bool,
     },
     /// Adopt an existing database as having every migration up to N applied
     #[command(

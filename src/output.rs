@@ -255,6 +255,7 @@ impl Output {
                         RepairAction::ChecksumAccepted => "checksum accepted",
                         RepairAction::RollbackChecksumAccepted => "rollback checksum accepted",
                         RepairAction::FailedCleared => "failed run cleared",
+                        RepairAction::MissingForgotten => "missing file forgotten",
                     }),
                     Cell::new(&row.detail),
                 ]);

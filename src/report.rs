@@ -97,6 +97,7 @@ pub enum RepairAction {
     ChecksumAccepted,
     RollbackChecksumAccepted,
     FailedCleared,
+    MissingForgotten,
 }
 
 #[derive(Debug, Serialize)]

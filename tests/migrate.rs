@@ -481,6 +481,70 @@ fn validate_refuses_modified_missing_and_out_of_order_naming_the_flag() {
 }
 
 #[test]
+fn repair_forget_missing_accepts_a_deleted_migration_for_good() {
+    let db = TestDb::new();
+    let project = three_tables();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.remove("migrations/002_posts.sql");
+    project.remove("rollbacks/002_posts.sql");
+    let refused = project.dbward(&db, &["up"]);
+    assert_code(&refused, 3);
+    assert!(
+        refused.stderr.contains("dbward repair --forget-missing")
+            && refused.stderr.contains("--allow-missing"),
+        "{refused:?}"
+    );
+
+    // Without the flag, repair leaves a missing file's row alone.
+    let plain = project.dbward(&db, &["repair"]);
+    assert_code(&plain, 0);
+    assert!(plain.stdout.contains("nothing to repair"), "{plain:?}");
+    assert_eq!(history_versions(&db), "1,2,3");
+
+    let dry = project.dbward(&db, &["repair", "--forget-missing", "--dry-run"]);
+    assert_code(&dry, 0);
+    assert!(
+        dry.stdout.contains("missing file forgotten")
+            && dry.stdout.contains("dry run: nothing was changed"),
+        "{dry:?}"
+    );
+    assert_eq!(history_versions(&db), "1,2,3");
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_events"), "0");
+
+    let forget = project.dbward(&db, &["repair", "--forget-missing", "--format", "json"]);
+    assert_code(&forget, 0);
+    let doc = forget.json();
+    assert_eq!(doc["changes"].as_array().unwrap().len(), 1, "{doc}");
+    assert_eq!(doc["changes"][0]["version"], 2);
+    assert_eq!(doc["changes"][0]["name"], "posts");
+    assert_eq!(doc["changes"][0]["action"], "missing_forgotten");
+    assert_eq!(history_versions(&db), "1,3");
+    assert_eq!(
+        db.scalar("SELECT event || ':' || version FROM dbward.schema_events"),
+        "missing_forgotten:2"
+    );
+    assert!(
+        db.scalar("SELECT detail FROM dbward.schema_events")
+            .contains("file gone: removed from the history"),
+    );
+
+    // Later runs need no flag; the table the migration made stays.
+    assert_code(&project.dbward(&db, &["validate"]), 0);
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    assert!(db.table_exists("posts"));
+    let again = project.dbward(&db, &["repair", "--forget-missing"]);
+    assert_code(&again, 0);
+    assert!(again.stdout.contains("nothing to repair"), "{again:?}");
+    let status = project.dbward(&db, &["status", "--format", "json"]);
+    assert_code(&status, 0);
+    assert_eq!(
+        status.json()["migrations"].as_array().unwrap().len(),
+        2,
+        "{status:?}"
+    );
+}
+
+#[test]
 fn repair_accepts_edits_and_records_that_it_did() {
     let db = TestDb::new();
     let project = three_tables();

@@ -415,7 +415,7 @@ pub fn validate(ctx: &Context, allow: Allow) -> Result<()> {
     Ok(())
 }
 
-pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
+pub fn repair(ctx: &Context, dry_run: bool, forget_missing: bool) -> Result<()> {
     let migrations = ctx.migrations()?;
     let (mut db, target) = connect(ctx)?;
     let database = target.describe();
@@ -486,6 +486,22 @@ pub fn repair(ctx: &Context, dry_run: bool) -> Result<()> {
                         version: entry.version,
                         name: entry.name.clone(),
                         action: RepairAction::FailedCleared,
+                        detail,
+                    });
+                }
+                (State::Missing, None, Some(row)) if forget_missing => {
+                    let detail = format!(
+                        "applied {} by {} (checksum {}), file gone: removed from the history",
+                        row.applied_at,
+                        row.applied_by,
+                        row.checksum.map_or_else(|| "none".into(), |c| c.short())
+                    );
+                    tx.pipeline(async |c| history.remove(c, entry.version).await)?;
+                    history.log_event(&mut tx, entry.version, Event::MissingForgotten, &detail)?;
+                    changes.push(RepairRow {
+                        version: entry.version,
+                        name: entry.name.clone(),
+                        action: RepairAction::MissingForgotten,
                         detail,
                     });
                 }

@@ -155,7 +155,10 @@ pub fn run(cli: Cli) -> Result<()> {
         } => migrate::down(&ctx, steps, to.as_deref(), all, dry_run),
         Command::Redo { dry_run } => migrate::redo(&ctx, dry_run),
         Command::Validate { allow } => migrate::validate(&ctx, allow.into()),
-        Command::Repair { dry_run } => migrate::repair(&ctx, dry_run),
+        Command::Repair {
+            dry_run,
+            forget_missing,
+        } => migrate::repair(&ctx, dry_run, forget_missing),
         Command::Baseline { version } => migrate::baseline(&ctx, &version),
         Command::Adopt { from, dry_run } => adopt::run(&ctx, from.map(Into::into), dry_run),
         Command::Seed {

@@ -34,6 +34,8 @@ pub enum Event {
     RollbackChecksumAccepted,
     /// `repair` cleared a failed no-transaction migration so that `up` runs it again.
     FailedCleared,
+    /// `repair --forget-missing` removed an applied migration whose file is gone.
+    MissingForgotten,
     /// `baseline` adopted an existing database.
     Baseline,
     /// `adopt` recorded a migration another tool's history has as applied.
@@ -46,6 +48,7 @@ impl Event {
             Event::ChecksumAccepted => "checksum_accepted",
             Event::RollbackChecksumAccepted => "rollback_checksum_accepted",
             Event::FailedCleared => "failed_cleared",
+            Event::MissingForgotten => "missing_forgotten",
             Event::Baseline => "baseline",
             Event::Adopted => "adopted",
         }

@@ -60,7 +60,7 @@ impl fmt::Display for Divergence {
             ),
             Divergence::Missing { version, name } => write!(
                 f,
-                "migration {version} ({name}) is applied but its file is gone; restore it, or pass `--allow-missing`"
+                "migration {version} ({name}) is applied but its file is gone; restore it, forget it for good with `dbward repair --forget-missing`, or pass `--allow-missing` for this run"
             ),
             Divergence::OutOfOrder {
                 version,
