@@ -522,3 +522,12 @@ fn a_database_given_must_hold_nothing_of_its_own_and_is_left_as_it_was() {
     );
     assert_eq!(db.catalog(), before);
 }
+
+#[test]
+fn a_project_without_fixtures_passes_and_its_seed_step_says_so() {
+    let db = TestDb::new();
+    let project = supabase_project();
+    let (code, doc) = ci(&project, &db);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(step_message(&doc, "seed"), "no fixtures in fixtures/");
+}
