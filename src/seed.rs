@@ -23,7 +23,7 @@ pub enum Fixtures {
 
 impl Fixtures {
     /// Where the fixtures are looked for, relative to the project's folder, as a message
-    /// that found none names it.
+    /// that found none names it: the folder, or the Supabase seed files looked for.
     pub fn looked_in(&self, project_root: &Path) -> String {
         let shown = |dir: &Path| {
             let dir = dir.strip_prefix(project_root).unwrap_or(dir);
@@ -31,10 +31,20 @@ impl Fixtures {
         };
         match self {
             Fixtures::Folder(dir) => shown(dir),
-            Fixtures::Supabase(dir) => format!(
-                "{} (seed.sql, or the files `[db.seed] sql_paths` of config.toml names)",
-                shown(dir)
-            ),
+            Fixtures::Supabase(dir) => match supabase_seed_paths(dir) {
+                Ok(patterns) if patterns.is_empty() => format!(
+                    "{} (seeding is off: `[db.seed] enabled = false` in config.toml)",
+                    shown(dir)
+                ),
+                Ok(patterns) => {
+                    let patterns: Vec<&str> = patterns
+                        .iter()
+                        .map(|p| p.strip_prefix("./").unwrap_or(p))
+                        .collect();
+                    format!("{} ({})", shown(dir), patterns.join(", "))
+                }
+                Err(_) => shown(dir),
+            },
         }
     }
 }
@@ -304,10 +314,22 @@ mod tests {
             Fixtures::Folder("/elsewhere/seeds".into()).looked_in(root),
             "/elsewhere/seeds/"
         );
-        let supabase = Fixtures::Supabase(root.join("supabase")).looked_in(root);
-        assert!(
-            supabase.starts_with("supabase/ (seed.sql") && supabase.contains("sql_paths"),
-            "{supabase}"
+        let dir = tempfile::tempdir().unwrap();
+        let supabase = dir.path().join("supabase");
+        std::fs::create_dir(&supabase).unwrap();
+        let looked_in = || Fixtures::Supabase(supabase.clone()).looked_in(dir.path());
+        assert_eq!(looked_in(), "supabase/ (seed.sql)");
+        let config = supabase.join("config.toml");
+        std::fs::write(
+            &config,
+            "[db.seed]\nsql_paths = ['./seeds/*.sql', 'more.sql']\n",
+        )
+        .unwrap();
+        assert_eq!(looked_in(), "supabase/ (seeds/*.sql, more.sql)");
+        std::fs::write(&config, "[db.seed]\nenabled = false\n").unwrap();
+        assert_eq!(
+            looked_in(),
+            "supabase/ (seeding is off: `[db.seed] enabled = false` in config.toml)"
         );
     }
 

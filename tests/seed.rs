@@ -266,9 +266,20 @@ fn a_supabase_project_without_seed_files_names_them() {
     project.write("supabase/seed.sql", "");
     let seed = project.dbward(&db, &["seed"]);
     assert_code(&seed, 0);
-    assert!(
-        seed.stdout
-            .starts_with("no fixtures in supabase/ (seed.sql, or the files `[db.seed] sql_paths`"),
+    assert_eq!(
+        seed.stdout.trim(),
+        "no fixtures in supabase/ (seed.sql): nothing to seed",
         "{seed:?}"
+    );
+    project.write(
+        "supabase/config.toml",
+        "[db.seed]\nsql_paths = ['./seeds/*.sql']\n",
+    );
+    let listed = project.dbward(&db, &["seed"]);
+    assert_code(&listed, 0);
+    assert_eq!(
+        listed.stdout.trim(),
+        "no fixtures in supabase/ (seeds/*.sql): nothing to seed",
+        "{listed:?}"
     );
 }
