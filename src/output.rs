@@ -65,18 +65,17 @@ impl Output {
     pub fn retrying_after_lock_timeout(
         &self,
         version: Version,
-        holder: Option<&crate::db::table_locks::TableLockHolder>,
+        blockers: &crate::db::table_locks::LockBlockers,
         retry: u32,
         retries: u32,
         pause: std::time::Duration,
     ) {
-        let who = holder.map_or_else(|| "a session now gone".to_string(), ToString::to_string);
         self.waiting(
             format!(
-                "migration {version} waited longer than lock_timeout for a table lock held by {who}; rolled back, trying again ({retry} of {retries}) in {}",
+                "migration {version} waited longer than lock_timeout for a table lock held by {blockers}; rolled back, trying again ({retry} of {retries}) in {}",
                 humantime::format_duration(std::time::Duration::from_millis(pause.as_millis() as u64))
             ),
-            serde_json::json!({"event": "lock_timeout_retry", "version": version, "holder": holder, "retry": retry, "retries": retries, "pause_ms": pause.as_millis() as u64}),
+            serde_json::json!({"event": "lock_timeout_retry", "version": version, "holders": blockers.sessions(), "guessed": blockers.guessed(), "retry": retry, "retries": retries, "pause_ms": pause.as_millis() as u64}),
         );
     }
 

@@ -34,6 +34,22 @@ fn hold_lock_on_t(db: &TestDb) -> (postgres::Client, i32) {
     (holder, pid)
 }
 
+/// A session of the tests' own named `application_name`, holding `table` locked in an open
+/// transaction, and its pid.
+fn hold_lock(db: &TestDb, table: &str, application_name: &str) -> (postgres::Client, i32) {
+    let mut holder = db.client();
+    holder
+        .batch_execute(&format!(
+            "SET application_name = '{application_name}'; BEGIN; LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"
+        ))
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    (holder, pid)
+}
+
 /// The versions in dbward's history, comma-separated, oldest first.
 fn applied_versions(db: &TestDb) -> String {
     db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history")
@@ -208,4 +224,179 @@ fn a_script_that_sets_its_own_lock_timeout_waits_that_long() {
     assert_code(&run, 0);
     assert!(!run.stderr.contains("trying again"), "{run:?}");
     assert!(column_c_exists(&db));
+}
+
+#[test]
+fn the_session_blocking_the_migration_is_named_not_an_older_one_holding_another_table() {
+    let db = TestDb::new();
+    let project = altering_t("lock_retries = 1\n");
+    project.migration(
+        "002_unrelated.sql",
+        "create table unrelated (id bigint primary key);",
+        "drop table unrelated;",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "003_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    // The older transaction holds a lock on another table; the younger one blocks `t`.
+    let (mut older, older_pid) = hold_lock(&db, "unrelated", "older_unrelated");
+    std::thread::sleep(Duration::from_millis(50));
+    let (mut blocker, pid) = hold_lock(&db, "t", "real_blocker");
+    let run = project.dbward(&db, &["up", "--lock-timeout", "400ms"]);
+    let json = project.dbward(&db, &["up", "--lock-timeout", "400ms", "--format", "json"]);
+    blocker.batch_execute("COMMIT").unwrap();
+    older.batch_execute("COMMIT").unwrap();
+
+    assert_code(&json, 1);
+    let retry: serde_json::Value = json
+        .stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["event"] == "lock_timeout_retry")
+        .unwrap_or_else(|| panic!("no retry event: {json:?}"));
+    assert_eq!(retry["guessed"], false, "{retry}");
+    assert_eq!(
+        retry["holders"].as_array().map(Vec::len),
+        Some(1),
+        "{retry}"
+    );
+    assert_eq!(retry["holders"][0]["pid"], pid, "{retry}");
+    assert_eq!(retry["holders"][0]["application_name"], "real_blocker");
+    assert_eq!(retry["holders"][0]["table"], "t");
+    assert_eq!(retry["holders"][0]["queued_ahead"], false);
+
+    assert_code(&run, 1);
+    assert!(run.stderr.contains("55P03"), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "table lock held by pid {pid} (real_blocker, idle in transaction) since "
+        )),
+        "the retry does not name the blocker: {run:?}"
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "tried 2 time(s); the lock is held by pid {pid} (real_blocker, idle in transaction) since "
+        )),
+        "the end does not name the blocker: {run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("holding a lock on t, query: SELECT pg_backend_pid()"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("older_unrelated"), "{run:?}");
+    assert!(
+        !run.stderr.contains(&format!("pid {older_pid} (")),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("a guess"), "{run:?}");
+    assert!(!column_c_exists(&db));
+    assert_eq!(applied_versions(&db), "1,2");
+}
+
+#[test]
+fn a_wait_too_short_to_watch_names_a_guess_and_says_so() {
+    let db = TestDb::new();
+    let project = altering_t("lock_retries = 1\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "002_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    // A lock timeout this short ends the wait before the watcher first looks.
+    let (mut holder, pid) = hold_lock_on_t(&db);
+    let run = project.dbward(&db, &["up", "--lock-timeout", "2ms"]);
+    holder.batch_execute("COMMIT").unwrap();
+
+    assert_code(&run, 1);
+    assert!(run.stderr.contains("trying again (1 of 1)"), "{run:?}");
+    assert!(
+        run.stderr.contains(&format!(
+            "the lock is held by pid {pid} (lock_holder_test, idle in transaction) since "
+        )),
+        "{run:?}"
+    );
+    assert_eq!(
+        run.stderr
+            .matches("(a guess: no session was seen blocking the migration")
+            .count(),
+        2,
+        "the retry and the end both say it is a guess: {run:?}"
+    );
+    assert!(!column_c_exists(&db));
+}
+
+#[test]
+fn a_session_queued_ahead_for_the_table_is_named_beside_the_holder() {
+    let db = TestDb::new();
+    let project = altering_t("lock_retries = 0\n");
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    project.migration(
+        "002_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    // A reader holds `t`; another ALTER waits for it, ahead of the migration in the queue.
+    let mut reader = db.client();
+    reader
+        .batch_execute("SET application_name = 'reader'; BEGIN; SELECT * FROM t")
+        .unwrap();
+    let reader_pid: i32 = reader
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let mut queued = db.client();
+    queued
+        .batch_execute("SET application_name = 'queued_alter'")
+        .unwrap();
+    let queued_pid: i32 = queued
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let waiting = std::thread::spawn(move || {
+        queued
+            .batch_execute("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; COMMIT")
+            .unwrap();
+    });
+    let queued_sql =
+        format!("SELECT count(*) FROM pg_locks WHERE pid = {queued_pid} AND NOT granted");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while db.scalar(&queued_sql) != "1" {
+        assert!(Instant::now() < deadline, "the second ALTER never queued");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let run = project.dbward(&db, &["up", "--lock-timeout", "400ms"]);
+    reader.batch_execute("COMMIT").unwrap();
+    waiting.join().unwrap();
+
+    assert_code(&run, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "the lock is held by pid {reader_pid} (reader, idle in transaction) since "
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains("holding a lock on t, query: "),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            " and pid {queued_pid} (queued_alter, active) since "
+        )),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("queued ahead of the migration for a lock on t, query: BEGIN; LOCK TABLE t"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("a guess"), "{run:?}");
 }

@@ -162,3 +162,57 @@ fn sixteen_runners_through_a_pooler_race_over_no_transaction_migrations() {
         project.race_thirty_with_three_no_transaction(&db, &url);
     }
 }
+
+/// Through the pooler, the backend watched is the one the migration's transaction runs on,
+/// so the session that blocks it is named, not guessed.
+#[test]
+fn a_lock_timeout_through_the_pooler_names_the_session_blocking_the_migration() {
+    let bouncer = bouncer();
+    let db = TestDb::new();
+    let project = Project::new();
+    project
+        .write("dbward.toml", "lock_retries = 0\n")
+        .migration(
+            "001_t.sql",
+            "create table t (id bigint primary key);",
+            "drop table t;",
+        );
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/{}?sslmode=disable",
+        bouncer.port, db.name
+    );
+    let up = || {
+        project
+            .command(&["up", "--lock-timeout", "400ms"])
+            .env("DATABASE_URL", &url)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(up().status.code(), Some(0));
+    project.migration(
+        "002_c.sql",
+        "alter table t add column c int;",
+        "alter table t drop column c;",
+    );
+
+    let mut holder = db.client();
+    holder
+        .batch_execute("SET application_name = 'pooled_blocker'; BEGIN; LOCK TABLE t")
+        .unwrap();
+    let pid: i32 = holder
+        .query_one("SELECT pg_backend_pid()", &[])
+        .unwrap()
+        .get(0);
+    let run = up();
+    holder.batch_execute("COMMIT").unwrap();
+
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "tried 1 time(s); the lock is held by pid {pid} (pooled_blocker, idle in transaction) since "
+        )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("a guess"), "{stderr}");
+}

@@ -23,7 +23,8 @@ pub(super) fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
     let (session, target) = ctx.connect()?;
     let settings = &ctx.settings;
     let db = Migrator::new(session, &settings.schema, settings.wait_for_lock, &ctx.out)
-        .with_limits(settings.step_limits);
+        .with_limits(settings.step_limits)
+        .with_blocker_watch(target.clone());
     Ok((db, target))
 }
 

@@ -203,12 +203,12 @@ impl crate::db::waiting::Observer for Output {
     fn retrying_after_lock_timeout(
         &self,
         version: crate::migrate::model::Version,
-        holder: Option<&crate::db::table_locks::TableLockHolder>,
+        blockers: &crate::db::table_locks::LockBlockers,
         retry: u32,
         retries: u32,
         pause: std::time::Duration,
     ) {
-        Output::retrying_after_lock_timeout(self, version, holder, retry, retries, pause);
+        Output::retrying_after_lock_timeout(self, version, blockers, retry, retries, pause);
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::db::lock::{self, LockKey};
 use crate::db::session::{Client, Session, Transaction};
-use crate::db::table_locks::TableLockHolder;
+use crate::db::table_locks::LockBlockers;
 use crate::error::{LockHolder, Result};
 use crate::migrate::model::Version;
 
@@ -19,11 +19,11 @@ pub trait Observer {
     fn waiting_for_migration(&self, version: Version, holder: &LockHolder);
 
     /// Migration `version` waited longer than `lock_timeout` for a table lock held by
-    /// `holder`, was rolled back, and is tried again (try `retry` of `retries`) after `pause`.
+    /// `blockers`, was rolled back, and is tried again (try `retry` of `retries`) after `pause`.
     fn retrying_after_lock_timeout(
         &self,
         version: Version,
-        holder: Option<&TableLockHolder>,
+        blockers: &LockBlockers,
         retry: u32,
         retries: u32,
         pause: Duration,

@@ -1,8 +1,9 @@
 //! Bounding a migration's wait for table locks, and trying a migration again after it
-//! timed out on one, saying who holds the lock.
+//! timed out on one, saying who holds the lock: the sessions the step's watcher saw
+//! blocking it, else a guess.
 
 use crate::db::step::Migrator;
-use crate::db::table_locks;
+use crate::db::table_locks::LockBlockers;
 use crate::error::{Error, Result};
 use crate::migrate::failure::MigrationFailure;
 use crate::migrate::lock_wait;
@@ -26,12 +27,10 @@ impl Migrator<'_> {
             let Some(mut failure) = self.timed_out.take().filter(|_| attempted.is_err()) else {
                 return attempted;
             };
-            let holder = table_locks::oldest_holder(&mut self.session).ok().flatten();
+            let blockers = LockBlockers::seen_or_guessed(self.watch.take_seen(), &mut self.session);
             if retry == self.limits.lock_retries {
-                let who =
-                    holder.map_or_else(|| "a session now gone".to_string(), |h| h.to_string());
                 failure.hint = Some(format!(
-                    "tried {} time(s); the lock is held by {who}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
+                    "tried {} time(s); the lock is held by {blockers}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
                     retry + 1
                 ));
                 return Err(give_up(self, failure));
@@ -40,7 +39,7 @@ impl Migrator<'_> {
             let pause = lock_wait::pause(retry, lock_wait::jitter());
             self.observer.retrying_after_lock_timeout(
                 failure.version,
-                holder.as_ref(),
+                &blockers,
                 retry,
                 self.limits.lock_retries,
                 pause,

@@ -21,10 +21,13 @@ use crate::error::{Error, Result};
 use crate::migrate::failure::{MigrationFailure, Ran};
 use crate::migrate::lock_wait::{ScriptSettings, StepLimits};
 
+mod blocker_watch;
 mod lock_retries;
 mod timeouts;
+use crate::db::connect::Target;
 use crate::migrate::model::{Applied, Direction, Migration, Outcome, Script, TransactionMode};
 use crate::migrate::plan::{self, Divergence};
+use blocker_watch::{BlockerWatch, limit_waits_watched};
 use lock_retries::LOCK_NOT_AVAILABLE;
 use timeouts::{Reach, limit_waits};
 
@@ -44,6 +47,8 @@ pub struct Migrator<'o> {
     limits: StepLimits,
     /// The failure of the last transactional step, when it was a lock timeout.
     timed_out: Option<Box<MigrationFailure>>,
+    /// Who blocks a transactional step that runs longer than a moment.
+    watch: BlockerWatch,
 }
 
 /// Whether steps can go in one flight: not once the claim function proved missing or not
@@ -81,13 +86,22 @@ impl<'o> Migrator<'o> {
             owners_checked: false,
             limits: StepLimits::default(),
             timed_out: None,
+            watch: BlockerWatch::new(),
         }
+    }
+
+    /// Names who blocks a migration that times out on a table lock, asked of PostgreSQL
+    /// over a second session to `target`, opened only if a migration runs long.
+    pub fn with_blocker_watch(mut self, target: Target) -> Migrator<'o> {
+        self.watch.connecting_to(target);
+        self
     }
 
     /// How long a migration's statements may wait for a table lock and run, unless a
     /// script says otherwise, and how many times one that timed out on a lock is tried again.
     pub fn with_limits(mut self, limits: StepLimits) -> Migrator<'o> {
         self.limits = limits;
+        self.watch.fit_to(limits.lock_timeout);
         self
     }
 
@@ -233,17 +247,20 @@ impl<'o> Migrator<'o> {
         }
         let (history, key, version) = (&self.history, self.key, way.migration.version);
         let settings = self.limits.for_script(way.script);
+        self.watch.start(None);
+        let watch = &self.watch;
         let (begun, claimed, limited, ran, booked, committed) = self.session.pipeline(async |c| {
             tokio::join!(
                 biased;
                 c.batch_execute(lock::BEGIN),
                 history.claim(c, key, version, way.intent),
-                limit_waits(c, &settings, Reach::Transaction),
+                limit_waits_watched(c, &settings, watch),
                 apply::run_step(c, way.script, version, way.ran),
                 way.book(c, history),
                 c.batch_execute("COMMIT"),
             )
         });
+        self.watch.stop();
         begun.map_err(Error::db("starting a transaction"))?;
         Ok(match claimed? {
             Claim::Granted => {
@@ -293,14 +310,17 @@ impl<'o> Migrator<'o> {
         match way.script.mode {
             TransactionMode::Transaction => {
                 let settings = self.limits.for_script(way.script);
+                self.watch.start(None);
+                let watch = &self.watch;
                 let ((limited, ran, booked), committed) = tx.commit_after(async |c| {
                     tokio::join!(
                         biased;
-                        limit_waits(c, &settings, Reach::Transaction),
+                        limit_waits_watched(c, &settings, watch),
                         apply::run_step(c, way.script, version, way.ran),
                         way.book(c, history),
                     )
                 });
+                self.watch.stop();
                 limited?;
                 let flight = Flight {
                     ran,
@@ -397,7 +417,9 @@ impl<'o> Migrator<'o> {
             &mut self.session,
             &|session| {
                 waiting::begin_locked(session, key, wait, observer, async |c| {
-                    limit_waits(c, &settings, Reach::Transaction).await
+                    limit_waits(c, &settings, Reach::Transaction)
+                        .await
+                        .map(|_| ())
                 })
                 .map(|(tx, ())| tx)
             },
@@ -452,10 +474,13 @@ impl<'o> Migrator<'o> {
             let step_started = Instant::now();
             // Set for each script: the `RESET ALL` after the one before undid the last.
             let settings = self.limits.for_script(&migration.up);
+            // Each migration of the run is watched from its own start.
+            self.watch.start(None);
+            let watch = &self.watch;
             let (limited, ran) = tx.pipeline(async |c| {
                 tokio::join!(
                     biased;
-                    limit_waits(c, &settings, Reach::Transaction),
+                    limit_waits_watched(c, &settings, watch),
                     apply::run_step(
                         c,
                         &migration.up,
@@ -464,6 +489,7 @@ impl<'o> Migrator<'o> {
                     ),
                 )
             });
+            self.watch.stop();
             limited?;
             if let Err(mut failure) = ran {
                 drop(tx);

@@ -16,17 +16,19 @@ pub(super) enum Reach {
 }
 
 /// Sets `lock_timeout` and `statement_timeout` as `settings` say (bound, never pasted);
-/// a setting `settings` leaves out keeps its value.
+/// a setting `settings` leaves out keeps its value. Gives the backend the statements run
+/// on (through a transaction-mode pooler, known only inside the transaction).
 pub(super) async fn limit_waits(
     client: &Client,
     settings: &ScriptSettings,
     reach: Reach,
-) -> Result<()> {
+) -> Result<i32> {
     let local = reach == Reach::Transaction;
     client
-        .query_typed(
+        .query_typed_one(
             "SELECT set_config('lock_timeout', coalesce($1, current_setting('lock_timeout')), $3),
-                    set_config('statement_timeout', coalesce($2, current_setting('statement_timeout')), $3)",
+                    set_config('statement_timeout', coalesce($2, current_setting('statement_timeout')), $3),
+                    pg_backend_pid()",
             &[
                 (&settings.lock_timeout, Type::TEXT),
                 (&settings.statement_timeout, Type::TEXT),
@@ -34,6 +36,6 @@ pub(super) async fn limit_waits(
             ],
         )
         .await
-        .map(|_| ())
+        .map(|row| row.get(2))
         .map_err(Error::db("setting the migration's lock_timeout and statement_timeout"))
 }
