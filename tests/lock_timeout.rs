@@ -246,8 +246,9 @@ fn the_session_blocking_the_migration_is_named_not_an_older_one_holding_another_
     let (mut older, older_pid) = hold_lock(&db, "unrelated", "older_unrelated");
     std::thread::sleep(Duration::from_millis(50));
     let (mut blocker, pid) = hold_lock(&db, "t", "real_blocker");
-    let run = project.dbward(&db, &["up", "--lock-timeout", "400ms"]);
-    let json = project.dbward(&db, &["up", "--lock-timeout", "400ms", "--format", "json"]);
+    // Long enough for the watcher to connect and look on a busy machine.
+    let run = project.dbward(&db, &["up", "--lock-timeout", "1500ms"]);
+    let json = project.dbward(&db, &["up", "--lock-timeout", "1500ms", "--format", "json"]);
     blocker.batch_execute("COMMIT").unwrap();
     older.batch_execute("COMMIT").unwrap();
 
@@ -372,7 +373,7 @@ fn a_session_queued_ahead_for_the_table_is_named_beside_the_holder() {
         assert!(Instant::now() < deadline, "the second ALTER never queued");
         std::thread::sleep(Duration::from_millis(20));
     }
-    let run = project.dbward(&db, &["up", "--lock-timeout", "400ms"]);
+    let run = project.dbward(&db, &["up", "--lock-timeout", "1500ms"]);
     reader.batch_execute("COMMIT").unwrap();
     waiting.join().unwrap();
 

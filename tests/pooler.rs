@@ -183,7 +183,7 @@ fn a_lock_timeout_through_the_pooler_names_the_session_blocking_the_migration() 
     );
     let up = || {
         project
-            .command(&["up", "--lock-timeout", "400ms"])
+            .command(&["up", "--lock-timeout", "1500ms"])
             .env("DATABASE_URL", &url)
             .output()
             .unwrap()

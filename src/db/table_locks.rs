@@ -174,3 +174,63 @@ fn holder(row: &Row) -> TableLockHolder {
         queued_ahead: row.get(6),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(
+        pid: i32,
+        application_name: &str,
+        table: &str,
+        queued_ahead: bool,
+    ) -> TableLockHolder {
+        TableLockHolder {
+            pid,
+            application_name: application_name.into(),
+            state: "idle in transaction".into(),
+            since: "2026-11-30T05:07:43Z".into(),
+            query: "update t set a = 1".into(),
+            table: table.into(),
+            queued_ahead,
+        }
+    }
+
+    #[test]
+    fn blockers_seen_are_named_each_with_what_it_does() {
+        let seen = LockBlockers::Seen(vec![
+            session(9072, "psql", "t", false),
+            session(9080, "", "t", true),
+        ]);
+        assert_eq!(
+            seen.to_string(),
+            "pid 9072 (psql, idle in transaction) since 2026-11-30T05:07:43Z, holding a lock on t, query: update t set a = 1 \
+             and pid 9080 (no application_name, idle in transaction) since 2026-11-30T05:07:43Z, queued ahead of the migration for a lock on t, query: update t set a = 1"
+        );
+        assert!(!seen.guessed());
+        assert_eq!(seen.sessions().len(), 2);
+        let row_wait = LockBlockers::Seen(vec![session(1, "app", "", false)]);
+        assert!(
+            row_wait
+                .to_string()
+                .contains(", blocking the migration, query: ")
+        );
+    }
+
+    #[test]
+    fn a_guess_says_it_is_one() {
+        let guess = LockBlockers::Guessed(session(9072, "psql", "u", false));
+        let text = guess.to_string();
+        assert!(
+            text.starts_with("pid 9072 (psql, idle in transaction)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(a guess: no session was seen blocking the migration"),
+            "{text}"
+        );
+        assert!(guess.guessed());
+        assert_eq!(LockBlockers::Gone.to_string(), "a session now gone");
+        assert!(LockBlockers::Gone.sessions().is_empty());
+    }
+}

@@ -4,6 +4,9 @@
 //! asks `pg_blocking_pids` for the step's backend at a modest rate until the step ends. The
 //! backend is the one `pg_backend_pid()` gives inside the step's transaction, which is
 //! the right one through a transaction-mode pooler too.
+//!
+//! The steps never wake the watcher: it looks at the clock every half delay on its own, so
+//! a step pays for no more than an uncontended lock when it starts and ends.
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -116,8 +119,6 @@ impl BlockerWatch {
             pid,
         });
         state.seen.clear();
-        drop(state);
-        self.shared.changed.notify_all();
     }
 
     /// The running step's backend, read in its transaction.
@@ -125,16 +126,12 @@ impl BlockerWatch {
         if !self.started {
             return;
         }
-        let mut state = self.shared.lock();
-        if let Some(running) = &mut state.running {
+        if let Some(running) = &mut self.shared.lock().running {
             running.pid = Some(pid);
         }
-        drop(state);
-        self.shared.changed.notify_all();
     }
 
-    /// The step ended; what the watcher saw of it is kept for [`Self::take_seen`]. The
-    /// watcher is not woken: it finds out when it next looks.
+    /// The step ended; what the watcher saw of it is kept for [`Self::take_seen`].
     pub(super) fn stop(&mut self) {
         if !self.started {
             return;
@@ -180,30 +177,27 @@ pub(super) async fn limit_waits_watched(
     Ok(())
 }
 
-/// The watcher's thread: waits for a step to run past `delay`, then looks who blocks it
-/// every [`LOOK_EVERY`] until it ends, and so on until the run ends.
+/// The watcher's thread: finds a step that has run past `delay` (looking every half
+/// delay), then looks who blocks it every [`LOOK_EVERY`] until it ends, and so on until
+/// the run ends.
 fn watch(shared: &Shared, target: &Target, delay: Duration) {
+    let tick = delay / 2;
     let mut session: Option<Session> = None;
     // After a failure to connect, the run goes on without a watcher.
     let mut unreachable = false;
     let mut state = shared.lock();
     while !state.quit {
-        let Some(running) = &state.running else {
-            state = shared
-                .changed
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
-            continue;
-        };
-        let due = running.since + delay;
-        let now = Instant::now();
-        let ready = running.pid.filter(|_| now >= due && !unreachable);
+        let ready = state
+            .running
+            .as_ref()
+            .filter(|running| running.since.elapsed() >= delay && !unreachable)
+            .and_then(|running| running.pid);
         let Some(pid) = ready else {
-            let wait = if unreachable || running.pid.is_none() {
-                // Until the next step, or until this one's backend is known.
+            // Until the run ends, once the server proved out of reach.
+            let wait = if unreachable {
                 Duration::from_secs(3600)
             } else {
-                due - now
+                tick
             };
             state = shared
                 .changed
@@ -263,4 +257,32 @@ fn look(
         return Vec::new();
     };
     table_locks::blocking(session, pid).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_look_comes_before_a_short_lock_timeout_ends() {
+        let delay = |lock_timeout: u64| {
+            let mut watch = BlockerWatch::new();
+            watch.fit_to(Duration::from_millis(lock_timeout));
+            watch.delay.as_millis()
+        };
+        assert_eq!(delay(5000), 100);
+        assert_eq!(delay(0), 100, "no lock_timeout");
+        assert_eq!(delay(120), 60);
+        assert_eq!(delay(2), 20, "never sooner than 20 ms");
+    }
+
+    #[test]
+    fn without_a_target_nothing_is_watched() {
+        let mut watch = BlockerWatch::new();
+        watch.start(None);
+        watch.found_pid(42);
+        watch.stop();
+        assert!(!watch.started);
+        assert!(watch.take_seen().is_empty());
+    }
 }
