@@ -76,6 +76,9 @@ fn retention_sized_by_time_deletes_exactly_the_expired_rows_and_reports_its_batc
     events(&db, 2500, 500);
     // No batch_size: only a target so small that no batch meets it.
     let project = project(&RETENTION.replace("batch_size = 300\n", "batch_target = \"1ms\"\n"));
+    // Most of the table expires: the batches are block ranges, the first one 8 blocks.
+    let first_batch =
+        db.scalar("select count(*) from events where ctid < '(8,0)' and payload = 'old'");
     let run = project.dbward(&db, &["job", "run", "events_retention", "--format", "json"]);
     assert_code(&run, 0);
     let doc = run.json();
@@ -83,6 +86,8 @@ fn retention_sized_by_time_deletes_exactly_the_expired_rows_and_reports_its_batc
     assert_eq!(job["status"], "succeeded");
     assert_eq!(job["rows_affected"], 2500);
     assert_eq!(job["detail"]["batch_target_ms"], 1);
+    assert_eq!(job["detail"]["method"], "block_ranges");
+    assert_eq!(job["detail"]["batches_skipping_locked_rows"], 0);
     assert_eq!(
         db.scalar("select count(*) from events where payload = 'old'"),
         "0"
@@ -107,7 +112,216 @@ fn retention_sized_by_time_deletes_exactly_the_expired_rows_and_reports_its_batc
         db.scalar(
             "select count(*) from deleted_by_tx where txid = (select min(txid) from deleted_by_tx)"
         ),
+        first_batch
+    );
+}
+
+/// The job's own settings but for `extra` lines, with no batch_size.
+fn defaults(extra: &str) -> Project {
+    project(&format!(
+        "[jobs.events_retention]\nkind = \"retention\"\ntable = \"public.events\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\n{extra}"
+    ))
+}
+
+fn run_json(project: &Project, db: &TestDb) -> serde_json::Value {
+    let run = project.dbward(db, &["job", "run", "events_retention", "--format", "json"]);
+    assert_code(&run, 0);
+    run.json()["jobs"][0].clone()
+}
+
+#[test]
+fn rows_sharing_one_timestamp_go_in_bounded_batches_and_can_be_archived() {
+    let db = TestDb::new();
+    events(&db, 0, 300);
+    db.client()
+        .batch_execute(
+            "insert into events (created_at, payload) select now() - interval '40 days', 'old' from generate_series(1, 6000);
+             analyze events;",
+        )
+        .unwrap();
+    let tied = db.scalar("select count(distinct created_at) from events where payload = 'old'");
+    assert_eq!(tied, "1");
+    let project = defaults("batch_target = \"1ms\"\narchive_table = \"public.events_archive\"\n");
+    let job = run_json(&project, &db);
+    assert_eq!(job["rows_affected"], 6000);
+    assert_eq!(job["detail"]["method"], "block_ranges");
+    assert_eq!(
+        db.scalar(
+            "select count(*) || '/' || count(distinct id) from events_archive where payload = 'old'"
+        ),
+        "6000/6000"
+    );
+    assert_eq!(db.scalar("select count(*) from events"), "300");
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        "0"
+    );
+    // However many rows share the timestamp, no batch took them all.
+    let largest: i64 = db
+        .scalar("select max(n) from (select count(*) n from deleted_by_tx group by txid) s")
+        .parse()
+        .unwrap();
+    assert!(largest < 6000, "one batch deleted {largest} rows");
+    assert_eq!(job["detail"]["largest_batch"], largest);
+
+    // By rows (with a batch_size), ties are cut by the row limit.
+    db.client()
+        .batch_execute(
+            "insert into events (created_at, payload) select now() - interval '40 days', 'old' from generate_series(1, 700);
+             truncate deleted_by_tx;",
+        )
+        .unwrap();
+    let by_rows = defaults("batch_size = 300\n");
+    let job = run_json(&by_rows, &db);
+    assert_eq!(job["rows_affected"], 700);
+    assert_eq!(job["detail"]["method"], "rows");
+    assert_eq!(
+        db.scalar("select string_agg(n::text, ',' order by n desc) from (select count(*) n from deleted_by_tx group by txid) s"),
+        "300,300,100"
+    );
+    assert_eq!(db.scalar("select count(*) from events"), "300");
+}
+
+#[test]
+fn without_an_index_on_the_column_the_expired_rows_still_go_and_where_still_narrows() {
+    let db = TestDb::new();
+    events(&db, 3000, 400);
+    db.client()
+        .batch_execute("drop index events_created_at_idx; analyze events;")
+        .unwrap();
+    let project = defaults("where = \"id % 3 <> 0\"\n");
+    let job = run_json(&project, &db);
+    assert_eq!(job["detail"]["method"], "block_ranges");
+    assert_eq!(job["rows_affected"], 2000);
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
         "1000"
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old' and id % 3 <> 0"),
+        "0"
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'new'"),
+        "400"
+    );
+    // By rows too, with no index to walk.
+    let by_rows = defaults("batch_size = 300\n");
+    let job = run_json(&by_rows, &db);
+    assert_eq!(job["detail"]["method"], "rows");
+    assert_eq!(job["rows_affected"], 1000);
+    assert_eq!(db.scalar("select count(*) from events"), "400");
+}
+
+#[test]
+fn a_small_expired_slice_is_found_through_the_index_by_rows() {
+    let db = TestDb::new();
+    events(&db, 150, 20000);
+    db.client().batch_execute("analyze events").unwrap();
+    let job = run_json(&defaults(""), &db);
+    assert_eq!(job["detail"]["method"], "rows");
+    assert_eq!(job["rows_affected"], 150);
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        "0"
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'new'"),
+        "20000"
+    );
+}
+
+#[test]
+fn a_row_another_session_holds_is_skipped_without_failing_and_goes_next_run() {
+    let db = TestDb::new();
+    events(&db, 2000, 100);
+    let held =
+        db.scalar("select id from events where payload = 'old' order by id offset 1000 limit 1");
+    let mut holder = db.client();
+    let mut tx = holder.transaction().unwrap();
+    tx.execute(
+        &format!("select 1 from events where id = {held} for update"),
+        &[],
+    )
+    .unwrap();
+    let project = defaults("");
+    let job = run_json(&project, &db);
+    assert_eq!(job["detail"]["method"], "block_ranges");
+    assert_eq!(job["rows_affected"], 1999);
+    // The range holding it waited a batch's target, then was done again around it.
+    assert_eq!(job["detail"]["batches_skipping_locked_rows"], 1);
+    assert_eq!(
+        db.scalar("select string_agg(id::text, ',') from events where payload = 'old'"),
+        held
+    );
+    tx.rollback().unwrap();
+    let job = run_json(&project, &db);
+    assert_eq!(job["rows_affected"], 1);
+    assert_eq!(
+        db.scalar("select count(*) || ':' || count(*) filter (where payload = 'new') from events"),
+        "100:100"
+    );
+}
+
+#[test]
+fn kill_9_half_way_through_block_ranges_keeps_whole_ranges_and_the_next_run_finishes() {
+    let db = TestDb::new();
+    events(&db, 0, 0);
+    // The expired rows first, so that ids follow the blocks; each deletion logs its id.
+    db.client()
+        .batch_execute(
+            "insert into events (created_at, payload) select now() - interval '40 days' - g * interval '1 minute', 'old' from generate_series(1, 4000) g;
+             insert into events (created_at, payload) select now() - g * interval '1 minute', 'new' from generate_series(1, 100) g;
+             create table deleted_ids (id bigint not null);
+             create function log_id() returns trigger language plpgsql as $$
+               begin insert into deleted_ids values (old.id); return old; end $$;
+             create trigger log_id after delete on events for each row execute function log_id();",
+        )
+        .unwrap();
+    // A target no batch meets keeps the ranges to a block or two; the pause leaves time to kill.
+    let project = defaults("batch_target = \"1ms\"\npause = \"150ms\"\n");
+    let mut child = project
+        .command(&["job", "run", "events_retention"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while db
+        .scalar("select count(*) from deleted_ids")
+        .parse::<i64>()
+        .unwrap()
+        < 300
+    {
+        assert!(Instant::now() < deadline, "the job never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let deleted: i64 = db
+        .scalar("select count(*) from deleted_ids")
+        .parse()
+        .unwrap();
+    assert!(deleted < 4000, "the kill came too late to test anything");
+    // Whole ranges from the first block on: exactly the first ids, every row of each range.
+    assert_eq!(
+        db.scalar("select max(id) from deleted_ids"),
+        deleted.to_string()
+    );
+    assert_eq!(
+        db.scalar("select count(*) from events where payload = 'old'"),
+        (4000 - deleted).to_string()
+    );
+    assert_eq!(db.scalar("select status from dbward.job_runs"), "running");
+
+    let job = run_json(&project, &db);
+    assert_eq!(job["rows_affected"], 4000 - deleted);
+    assert_eq!(db.scalar("select count(*) from events"), "100");
+    assert_eq!(
+        db.scalar("select string_agg(status, ',' order by id) from dbward.job_runs"),
+        "failed,succeeded"
     );
 }
 

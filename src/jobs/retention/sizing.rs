@@ -1,0 +1,206 @@
+//! How a retention run cuts its work: which way it walks the table, how big the next batch
+//! is, and how long it pauses after one. Pure functions, so the choices are tested alone.
+
+use std::time::Duration;
+
+/// How the batches pick their rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Each batch is one plain `DELETE` on a range of the table's blocks (a TID range scan):
+    /// per row as cheap as one `DELETE` of everything, whatever the index and however many
+    /// rows share a timestamp. It reads every block from the first to the last expired row,
+    /// so it is chosen when a good part of the table is expired, or when no index finds the
+    /// expired rows anyway.
+    BlockRanges,
+    /// Each batch locks up to N expired rows in the column's order, skipping rows other
+    /// sessions hold, and deletes them: a bound in rows, and little read when few rows expire.
+    Rows,
+}
+
+impl Method {
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::BlockRanges => "block_ranges",
+            Method::Rows => "rows",
+        }
+    }
+}
+
+/// Block ranges once the planner expects at least this share of the table to go.
+const BLOCK_RANGES_FROM_SHARE: f64 = 0.1;
+
+/// What the catalog and the planner say about the table before the run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TableFacts {
+    /// `pg_class.relkind`: block ranges need a plain table (`r`); a partitioned one has none.
+    pub relkind: char,
+    /// `pg_class.reltuples`: negative when the table was never analysed.
+    pub reltuples: f64,
+    /// The planner's estimate of the expired rows.
+    pub expired_estimate: f64,
+    /// The planner would read the expired rows with a sequential scan (no useful index).
+    pub sequential: bool,
+}
+
+/// Block ranges for a plain table when no `batch_size` asks for a bound in rows, and either
+/// the planner scans the table anyway or a tenth of it or more is expired (then reading it
+/// all once costs less than finding each row through the index). Rows otherwise.
+pub fn choose_method(facts: &TableFacts, row_ceiling: bool) -> Method {
+    if facts.relkind != 'r' || row_ceiling {
+        return Method::Rows;
+    }
+    // A table never analysed has no row count: the planner's estimate is all there is.
+    let share = if facts.reltuples > 0.0 {
+        facts.expired_estimate / facts.reltuples
+    } else {
+        1.0
+    };
+    if facts.sequential || share >= BLOCK_RANGES_FROM_SHARE {
+        Method::BlockRanges
+    } else {
+        Method::Rows
+    }
+}
+
+/// The planner's expected rows at the top of an `EXPLAIN (FORMAT JSON)` document, and whether
+/// the expired rows are read with a sequential scan (under a `Gather` when parallel).
+pub fn read_explain(document: &serde_json::Value) -> Option<(f64, bool)> {
+    let plan = document.get(0)?.get("Plan")?;
+    let rows = plan.get("Plan Rows")?.as_f64()?;
+    let mut node = plan;
+    while matches!(
+        node.get("Node Type").and_then(|t| t.as_str()),
+        Some("Gather" | "Gather Merge")
+    ) {
+        node = node.get("Plans")?.get(0)?;
+    }
+    let sequential = node.get("Node Type").and_then(|t| t.as_str()) == Some("Seq Scan");
+    Some((rows, sequential))
+}
+
+/// What a batch aims at, under `batch_target` so that ordinary noise keeps it below.
+const AIM: f64 = 0.8;
+/// The most a batch grows or shrinks from the one before: a batch of a few rows or blocks
+/// says little about the cost of a big one.
+const MOST_CHANGE: f64 = 8.0;
+
+/// The size (rows, or blocks) of the batch after one of `size` that took `took`: the size
+/// that would have taken four fifths of `target` at the same pace, but at most 8 times more
+/// or 8 times fewer than `size`; never under 1 nor over `ceiling`.
+pub fn next_batch_size(size: i64, took: Duration, target: Duration, ceiling: Option<i64>) -> i64 {
+    let size = size.max(1) as f64;
+    let factor = if took.is_zero() {
+        MOST_CHANGE
+    } else {
+        (target.as_secs_f64() * AIM / took.as_secs_f64()).clamp(1.0 / MOST_CHANGE, MOST_CHANGE)
+    };
+    // `as` saturates at i64::MAX.
+    let next = (size * factor).round() as i64;
+    next.clamp(1, ceiling.unwrap_or(i64::MAX).max(1))
+}
+
+/// A pause a tenth of the batch before it when no `pause` is set: other sessions get the
+/// table at least a tenth of the time, and short batches are not slowed by long pauses.
+const PAUSE_SHARE: u32 = 10;
+/// The shortest pause: a commit's wake-ups reach the sessions that waited on the batch.
+const SHORTEST_PAUSE: Duration = Duration::from_millis(1);
+
+/// The pause after a batch that took `took`: `fixed` when set, else a tenth of `took`.
+pub fn pause_after(took: Duration, fixed: Option<Duration>) -> Duration {
+    fixed.unwrap_or_else(|| (took / PAUSE_SHARE).max(SHORTEST_PAUSE))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_aim_at_four_fifths_of_the_target_changing_at_most_eightfold() {
+        let ms = Duration::from_millis;
+        let target = ms(200);
+        for (size, took, ceiling, next) in [
+            // At the pace seen, the size that takes 160ms.
+            (1000, ms(100), None, 1600),
+            (1000, ms(160), None, 1000),
+            (1000, ms(320), None, 500),
+            // Never more than 8 times bigger or smaller.
+            (1000, ms(1), None, 8000),
+            (1000, ms(0), None, 8000),
+            (1000, ms(5000), None, 125),
+            // Never under one.
+            (1, ms(300), None, 1),
+            (0, ms(300), None, 1),
+            // Never over batch_size.
+            (1000, ms(10), Some(1500), 1500),
+            (300, ms(10), Some(300), 300),
+            (1000, ms(300), Some(300), 300),
+            (i64::MAX, ms(1), None, i64::MAX),
+        ] {
+            assert_eq!(
+                next_batch_size(size, took, target, ceiling),
+                next,
+                "{size} in {took:?}, ceiling {ceiling:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_pause_is_a_tenth_of_the_batch_unless_set() {
+        let ms = Duration::from_millis;
+        assert_eq!(pause_after(ms(200), None), ms(20));
+        assert_eq!(pause_after(ms(3), None), ms(1));
+        assert_eq!(pause_after(ms(200), Some(ms(150))), ms(150));
+        assert_eq!(pause_after(ms(1), Some(Duration::ZERO)), Duration::ZERO);
+    }
+
+    fn facts(relkind: char, reltuples: f64, expired_estimate: f64, sequential: bool) -> TableFacts {
+        TableFacts {
+            relkind,
+            reltuples,
+            expired_estimate,
+            sequential,
+        }
+    }
+
+    #[test]
+    fn block_ranges_when_much_expires_or_no_index_helps() {
+        use Method::*;
+        for (facts, row_ceiling, method) in [
+            // Half the table, found through the index: reading it all once is cheaper.
+            (facts('r', 2e6, 1e6, false), false, BlockRanges),
+            (facts('r', 2e6, 2e5, false), false, BlockRanges),
+            // A small slice found through the index: rows.
+            (facts('r', 2e6, 1e5, false), false, Rows),
+            // No index the planner would use: the table is read whole anyway.
+            (facts('r', 2e6, 10.0, true), false, BlockRanges),
+            // Never analysed: the estimate decides, as for the planner.
+            (facts('r', -1.0, 10.0, false), false, BlockRanges),
+            // batch_size bounds batches in rows; a partitioned table has no blocks of its own.
+            (facts('r', 2e6, 1e6, true), true, Rows),
+            (facts('p', 2e6, 1e6, true), false, Rows),
+        ] {
+            assert_eq!(choose_method(&facts, row_ceiling), method, "{facts:?}");
+        }
+    }
+
+    #[test]
+    fn explain_gives_the_estimate_and_the_scan() {
+        let plan = |json: &str| read_explain(&serde_json::from_str(json).unwrap());
+        assert_eq!(
+            plan(r#"[{"Plan": {"Node Type": "Index Scan", "Plan Rows": 995733}}]"#),
+            Some((995733.0, false))
+        );
+        assert_eq!(
+            plan(
+                r#"[{"Plan": {"Node Type": "Gather", "Plan Rows": 12, "Plans": [{"Node Type": "Seq Scan", "Plan Rows": 5}]}}]"#
+            ),
+            Some((12.0, true))
+        );
+        assert_eq!(
+            plan(r#"[{"Plan": {"Node Type": "Seq Scan", "Plan Rows": 3}}]"#),
+            Some((3.0, true))
+        );
+        assert_eq!(plan(r#"[{"Plan": {"Node Type": "Seq Scan"}}]"#), None);
+        assert_eq!(plan("[]"), None);
+    }
+}
