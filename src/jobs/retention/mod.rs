@@ -40,7 +40,7 @@ pub struct RetentionJob {
     pub batch_target: String,
     /// The most rows one batch removes, whatever its duration; no bound when left out.
     pub batch_size: Option<i64>,
-    /// A fixed pause between batches; when left out, a tenth of the batch before it.
+    /// A fixed pause between batches; when left out, a twentieth of the batch before it.
     pub pause: Option<String>,
     #[serde(default = "default_lock_timeout")]
     pub lock_timeout: String,
