@@ -122,10 +122,11 @@ fn plan(job: &RetentionJob) -> std::result::Result<Plan, String> {
         .as_ref()
         .map_or_else(String::new, |w| format!(" AND ({w})"));
     let expired = format!("{column} < now() - $1::interval{extra}");
-    // ctid picks exactly the rows of this batch, skipping rows other sessions hold.
+    // ctid picks the rows of this batch, skipping rows other sessions hold. The age is checked
+    // again on the rows deleted: in a partitioned table a ctid names a row in each partition.
     let rows = format!(
         "DELETE FROM {table} WHERE ctid = ANY(ARRAY(
-            SELECT ctid FROM {table} WHERE {expired} ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED))"
+            SELECT ctid FROM {table} WHERE {expired} ORDER BY {column} LIMIT $2 FOR UPDATE SKIP LOCKED)) AND {expired}"
     );
     // A TID range scan: the blocks [$2, $3) read page by page, as one DELETE reads the table.
     let blocks =
@@ -522,7 +523,10 @@ mod tests {
                 "{sql}"
             );
         }
-        assert!(plan.rows_sql.contains("LIMIT $2 FOR UPDATE SKIP LOCKED"));
+        assert!(
+            plan.rows_sql
+                .contains("LIMIT $2 FOR UPDATE SKIP LOCKED)) AND \"created_at\" < now()")
+        );
         // Block numbers are bound too, and made TIDs by PostgreSQL.
         assert!(plan.range_sql.contains(
             "ctid >= format('(%s,0)', $2::bigint)::tid AND ctid < format('(%s,0)', $3::bigint)::tid"
