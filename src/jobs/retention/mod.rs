@@ -89,13 +89,16 @@ struct Plan {
     statement_timeout: String,
     pause: Option<Duration>,
     batch_target: Duration,
+    /// The statements move the rows into `archive_table` and return how many.
+    archives: bool,
 }
 
-/// The statement that removes what `doomed` deletes and returns how many rows went, moving
-/// them into `archive` first when there is one.
+/// The statement that removes what `doomed` deletes: the DELETE itself, whose command tag
+/// says how many rows went (a `RETURNING` would fetch each deleted row again), or, with an
+/// `archive`, one that moves them there and returns how many.
 fn counted(doomed: &str, archive: Option<&str>) -> String {
     match archive {
-        None => format!("WITH gone AS ({doomed} RETURNING 1) SELECT count(*) FROM gone"),
+        None => doomed.to_string(),
         Some(archive) => format!(
             "WITH gone AS ({doomed} RETURNING *), kept AS (INSERT INTO {archive} SELECT * FROM gone RETURNING 1)
              SELECT count(*) FROM kept"
@@ -153,6 +156,7 @@ fn plan(job: &RetentionJob) -> std::result::Result<Plan, String> {
         statement_timeout: timeout_setting(&job.statement_timeout)?,
         pause: job.pause.as_deref().map(parse_duration).transpose()?,
         batch_target,
+        archives: archive.is_some(),
     })
 }
 
@@ -474,7 +478,12 @@ fn try_batch(
             (&plan.statement_timeout, Type::TEXT),
         ],
     )?;
-    let n: i64 = tx.query_typed_one(sql, params)?.get(0);
+    let n = if plan.archives {
+        tx.query_typed_one(sql, params)?.get(0)
+    } else {
+        tx.session()
+            .pipeline(async |c| c.execute_typed(sql, params).await)? as i64
+    };
     tx.commit()?;
     Ok(n)
 }
