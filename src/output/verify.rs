@@ -3,11 +3,20 @@
 use comfy_table::Cell;
 
 use super::{Output, table};
-use crate::report::VerifyReport;
+use crate::report::{VerifyReport, WriteSpecReport};
 use crate::verify::finding::Severity;
 use crate::verify::probe::{Coverage, ProbeResult};
 
 impl Output {
+    pub fn write_spec(&self, report: &WriteSpecReport) {
+        self.emit(report, || {
+            format!(
+                "wrote {} from {} ({} table(s))",
+                report.path, report.database, report.tables
+            )
+        });
+    }
+
     pub fn verify(&self, report: &VerifyReport) {
         self.emit(report, || {
             let mut text = String::new();

@@ -1,0 +1,253 @@
+//! What the migration commands did: status, up/down/redo, validate, repair, baseline, adopt,
+//! seed.
+
+use comfy_table::{Cell, Color};
+
+use super::{Output, table};
+use crate::migrate::adopt::Reason;
+use crate::migrate::plan::State;
+use crate::report::*;
+
+impl Output {
+    pub fn status(&self, report: &StatusReport) {
+        self.emit(report, || {
+            if report.migrations.is_empty() {
+                return "no migrations yet: `dbward new NAME` writes the first one".into();
+            }
+            let mut table = table(&["version", "name", "state", "applied at", "took", "rollback"]);
+            for row in &report.migrations {
+                let state = Cell::new(row.state.to_string()).fg(match row.state {
+                    State::Applied => Color::Green,
+                    State::Pending | State::Applying => Color::Yellow,
+                    _ => Color::Red,
+                });
+                table.add_row(vec![
+                    Cell::new(row.version),
+                    Cell::new(&row.name),
+                    state,
+                    Cell::new(row.applied_at.as_deref().unwrap_or("")),
+                    Cell::new(
+                        row.execution_ms
+                            .map_or_else(String::new, |ms| format!("{ms} ms")),
+                    ),
+                    match (row.reversible, row.rollback_edited) {
+                        (_, true) => Cell::new("edited").fg(Color::Yellow),
+                        (true, false) => Cell::new("yes"),
+                        (false, false) => Cell::new("none"),
+                    },
+                ]);
+            }
+            let edited: Vec<EditedRollback> = report
+                .migrations
+                .iter()
+                .filter(|row| row.rollback_edited)
+                .map(|row| EditedRollback {
+                    version: row.version,
+                    file: row.rollback_file.clone().unwrap_or_default(),
+                })
+                .collect();
+            format!(
+                "{table}\n{}: {} migration(s), {} pending{}",
+                report.database,
+                report.migrations.len(),
+                report.pending,
+                edited_rollbacks_warning(&edited)
+            )
+        });
+    }
+
+    pub fn run(&self, report: &RunReport) {
+        self.emit(report, || {
+            if report.steps.is_empty() {
+                return format!("{}: nothing to do", report.database);
+            }
+            if report.dry_run {
+                let mut table = table(&["version", "direction", "file"]);
+                for step in &report.steps {
+                    table.add_row(vec![
+                        Cell::new(step.version),
+                        Cell::new(format!("{:?}", step.direction).to_lowercase()),
+                        Cell::new(&step.file),
+                    ]);
+                }
+                return format!(
+                    "dry run on {}: {} step(s) would run, nothing was changed\n{table}",
+                    report.database,
+                    report.steps.len()
+                );
+            }
+            if report.command == RunCommand::Redo {
+                return format!(
+                    "{}: redid migration {}",
+                    report.database, report.steps[0].version
+                );
+            }
+            let done = report
+                .steps
+                .iter()
+                .filter(|s| s.outcome != StepOutcome::AlreadyDone)
+                .count();
+            format!(
+                "{}: {} {done} migration(s) in {} ms{}",
+                report.database,
+                if report.command == RunCommand::Down {
+                    "rolled back"
+                } else {
+                    "ran"
+                },
+                report.elapsed_ms,
+                if report.single_transaction {
+                    " (one transaction)"
+                } else {
+                    ""
+                }
+            )
+        });
+    }
+
+    pub fn validate(&self, report: &ValidateReport) {
+        self.emit(report, || {
+            format!(
+                "{}: files and history agree ({} applied, {} pending){}",
+                report.database,
+                report.applied,
+                report.pending,
+                edited_rollbacks_warning(&report.edited_rollbacks)
+            )
+        });
+    }
+
+    pub fn repair(&self, report: &RepairReport) {
+        self.emit(report, || {
+            if report.changes.is_empty() {
+                return format!("{}: nothing to repair", report.database);
+            }
+            let mut table = table(&["version", "name", "action", "detail"]);
+            for row in &report.changes {
+                table.add_row(vec![
+                    Cell::new(row.version),
+                    Cell::new(&row.name),
+                    Cell::new(match row.action {
+                        RepairAction::ChecksumAccepted => "checksum accepted",
+                        RepairAction::RollbackChecksumAccepted => "rollback checksum accepted",
+                        RepairAction::FailedCleared => "failed run cleared",
+                        RepairAction::MissingForgotten => "missing file forgotten",
+                    }),
+                    Cell::new(&row.detail),
+                ]);
+            }
+            let verdict = if report.dry_run {
+                "dry run: nothing was changed"
+            } else {
+                "recorded in schema_events"
+            };
+            format!("{table}\n{verdict}")
+        });
+    }
+
+    pub fn baseline(&self, report: &BaselineReport) {
+        self.emit(report, || {
+            format!(
+                "{}: baselined at {} ({} migration(s) recorded as applied)",
+                report.database,
+                report.baseline,
+                report.recorded.len()
+            )
+        });
+    }
+
+    pub fn adopt(&self, report: &AdoptReport) {
+        self.emit(report, || {
+            let tool = report.tool;
+            let mut text = String::new();
+            if !report.recorded.is_empty() {
+                let mut table = table(&["version", "name", "file", "why"]);
+                for row in &report.recorded {
+                    let why = match row.reason {
+                        Reason::ChecksumMatched => format!(
+                            "applied by {tool}, {} checksum matches",
+                            tool.checksum_kind().unwrap_or("its")
+                        ),
+                        Reason::Listed => format!("applied by {tool} (it keeps no checksum)"),
+                        Reason::BelowCurrent => format!("at or below {tool}'s current version"),
+                        Reason::Baseline => format!("at or below {tool}'s baseline"),
+                    };
+                    table.add_row(vec![
+                        Cell::new(row.version),
+                        Cell::new(&row.name),
+                        Cell::new(&row.file),
+                        Cell::new(why),
+                    ]);
+                }
+                text = format!("{table}\n");
+            }
+            let already = if report.already_recorded.is_empty() {
+                String::new()
+            } else {
+                format!(", {} already recorded", report.already_recorded.len())
+            };
+            let done = if report.dry_run {
+                "dry run: nothing was recorded"
+            } else {
+                "recorded in schema_events"
+            };
+            let what = match (report.recorded.len(), report.dry_run) {
+                (0, _) => format!("nothing new to record from {tool}'s {}", report.table),
+                (n, true) => format!(
+                    "{n} migration(s) of {tool}'s {} would be recorded as applied",
+                    report.table
+                ),
+                (n, false) => format!(
+                    "{n} migration(s) of {tool}'s {} recorded as applied",
+                    report.table
+                ),
+            };
+            format!(
+                "{text}{}: {what}{already}, {} pending for `dbward up`; {} left as it was ({done})",
+                report.database,
+                report.pending.len(),
+                report.table,
+            )
+        });
+    }
+
+    pub fn seed(&self, report: &SeedReport) {
+        self.emit(report, || {
+            let Some(database) = &report.database else {
+                return format!("no fixtures in {}: nothing to seed", report.looked_in);
+            };
+            let inserted: i64 = report.tables.iter().map(|t| t.inserted).sum();
+            let summary = format!(
+                "{database}: {} fixture(s) in {} ms, {inserted} row(s) inserted",
+                report.fixtures.len(),
+                report.execution_ms
+            );
+            if report.tables.is_empty() {
+                return format!("{summary}; the data was already there");
+            }
+            let mut table = table(&["table", "inserted", "updated", "deleted"]);
+            for t in &report.tables {
+                table.add_row(vec![
+                    Cell::new(&t.table),
+                    Cell::new(t.inserted),
+                    Cell::new(t.updated),
+                    Cell::new(t.deleted),
+                ]);
+            }
+            format!("{table}\n{summary}")
+        });
+    }
+}
+
+/// Lines naming the rollbacks edited since their migration was applied (none: nothing).
+fn edited_rollbacks_warning(edited: &[EditedRollback]) -> String {
+    edited
+        .iter()
+        .map(|e| {
+            format!(
+                "\nwarning: {} changed since migration {} was applied; `down` runs it as it is now, `dbward repair` records it",
+                e.file, e.version
+            )
+        })
+        .collect()
+}

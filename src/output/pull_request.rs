@@ -1,0 +1,97 @@
+//! Checking a pull request: `check`, `ci` and `diff`.
+
+use comfy_table::{Cell, Color};
+
+use super::{Output, table};
+use crate::report::*;
+
+impl Output {
+    pub fn check(&self, report: &CheckReport) {
+        self.emit(report, || {
+            let mut text = String::new();
+            for finding in &report.findings {
+                text.push_str(&format!("{}: {finding}\n", finding.level.label()));
+            }
+            for path in &report.irreversible {
+                text.push_str(&format!(
+                    "warning: {path} has no rollback: `down` stops before it\n"
+                ));
+            }
+            for path in &report.unwritten_rollbacks {
+                text.push_str(&format!(
+                    "warning: {path} holds no SQL: `down` refuses to run it; write it, or remove it to make the migration irreversible\n"
+                ));
+            }
+            let scope = report
+                .since
+                .map_or_else(String::new, |s| format!(" (linted: above {s})"));
+            text.push_str(&format!(
+                "{} migration(s){scope}: {} lint finding(s) ({} failing), {} without rollback",
+                report.migrations,
+                report.findings.len(),
+                report.failing().count(),
+                report.irreversible.len()
+            ));
+            text
+        });
+    }
+
+    pub fn ci(&self, report: &CiReport) {
+        self.emit(report, || {
+            let mut t = table(&["step", "result", "took", "detail"]);
+            for step in &report.steps {
+                t.add_row(vec![
+                    Cell::new(step.name),
+                    Cell::new(format!("{:?}", step.status).to_lowercase()).fg(match step.status {
+                        StepStatus::Passed => Color::Green,
+                        StepStatus::Failed => Color::Red,
+                        StepStatus::Skipped => Color::Yellow,
+                    }),
+                    Cell::new(format!("{} ms", step.duration_ms)),
+                    Cell::new(&step.message),
+                ]);
+            }
+            let verdict = if report.passed {
+                "dbward ci passed"
+            } else {
+                "dbward ci FAILED"
+            };
+            format!("{t}\n{verdict}")
+        });
+    }
+
+    pub fn diff(&self, report: &DiffReport) {
+        self.emit(report, || {
+            let base = match report.migrated_to {
+                Some(v) => format!("migrations up to {v}"),
+                None => "all migrations".to_string(),
+            };
+            if report.differences.is_empty() {
+                return format!(
+                    "{}: schemas {} match {base}",
+                    report.database,
+                    report.schemas.join(", ")
+                );
+            }
+            let mut t = table(&["kind", "object", "drift"]);
+            for d in &report.differences {
+                let drift = match (&d.expected, &d.actual) {
+                    (None, Some(_)) => "not in the migrations".to_string(),
+                    (Some(_), None) => "missing from the database".to_string(),
+                    (Some(e), Some(a)) => format!("database: {a}\nmigrations: {e}"),
+                    (None, None) => String::new(),
+                };
+                t.add_row(vec![
+                    Cell::new(&d.kind),
+                    Cell::new(&d.name),
+                    Cell::new(drift),
+                ]);
+            }
+            format!(
+                "{t}\n{}: {} object(s) differ from {base}",
+                report.database,
+                report.differences.len()
+            )
+        });
+    }
+}
