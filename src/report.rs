@@ -312,7 +312,9 @@ pub struct JobRunRow {
     pub finished_at: Option<String>,
     pub status: JobStatus,
     pub rows_affected: Option<i64>,
-    pub detail: Option<String>,
+    /// What the run reported, as `job run` gives it (an object); a run that failed or was
+    /// skipped has its words under `error` or `message`; null when nothing was recorded.
+    pub detail: serde_json::Value,
     pub host: Option<String>,
 }
 

@@ -263,8 +263,20 @@ fn job_run_row(run: JobRun) -> JobRunRow {
         finished_at: run.finished_at,
         status: job_status(run.status),
         rows_affected: run.rows_affected,
-        detail: run.detail,
+        detail: run_detail(run.status, run.detail),
         host: run.host,
+    }
+}
+
+/// `job_runs.detail` as an object: the JSON a run stored, or its words (an error, a skip).
+fn run_detail(status: RunStatus, detail: Option<String>) -> serde_json::Value {
+    let Some(text) = detail else {
+        return serde_json::Value::Null;
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(value @ serde_json::Value::Object(_)) => value,
+        _ if status == RunStatus::Failed => serde_json::json!({ "error": text }),
+        _ => serde_json::json!({ "message": text }),
     }
 }
 

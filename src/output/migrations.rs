@@ -1,9 +1,9 @@
 //! What the migration commands did: status, up/down/redo, validate, repair, baseline, adopt,
 //! seed.
 
-use comfy_table::{Cell, Color};
+use comfy_table::Color;
 
-use super::{Output, table};
+use super::{Fit, Output, Text, table, time};
 use crate::migrate::adopt::Reason;
 use crate::migrate::plan::State;
 use crate::report::*;
@@ -14,26 +14,33 @@ impl Output {
             if report.migrations.is_empty() {
                 return "no migrations yet: `dbward new NAME` writes the first one".into();
             }
-            let mut table = table(&["version", "name", "state", "applied at", "took", "rollback"]);
+            let mut table = table(&[
+                ("version", Fit::Keep),
+                ("name", Fit::Keep),
+                ("state", Fit::Wrap),
+                ("applied at", Fit::Keep),
+                ("took", Fit::Keep),
+                ("rollback", Fit::Keep),
+            ])
+            .label_columns(&[0, 1]);
             for row in &report.migrations {
-                let state = Cell::new(row.state.to_string()).fg(match row.state {
+                let state = Text::new(row.state.to_string()).fg(match row.state {
                     State::Applied => Color::Green,
                     State::Pending | State::Applying => Color::Yellow,
                     _ => Color::Red,
                 });
-                table.add_row(vec![
-                    Cell::new(row.version),
-                    Cell::new(&row.name),
+                table.row(vec![
+                    row.version.to_string().into(),
+                    row.name.as_str().into(),
                     state,
-                    Cell::new(row.applied_at.as_deref().unwrap_or("")),
-                    Cell::new(
-                        row.execution_ms
-                            .map_or_else(String::new, |ms| format!("{ms} ms")),
-                    ),
+                    time(row.applied_at.as_deref().unwrap_or("")),
+                    row.execution_ms
+                        .map_or_else(String::new, |ms| format!("{ms} ms"))
+                        .into(),
                     match (row.reversible, row.rollback_edited) {
-                        (_, true) => Cell::new("edited").fg(Color::Yellow),
-                        (true, false) => Cell::new("yes"),
-                        (false, false) => Cell::new("none"),
+                        (_, true) => Text::new("edited").fg(Color::Yellow),
+                        (true, false) => "yes".into(),
+                        (false, false) => "none".into(),
                     },
                 ]);
             }
@@ -62,12 +69,17 @@ impl Output {
                 return format!("{}: nothing to do", report.database);
             }
             if report.dry_run {
-                let mut table = table(&["version", "direction", "file"]);
+                let mut table = table(&[
+                    ("version", Fit::Keep),
+                    ("direction", Fit::Keep),
+                    ("file", Fit::Keep),
+                ])
+                .label_columns(&[0, 2]);
                 for step in &report.steps {
-                    table.add_row(vec![
-                        Cell::new(step.version),
-                        Cell::new(format!("{:?}", step.direction).to_lowercase()),
-                        Cell::new(&step.file),
+                    table.row(vec![
+                        step.version.to_string().into(),
+                        format!("{:?}", step.direction).to_lowercase().into(),
+                        step.file.as_str().into(),
                     ]);
                 }
                 return format!(
@@ -122,18 +134,24 @@ impl Output {
             if report.changes.is_empty() {
                 return format!("{}: nothing to repair", report.database);
             }
-            let mut table = table(&["version", "name", "action", "detail"]);
+            let mut table = table(&[
+                ("version", Fit::Keep),
+                ("name", Fit::Keep),
+                ("action", Fit::Wrap),
+                ("detail", Fit::Aside),
+            ])
+            .label_columns(&[0, 1]);
             for row in &report.changes {
-                table.add_row(vec![
-                    Cell::new(row.version),
-                    Cell::new(&row.name),
-                    Cell::new(match row.action {
+                table.row(vec![
+                    row.version.to_string().into(),
+                    row.name.as_str().into(),
+                    Text::new(match row.action {
                         RepairAction::ChecksumAccepted => "checksum accepted",
                         RepairAction::RollbackChecksumAccepted => "rollback checksum accepted",
                         RepairAction::FailedCleared => "failed run cleared",
                         RepairAction::MissingForgotten => "missing file forgotten",
                     }),
-                    Cell::new(&row.detail),
+                    row.detail.as_str().into(),
                 ]);
             }
             let verdict = if report.dry_run {
@@ -161,7 +179,13 @@ impl Output {
             let tool = report.tool;
             let mut text = String::new();
             if !report.recorded.is_empty() {
-                let mut table = table(&["version", "name", "file", "why"]);
+                let mut table = table(&[
+                    ("version", Fit::Keep),
+                    ("name", Fit::Keep),
+                    ("file", Fit::Keep),
+                    ("why", Fit::Aside),
+                ])
+                .label_columns(&[0, 1]);
                 for row in &report.recorded {
                     let why = match row.reason {
                         Reason::ChecksumMatched => format!(
@@ -172,11 +196,11 @@ impl Output {
                         Reason::BelowCurrent => format!("at or below {tool}'s current version"),
                         Reason::Baseline => format!("at or below {tool}'s baseline"),
                     };
-                    table.add_row(vec![
-                        Cell::new(row.version),
-                        Cell::new(&row.name),
-                        Cell::new(&row.file),
-                        Cell::new(why),
+                    table.row(vec![
+                        row.version.to_string().into(),
+                        row.name.as_str().into(),
+                        row.file.as_str().into(),
+                        why.into(),
                     ]);
                 }
                 text = format!("{table}\n");
@@ -225,13 +249,18 @@ impl Output {
             if report.tables.is_empty() {
                 return format!("{summary}; the data was already there");
             }
-            let mut table = table(&["table", "inserted", "updated", "deleted"]);
+            let mut table = table(&[
+                ("table", Fit::Keep),
+                ("inserted", Fit::Keep),
+                ("updated", Fit::Keep),
+                ("deleted", Fit::Keep),
+            ]);
             for t in &report.tables {
-                table.add_row(vec![
-                    Cell::new(&t.table),
-                    Cell::new(t.inserted),
-                    Cell::new(t.updated),
-                    Cell::new(t.deleted),
+                table.row(vec![
+                    t.table.as_str().into(),
+                    t.inserted.to_string().into(),
+                    t.updated.to_string().into(),
+                    t.deleted.to_string().into(),
                 ]);
             }
             format!("{table}\n{summary}")

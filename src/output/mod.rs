@@ -1,14 +1,16 @@
 //! The only module that prints: comfy-table for people, one JSON document for machines.
 //! Notes and progress go to stderr, so stdout stays the result.
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 
+mod grid;
 mod jobs;
 mod migrations;
 mod pull_request;
 mod verify;
+mod width;
+
+use grid::{Fit, Grid, Text};
 
 use crate::cli::Format;
 use crate::error::{Error, LockHolder};
@@ -125,7 +127,7 @@ impl Output {
         match self.format {
             Format::Json => self.json(report),
             Format::Table => {
-                let text = table();
+                let text = grid::fit_lines(&table(), width::for_stdout());
                 if !text.is_empty() {
                     println!("{text}");
                 }
@@ -203,18 +205,24 @@ impl Output {
     }
 }
 
-fn table(header: &[&str]) -> Table {
-    use std::io::IsTerminal;
-    let mut table = Table::new();
-    // Fitting columns to the terminal is only worth its cost where there is one.
-    let arrangement = if std::io::stdout().is_terminal() {
-        ContentArrangement::Dynamic
-    } else {
-        ContentArrangement::Disabled
-    };
-    table
-        .load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(arrangement)
-        .set_header(header.to_vec());
-    table
+/// A table laid out for stdout's width (see `width`).
+fn table(columns: &[(&str, Fit)]) -> Grid {
+    Grid::new(columns)
+}
+
+impl std::fmt::Display for Grid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.render(width::for_stdout()))
+    }
+}
+
+/// A UTC time as stored (`2026-11-29T23:45:17Z`), shortened to `11-29 23:45` for narrow
+/// tables.
+fn time(at: &str) -> Text {
+    match (at.get(5..10), at.get(11..16)) {
+        (Some(day), Some(minute)) if at.len() == 20 => {
+            Text::new(at).short(format!("{day} {minute}"))
+        }
+        _ => Text::new(at),
+    }
 }

@@ -1,8 +1,8 @@
 //! Checking a pull request: `check`, `ci` and `diff`.
 
-use comfy_table::{Cell, Color};
+use comfy_table::Color;
 
-use super::{Output, table};
+use super::{Fit, Output, Text, table};
 use crate::report::*;
 
 impl Output {
@@ -38,17 +38,22 @@ impl Output {
 
     pub fn ci(&self, report: &CiReport) {
         self.emit(report, || {
-            let mut t = table(&["step", "result", "took", "detail"]);
+            let mut t = table(&[
+                ("step", Fit::Keep),
+                ("result", Fit::Keep),
+                ("took", Fit::Keep),
+                ("detail", Fit::Wrap),
+            ]);
             for step in &report.steps {
-                t.add_row(vec![
-                    Cell::new(step.name),
-                    Cell::new(format!("{:?}", step.status).to_lowercase()).fg(match step.status {
+                t.row(vec![
+                    step.name.into(),
+                    Text::new(format!("{:?}", step.status).to_lowercase()).fg(match step.status {
                         StepStatus::Passed => Color::Green,
                         StepStatus::Failed => Color::Red,
                         StepStatus::Skipped => Color::Yellow,
                     }),
-                    Cell::new(format!("{} ms", step.duration_ms)),
-                    Cell::new(&step.message),
+                    format!("{} ms", step.duration_ms).into(),
+                    step.message.as_str().into(),
                 ]);
             }
             let verdict = if report.passed {
@@ -73,7 +78,12 @@ impl Output {
                     report.schemas.join(", ")
                 );
             }
-            let mut t = table(&["kind", "object", "drift"]);
+            let mut t = table(&[
+                ("kind", Fit::Keep),
+                ("object", Fit::Keep),
+                ("drift", Fit::Aside),
+            ])
+            .label_columns(&[0, 1]);
             for d in &report.differences {
                 let drift = match (&d.expected, &d.actual) {
                     (None, Some(_)) => "not in the migrations".to_string(),
@@ -81,10 +91,10 @@ impl Output {
                     (Some(e), Some(a)) => format!("database: {a}\nmigrations: {e}"),
                     (None, None) => String::new(),
                 };
-                t.add_row(vec![
-                    Cell::new(&d.kind),
-                    Cell::new(&d.name),
-                    Cell::new(drift),
+                t.row(vec![
+                    d.kind.as_str().into(),
+                    d.name.as_str().into(),
+                    drift.into(),
                 ]);
             }
             format!(

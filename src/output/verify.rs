@@ -1,8 +1,6 @@
 //! `dbward verify`'s table: findings by severity, the probes run and what they left out.
 
-use comfy_table::Cell;
-
-use super::{Output, table};
+use super::{Fit, Output, table};
 use crate::report::{VerifyReport, WriteSpecReport};
 use crate::verify::finding::Severity;
 use crate::verify::probe::{Coverage, ProbeResult};
@@ -29,17 +27,23 @@ impl Output {
                 if group.is_empty() {
                     continue;
                 }
-                let mut table = table(&["check", "object", "problem", "fix"]);
+                let mut table = table(&[
+                    ("check", Fit::Keep),
+                    ("object", Fit::Wrap),
+                    ("problem", Fit::Wrap),
+                    ("fix", Fit::Aside),
+                ])
+                .label_columns(&[0, 1]);
                 for f in group.iter() {
                     let problem = match &f.accepted {
                         Some(reason) => format!("{} [accepted: {reason}]", f.message),
                         None => f.message.clone(),
                     };
-                    table.add_row(vec![
-                        Cell::new(f.check),
-                        Cell::new(&f.object),
-                        Cell::new(problem),
-                        Cell::new(&f.fix),
+                    table.row(vec![
+                        f.check.into(),
+                        f.object.as_str().into(),
+                        problem.into(),
+                        quoted_statement(&f.fix).into(),
                     ]);
                 }
                 text.push_str(&format!("{} {severity}(s)\n{table}\n", group.len()));
@@ -83,7 +87,15 @@ impl Output {
 fn probes_text(probes: &[ProbeResult], coverage: &Coverage) -> String {
     let mut text = String::new();
     if !probes.is_empty() {
-        let mut table = table(&["probed", "role", "user", "command", "rows", "outcome"]);
+        let mut table = table(&[
+            ("probed", Fit::Wrap),
+            ("role", Fit::Keep),
+            ("user", Fit::Keep),
+            ("command", Fit::Keep),
+            ("rows", Fit::Keep),
+            ("outcome", Fit::Wrap),
+        ])
+        .label_columns(&[0, 1, 3]);
         for p in probes {
             let outcome = match (&p.failed, &p.skipped) {
                 (Some(reason), _) => format!("failed: {reason}"),
@@ -99,16 +111,17 @@ fn probes_text(probes: &[ProbeResult], coverage: &Coverage) -> String {
                         .join(", ")
                 ),
             };
-            table.add_row(vec![
-                Cell::new(match &p.bucket {
+            table.row(vec![
+                (match &p.bucket {
                     Some(bucket) => format!("{} bucket \"{bucket}\"", p.table),
                     None => p.table.clone(),
-                }),
-                Cell::new(p.role),
-                Cell::new(p.user.as_deref().unwrap_or("")),
-                Cell::new(p.operation.as_str()),
-                Cell::new(p.rows),
-                Cell::new(outcome),
+                })
+                .into(),
+                p.role.into(),
+                p.user.as_deref().unwrap_or("").into(),
+                p.operation.as_str().into(),
+                p.rows.to_string().into(),
+                outcome.into(),
             ]);
         }
         text.push_str(&format!("{} probe(s)\n{table}\n", probes.len()));
@@ -124,4 +137,49 @@ fn probes_text(probes: &[ProbeResult], coverage: &Coverage) -> String {
         ));
     }
     text
+}
+
+/// A fix that opens with a statement shows it in backquotes, so a narrow table keeps it on
+/// one line for pasting: `ALTER TABLE ...`; then the words.
+fn quoted_statement(fix: &str) -> String {
+    const STATEMENTS: [&str; 6] = [
+        "ALTER ", "CREATE ", "DROP ", "GRANT ", "REVOKE ", "COMMENT ",
+    ];
+    if !STATEMENTS.iter().any(|s| fix.starts_with(s)) || fix.contains('`') {
+        return fix.to_string();
+    }
+    // The statement ends at the first `;` outside quotes (a name may hold one).
+    let mut quote: Option<char> = None;
+    for (at, c) in fix.char_indices() {
+        match (c, quote) {
+            ('"' | '\'', None) => quote = Some(c),
+            (c, Some(q)) if c == q => quote = None,
+            (';', None) => return format!("`{}`{}", &fix[..at], &fix[at..]),
+            _ => {}
+        }
+    }
+    format!("`{fix}`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted_statement;
+
+    #[test]
+    fn a_leading_statement_is_quoted_up_to_its_own_semicolon() {
+        assert_eq!(
+            quoted_statement(
+                "ALTER TABLE \"public\".\"a; b\" ENABLE ROW LEVEL SECURITY; then add policies"
+            ),
+            "`ALTER TABLE \"public\".\"a; b\" ENABLE ROW LEVEL SECURITY`; then add policies"
+        );
+        assert_eq!(
+            quoted_statement("CREATE INDEX ON \"public\".\"posts\" (\"topic_id\")"),
+            "`CREATE INDEX ON \"public\".\"posts\" (\"topic_id\")`"
+        );
+        assert_eq!(
+            quoted_statement("tie it to the owner: `using (true)`"),
+            "tie it to the owner: `using (true)`"
+        );
+    }
 }

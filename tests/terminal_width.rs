@@ -1,0 +1,190 @@
+//! Tables at a fixed width (`COLUMNS`): nothing wider than the width, and no migration name,
+//! job name, time, number or SQL fix cut across lines; `job history`'s detail as an object.
+
+mod support;
+
+use support::{Project, Run, TestDb, assert_code};
+
+const WIDTHS: [usize; 2] = [80, 120];
+
+/// `dbward ARGS` against `db` with `COLUMNS=width`.
+fn at_width(project: &Project, db: &TestDb, width: usize, args: &[&str]) -> Run {
+    Run::from(
+        project
+            .command(args)
+            .env("DATABASE_URL", db.url())
+            .env("COLUMNS", width.to_string())
+            .output()
+            .unwrap(),
+    )
+}
+
+/// Fails when a line of stdout is wider than `width` characters.
+fn assert_fits(run: &Run, width: usize) {
+    for line in run.stdout.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "a line wider than {width}:\n{line}\n{}",
+            run.stdout
+        );
+    }
+}
+
+/// Fails unless some line of stdout holds `text` whole.
+fn assert_on_one_line(run: &Run, text: &str) {
+    assert!(
+        run.stdout.lines().any(|line| line.contains(text)),
+        "{text:?} is on no single line:\n{}",
+        run.stdout
+    );
+}
+
+/// The short form of a stored time `2026-11-29T23:45:17Z`: `11-29 23:45`.
+fn short(at: &str) -> String {
+    format!("{} {}", &at[5..10], &at[11..16])
+}
+
+const LONG_MIGRATION: &str = "add_read_notifications_retention_index_to_events";
+
+#[test]
+fn status_keeps_long_names_and_times_whole() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.migration(
+        &format!("001_{LONG_MIGRATION}.sql"),
+        "create table events (id int);",
+        "drop table events;",
+    );
+    project.migration(
+        "002_users.sql",
+        "create table users (id int);",
+        "drop table users;",
+    );
+    assert_code(&project.dbward(&db, &["up", "--to", "1"]), 0);
+    let json = project.dbward(&db, &["status", "--format", "json"]).json();
+    let applied_at = json["migrations"][0]["applied_at"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for width in WIDTHS {
+        let run = at_width(&project, &db, width, &["status"]);
+        assert_code(&run, 0);
+        assert_fits(&run, width);
+        assert_on_one_line(&run, LONG_MIGRATION);
+        assert!(
+            run.stdout.contains(&applied_at) || run.stdout.contains(&short(&applied_at)),
+            "{}",
+            run.stdout
+        );
+        assert_on_one_line(&run, "002");
+    }
+    // At 120 the table holds the full time; at 80 the rows become records, each field whole.
+    let wide = at_width(&project, &db, 120, &["status"]);
+    assert_on_one_line(&wide, &format!("┆ {LONG_MIGRATION} ┆"));
+    assert_on_one_line(&wide, &applied_at);
+    let narrow = at_width(&project, &db, 80, &["status"]);
+    assert!(
+        narrow.stdout.contains(&format!(
+            "001 {LONG_MIGRATION}\n  state: applied\n  applied at: {applied_at}\n"
+        )),
+        "{}",
+        narrow.stdout
+    );
+}
+
+const JOBS: &str = "[jobs.read_notifications_retention]\nkind = \"retention\"\nschedule = \"daily\"\ntable = \"public.read_notifications\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\n\n[jobs.bump]\nkind = \"sql\"\nschedule = \"daily\"\nsql = \"update counters set n = n + 1 where name = 'visits'\"\n";
+
+#[test]
+fn job_history_keeps_names_and_times_whole_and_gives_detail_as_fields() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute(
+            "create table read_notifications (id int, created_at timestamptz not null);
+             insert into read_notifications select g, now() - interval '40 days' from generate_series(1, 25) g;
+             create table counters (name text primary key, n int not null);
+             insert into counters values ('visits', 0);",
+        )
+        .unwrap();
+    let project = Project::new();
+    project.write("dbward.toml", JOBS);
+    assert_code(
+        &project.dbward(&db, &["job", "run", "--schedule", "daily"]),
+        0,
+    );
+
+    let history = project.dbward(&db, &["job", "history", "--format", "json"]);
+    assert_code(&history, 0);
+    let runs = history.json()["runs"].as_array().unwrap().clone();
+    let retention = runs
+        .iter()
+        .find(|r| r["job"] == "read_notifications_retention")
+        .unwrap_or_else(|| panic!("{runs:#?}"));
+    // The detail is the object `job run` gives, not a string holding it.
+    assert!(retention["detail"].is_object(), "{retention:#?}");
+    assert_eq!(retention["detail"]["removed"], 25);
+    assert_eq!(retention["detail"]["table"], "public.read_notifications");
+    let bump = runs.iter().find(|r| r["job"] == "bump").unwrap();
+    assert_eq!(
+        bump["detail"]["sql"],
+        "update counters set n = n + 1 where name = 'visits'"
+    );
+    let started = retention["started_at"].as_str().unwrap();
+
+    for width in WIDTHS {
+        let run = at_width(&project, &db, width, &["job", "history"]);
+        assert_code(&run, 0);
+        assert_fits(&run, width);
+        assert_on_one_line(&run, "read_notifications_retention");
+        assert!(
+            run.stdout.contains(started) || run.stdout.contains(&short(started)),
+            "{}",
+            run.stdout
+        );
+        // The detail reads as fields, the job's SQL whole for pasting.
+        assert_on_one_line(&run, "removed: 25");
+        assert_on_one_line(&run, "table: public.read_notifications");
+        assert_on_one_line(
+            &run,
+            "`update counters set n = n + 1 where name = 'visits'`",
+        );
+        assert!(!run.stdout.contains("{\""), "raw JSON:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn verify_keeps_a_sql_fix_on_one_line() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "compat = \"supabase\"\n");
+    project.migration(
+        "001_schema.sql",
+        "create table read_notifications (id int primary key, body text);\ngrant select on read_notifications to anon;",
+        "drop table read_notifications;",
+    );
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    for width in WIDTHS {
+        let run = at_width(&project, &db, width, &["verify"]);
+        assert_code(&run, 3);
+        assert_fits(&run, width);
+        assert_on_one_line(&run, "rls_disabled_exposed");
+        assert_on_one_line(&run, "public.read_notifications");
+        assert_on_one_line(
+            &run,
+            "`ALTER TABLE \"public\".\"read_notifications\" ENABLE ROW LEVEL SECURITY`",
+        );
+    }
+}
+
+#[test]
+fn without_columns_a_pipe_gets_each_row_on_one_line() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.migration(
+        &format!("001_{LONG_MIGRATION}.sql"),
+        "create table events (id int);",
+        "drop table events;",
+    );
+    let run = project.dbward(&db, &["status"]);
+    assert_code(&run, 0);
+    assert_on_one_line(&run, &format!("│ 001     ┆ {LONG_MIGRATION} ┆ pending"));
+}
