@@ -31,10 +31,10 @@ pub enum Error {
     #[error("{0}")]
     Plan(PlanError),
     /// `status --exit-code` found pending migrations.
-    #[error("{0} pending migration(s)")]
+    #[error("{}", crate::plural::count(.0, "pending migration", "pending migrations"))]
     Pending(usize),
     /// Some jobs of a `job run` failed (the others ran).
-    #[error("{} job(s) failed: {}", .0.len(), .0.join(", "))]
+    #[error("{} failed: {}", crate::plural::count(.0.len(), "job", "jobs"), .0.join(", "))]
     JobsFailed(Vec<String>),
     /// A step of `dbward ci` failed; the exit code is that of the step's own error.
     #[error("dbward ci failed at step `{step}`")]
@@ -46,13 +46,13 @@ pub enum Error {
     #[error("{}", adopt_refused(.0))]
     AdoptRefused(Vec<Refusal>),
     /// `diff` found objects that differ from the migrations.
-    #[error("{0} object(s) differ from the migrations")]
+    #[error("{} from the migrations", match .0 { 1 => "1 object differs".to_string(), n => format!("{n} objects differ") })]
     Drift(usize),
     /// `check` found rule violations in the migrations.
-    #[error("{0} lint finding(s) at or above --fail-on in the migrations")]
+    #[error("{} at or above --fail-on in the migrations", crate::plural::count(.0, "lint finding", "lint findings"))]
     Lint(usize),
     /// `verify` found problems at or above `--fail-on`.
-    #[error("{0} finding(s) at or above --fail-on")]
+    #[error("{} at or above --fail-on", crate::plural::count(.0, "finding", "findings"))]
     Findings(usize),
     #[error("cannot connect to {target}: {message}")]
     Connect { target: String, message: String },
@@ -185,8 +185,8 @@ impl From<Vec<Divergence>> for Error {
 fn adopt_refused(refusals: &[Refusal]) -> String {
     let lines: Vec<String> = refusals.iter().map(|r| format!("\n  {r}")).collect();
     format!(
-        "nothing was adopted, for {} reason(s):{}",
-        refusals.len(),
+        "nothing was adopted, for {}:{}",
+        crate::plural::count(refusals.len(), "reason", "reasons"),
         lines.concat()
     )
 }

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod local;
 pub mod migrate;
 pub mod output;
+pub mod plural;
 pub mod project;
 pub mod report;
 pub mod secret;

@@ -332,11 +332,11 @@ fn a_forward_only_project_passes_with_a_round_trip_over_none() {
     assert_eq!(doc["passed"], true);
     assert_eq!(
         step_message(&doc, "check"),
-        "2 migration(s), no lint finding, 2 without rollback"
+        "2 migrations, no lint finding, 2 without rollback"
     );
     assert_eq!(
         step_message(&doc, "down"),
-        "round trip over 0 of 2 migration(s): the newest, 002_posts.sql, has no rollback; 2 without rollback: 001_users.sql, 002_posts.sql"
+        "round trip over 0 of 2 migrations: the newest, 002_posts.sql, has no rollback; 2 without rollback: 001_users.sql, 002_posts.sql"
     );
     assert_eq!(
         step_message(&doc, "up again"),
@@ -386,7 +386,7 @@ fn a_mixed_project_round_trips_the_newest_migrations_that_have_rollbacks() {
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(
         step_message(&doc, "down"),
-        "round trip over 1 of 4 migration(s), each rollback the exact reverse of its migration (down stops at 003_tags.sql, which has none); 2 without rollback: 001_users.sql, 003_tags.sql"
+        "round trip over 1 of 4 migrations, each rollback the exact reverse of its migration (down stops at 003_tags.sql, which has none); 2 without rollback: 001_users.sql, 003_tags.sql"
     );
     assert_eq!(
         step_message(&doc, "up again"),
@@ -412,7 +412,7 @@ fn a_mixed_project_round_trips_the_newest_migrations_that_have_rollbacks() {
     assert_eq!(code, 0, "{doc:#}");
     assert_eq!(
         step_message(&doc, "down"),
-        "round trip over 0 of 4 migration(s): the newest, 004_likes.sql, has no rollback; 3 without rollback: 001_users.sql, 003_tags.sql, 004_likes.sql"
+        "round trip over 0 of 4 migrations: the newest, 004_likes.sql, has no rollback; 3 without rollback: 001_users.sql, 003_tags.sql, 004_likes.sql"
     );
 }
 
@@ -475,11 +475,11 @@ fn a_database_given_must_hold_nothing_of_its_own_and_is_left_as_it_was() {
     for (setup, named) in [
         (
             "create function public.answer() returns int language sql as 'select 42';",
-            "1 object(s) (function public.answer())",
+            "1 object (function public.answer())",
         ),
         (
             "create schema app; create view app.v as select 1 as one; create type app.mood as enum ('ok'); create sequence app.s;",
-            "3 object(s) (sequence app.s, type app.mood, view app.v)",
+            "3 objects (sequence app.s, type app.mood, view app.v)",
         ),
     ] {
         let db = TestDb::new();
@@ -517,7 +517,7 @@ fn a_database_given_must_hold_nothing_of_its_own_and_is_left_as_it_was() {
     assert_code(&run, 2);
     assert!(
         run.stdout
-            .contains("holds a dbward history of 1 migration(s);"),
+            .contains("holds a dbward history of 1 migration;"),
         "{run:?}"
     );
     assert_eq!(db.catalog(), before);

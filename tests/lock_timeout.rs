@@ -116,7 +116,7 @@ fn a_lock_held_past_every_retry_fails_naming_the_holder_and_leaves_nothing() {
     assert!(run.stderr.contains("trying again (1 of 1)"), "{run:?}");
     assert!(
         run.stderr.contains(&format!(
-            "tried 2 time(s); the lock is held by pid {pid} (lock_holder_test"
+            "tried 2 times; the lock is held by pid {pid} (lock_holder_test"
         )),
         "the holder is not named at the end: {run:?}"
     );
@@ -189,7 +189,7 @@ fn single_transaction_runs_wait_at_most_lock_timeout_and_are_tried_again_whole()
     assert!(run.stderr.contains("trying again (1 of 1)"), "{run:?}");
     assert!(
         run.stderr.contains(&format!(
-            "tried 2 time(s); the lock is held by pid {pid} (lock_holder_test"
+            "tried 2 times; the lock is held by pid {pid} (lock_holder_test"
         )),
         "{run:?}"
     );
@@ -280,7 +280,7 @@ fn the_session_blocking_the_migration_is_named_not_an_older_one_holding_another_
     );
     assert!(
         run.stderr.contains(&format!(
-            "tried 2 time(s); the lock is held by pid {pid} (real_blocker, idle in transaction) since "
+            "tried 2 times; the lock is held by pid {pid} (real_blocker, idle in transaction) since "
         )),
         "the end does not name the blocker: {run:?}"
     );

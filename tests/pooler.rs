@@ -210,7 +210,7 @@ fn a_lock_timeout_through_the_pooler_names_the_session_blocking_the_migration() 
     assert_eq!(run.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(&format!(
-            "tried 1 time(s); the lock is held by pid {pid} (pooled_blocker, idle in transaction) since "
+            "tried 1 time; the lock is held by pid {pid} (pooled_blocker, idle in transaction) since "
         )),
         "{stderr}"
     );

@@ -164,7 +164,7 @@ fn probes_find_the_planted_leaks_as_errors_and_shared_reads_as_warnings() {
     assert_eq!(
         message("public.todos (authenticated select)", A),
         format!(
-            "as authenticated user {A}, 1 row(s) of other owners can be selected | fix: tie the SELECT policies of public.todos to the owner: `using (\"done_by\" = (select auth.uid()))`"
+            "as authenticated user {A}, 1 row of other owners can be selected | fix: tie the SELECT policies of public.todos to the owner: `using (\"done_by\" = (select auth.uid()))`"
         )
     );
     assert_eq!(
@@ -176,7 +176,7 @@ fn probes_find_the_planted_leaks_as_errors_and_shared_reads_as_warnings() {
     assert_eq!(
         message("public.todos (authenticated update owner)", A),
         format!(
-            "as authenticated user {A}, 2 of their own row(s) can be handed to {B} (\"done_by\" updated) | fix: check the new row's owner in the UPDATE policies of public.todos: `with check (\"done_by\" = (select auth.uid()))`"
+            "as authenticated user {A}, 2 of their own rows can be handed to {B} (\"done_by\" updated) | fix: check the new row's owner in the UPDATE policies of public.todos: `with check (\"done_by\" = (select auth.uid()))`"
         )
     );
     assert!(
@@ -204,7 +204,7 @@ fn probes_find_the_planted_leaks_as_errors_and_shared_reads_as_warnings() {
         .find(|(o, _, _)| o == "public.posts (authenticated select) policy \"public posts\"")
         .unwrap();
     assert!(
-        posts.contains("1 row(s) of other owners can be selected: shared by policy \"public posts\" (using is_public), which does not look at \"profile_id\""),
+        posts.contains("1 row of other owners can be selected: shared by policy \"public posts\" (using is_public), which does not look at \"profile_id\""),
         "{posts}"
     );
     assert!(
@@ -316,13 +316,13 @@ fn probes_find_the_planted_leaks_as_errors_and_shared_reads_as_warnings() {
     let table = project.dbward(&db, &["verify", "--probe"]);
     assert_code(&table, 3);
     for line in [
-        "probe(s)\n",
+        "probes\n",
         "│ public.todos ",
         "update owner",
         "storage.objects bucket \"avatars\"",
         "shared by \"avatars are public\"",
         "not probed, no owner column found (declare one in [verify.owners]): public.tags",
-        "probe(s) run on 4 table(s)",
+        "probes run on 4 tables",
     ] {
         assert!(table.stdout.contains(line), "{line}:\n{}", table.stdout);
     }
@@ -455,7 +455,7 @@ fn ci_says_which_tables_the_probes_covered() {
     // anon: 4 probes; each of the two users: 5.
     assert_eq!(
         verify["message"],
-        "no finding at error level; 14 probe(s) ran on public.notes"
+        "no finding at error level; 14 probes ran on public.notes"
     );
 }
 
@@ -505,9 +505,9 @@ fn a_write_whose_owner_a_trigger_sets_to_the_caller_is_not_a_leak() {
     assert_eq!(
         inserts,
         vec![
-            "anon isolated 1 row(s) written, all with another owner than the one given: a trigger sets it",
-            "authenticated isolated 1 row(s) written, all with another owner than the one given: a trigger sets it",
-            "authenticated isolated 1 row(s) written, all with another owner than the one given: a trigger sets it",
+            "anon isolated 1 row written, all with another owner than the one given: a trigger sets it",
+            "authenticated isolated 1 row written, all with another owner than the one given: a trigger sets it",
+            "authenticated isolated 1 row written, all with another owner than the one given: a trigger sets it",
         ]
     );
     assert_eq!(db.scalar("select count(*) from notes"), "2");
@@ -563,7 +563,7 @@ fn a_policy_sharing_some_rows_and_checking_the_owner_for_the_rest_is_judged_bran
     assert!(
         shared[0]
             .2
-            .starts_with("as anon, 2 row(s) owned by users can be selected: shared by policy \"public or own\" (using (is_public))"),
+            .starts_with("as anon, 2 rows owned by users can be selected: shared by policy \"public or own\" (using (is_public))"),
         "{shared:#?}"
     );
     let secrets: Vec<String> = doc["probes"]
@@ -598,7 +598,7 @@ fn a_policy_sharing_some_rows_and_checking_the_owner_for_the_rest_is_judged_bran
     assert!(
         leaks[0]
             .2
-            .starts_with("as anon, 2 row(s) owned by users can be selected |"),
+            .starts_with("as anon, 2 rows owned by users can be selected |"),
         "{leaks:#?}"
     );
 }

@@ -37,7 +37,7 @@ fn seed_applies_fixtures_in_order_and_reports_rows_per_table() {
 
     let again = project.dbward(&db, &["seed"]);
     assert_code(&again, 0);
-    assert!(again.stdout.contains("0 row(s) inserted"), "{again:?}");
+    assert!(again.stdout.contains("0 rows inserted"), "{again:?}");
     assert_eq!(db.scalar("select count(*) from people"), "2");
 }
 

@@ -77,6 +77,7 @@ fn status_keeps_long_names_and_times_whole() {
             run.stdout
         );
         assert_on_one_line(&run, "002");
+        assert_on_one_line(&run, ": 2 migrations, 1 pending");
     }
     // At 120 the table holds the full time; at 80 the rows become records, each field whole.
     let wide = at_width(&project, &db, 120, &["status"]);
@@ -187,4 +188,49 @@ fn without_columns_a_pipe_gets_each_row_on_one_line() {
     let run = project.dbward(&db, &["status"]);
     assert_code(&run, 0);
     assert_on_one_line(&run, &format!("│ 001     ┆ {LONG_MIGRATION} ┆ pending"));
+    assert_on_one_line(&run, ": 1 migration, 1 pending");
+    let up = project.dbward(&db, &["up"]);
+    assert_code(&up, 0);
+    assert_on_one_line(&up, ": ran 1 migration in ");
+}
+
+#[test]
+fn the_health_report_counts_long_running_queries_in_english() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write(
+        "dbward.toml",
+        "[jobs.health]\nkind = \"report\"\nschedule = \"daily\"\nlong_running = \"100ms\"\n",
+    );
+    // One query surely running long while the report looks.
+    let url = db.url();
+    let sleeper = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute("select pg_sleep(4)").unwrap();
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let run = project.dbward(&db, &["job", "run", "health", "-v"]);
+    assert_code(&run, 0);
+    let summary = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("health: health report: 8 sections, "))
+        .unwrap_or_else(|| panic!("{run:?}"));
+    let long = summary
+        .split(", ")
+        .nth(1)
+        .unwrap()
+        .split(" (")
+        .next()
+        .unwrap();
+    let (n, words) = long.split_once(' ').unwrap();
+    let n: u32 = n.parse().unwrap();
+    assert!(n >= 1, "{summary}");
+    let word = if n == 1 {
+        "long-running query"
+    } else {
+        "long-running queries"
+    };
+    assert_eq!(words, word, "{summary}");
+    sleeper.join().unwrap();
 }

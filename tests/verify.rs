@@ -242,12 +242,12 @@ fn probes_find_leaks_and_change_nothing() {
     let shared = messages_at(&run, "probe_shared_read", "warning");
     assert!(
         shared.iter().any(|l| l.starts_with(
-            "public.t (anon select) policy \"read_all\": as anon, 3 row(s) owned by users can be selected: shared by policy \"read_all\" (using true)"
+            "public.t (anon select) policy \"read_all\": as anon, 3 rows owned by users can be selected: shared by policy \"read_all\" (using true)"
         )),
         "{shared:?}"
     );
     assert!(
-        leaks.iter().any(|l| l.starts_with("public.t (authenticated delete) as authenticated user a0000000-0000-4000-8000-000000000001, 2 row(s) of other owners can be deleted")),
+        leaks.iter().any(|l| l.starts_with("public.t (authenticated delete) as authenticated user a0000000-0000-4000-8000-000000000001, 2 rows of other owners can be deleted")),
         "{leaks:?}"
     );
     assert!(
@@ -452,7 +452,7 @@ fn a_probe_that_runs_out_of_time_is_an_error_and_the_others_still_run() {
     let shared = messages_at(&run, "probe_shared_read", "warning");
     assert!(
         shared.iter().any(|m| m.starts_with(
-            "public.open (anon select) policy \"everyone\": as anon, 4 row(s) owned by users can be selected: shared by policy \"everyone\""
+            "public.open (anon select) policy \"everyone\": as anon, 4 rows owned by users can be selected: shared by policy \"everyone\""
         )),
         "{shared:#?}"
     );
@@ -506,7 +506,7 @@ fn a_probe_blocked_by_a_row_lock_is_an_error_within_the_lock_timeout() {
     let shared = messages_at(&run, "probe_shared_read", "warning");
     assert!(
         shared.iter().any(|m| m.starts_with(
-            "public.busy (anon select) policy \"anyone\": as anon, 4 row(s) owned by users"
+            "public.busy (anon select) policy \"anyone\": as anon, 4 rows owned by users"
         )),
         "{shared:#?}"
     );

@@ -55,11 +55,11 @@ pub fn run(
         let lint = if warnings == 0 {
             "no lint finding".to_string()
         } else {
-            format!("{warnings} lint warning(s)")
+            crate::plural::count(warnings, "lint warning", "lint warnings")
         };
         Ok(format!(
-            "{} migration(s), {lint}, {} without rollback",
-            report.migrations,
+            "{}, {lint}, {} without rollback",
+            crate::plural::count(report.migrations, "migration", "migrations"),
             report.irreversible.len()
         ))
     });
@@ -101,8 +101,9 @@ pub fn run(
                 .map_or(0, |(_, s)| s.len())
                 .saturating_sub(states[0].1.len());
             Ok(format!(
-                "{} migration(s), {created} object(s) created",
-                states.len() - 1
+                "{}, {} created",
+                crate::plural::count(states.len() - 1, "migration", "migrations"),
+                crate::plural::count(created, "object", "objects")
             ))
         });
         runner.step("seed", || {
@@ -290,8 +291,8 @@ fn not_empty(database: &str, applied: usize, own: &contents::Contents) -> String
     if own.count > 0 {
         let more = own.count - own.first.len() as i64;
         found.push(format!(
-            "{} object(s) ({}{})",
-            own.count,
+            "{} ({}{})",
+            crate::plural::count(own.count, "object", "objects"),
             own.first.join(", "),
             if more > 0 {
                 format!(", and {more} more")
@@ -301,7 +302,10 @@ fn not_empty(database: &str, applied: usize, own: &contents::Contents) -> String
         ));
     }
     if applied > 0 {
-        found.push(format!("a dbward history of {applied} migration(s)"));
+        found.push(format!(
+            "a dbward history of {}",
+            crate::plural::count(applied, "migration", "migrations")
+        ));
     }
     format!(
         "dbward ci needs an empty database, and {database} holds {}; ci applies, seeds and rolls back migrations on the database it is given, so it must not run on one that holds anything; leave out --database-url to use a throw-away one",

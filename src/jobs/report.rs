@@ -161,8 +161,10 @@ impl Job for ReportJob {
         Ok(JobOutcome {
             rows_affected: None,
             summary: format!(
-                "health report: {} section(s), {long} long-running quer(ies)",
-                sections.len()
+                "health report: {}, {} long-running {}",
+                crate::plural::count(sections.len(), "section", "sections"),
+                long,
+                crate::plural::word(long, "query", "queries")
             ),
             detail: serde_json::json!({ "sections": sections }),
             sections,

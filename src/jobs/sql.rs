@@ -89,7 +89,7 @@ fn run(client: &mut Session, job: &SqlJob, dry_run: bool) -> Result<JobOutcome> 
         rows_affected,
         summary: match &first_value {
             Some(value) => format!("returned {value}"),
-            None => format!("{rows} row(s)"),
+            None => crate::plural::count(rows, "row", "rows"),
         },
         detail: serde_json::json!({ "sql": job.sql, "returned": first_value, "rows": rows }),
         sections: Vec::new(),

@@ -58,8 +58,8 @@ impl RoundTrip {
     pub fn describe(&self) -> String {
         let Some(stops_at) = &self.stops_at else {
             return format!(
-                "{} rollback(s), each the exact reverse of its migration",
-                self.covered
+                "{}, each the exact reverse of its migration",
+                crate::plural::count(self.covered, "rollback", "rollbacks")
             );
         };
         let mut names = self
@@ -78,13 +78,14 @@ impl RoundTrip {
         let without = format!("{} without rollback: {names}", self.without_rollback.len());
         if self.covered == 0 {
             format!(
-                "round trip over 0 of {} migration(s): the newest, {stops_at}, has no rollback; {without}",
-                self.total
+                "round trip over 0 of {}: the newest, {stops_at}, has no rollback; {without}",
+                crate::plural::count(self.total, "migration", "migrations")
             )
         } else {
             format!(
-                "round trip over {} of {} migration(s), each rollback the exact reverse of its migration (down stops at {stops_at}, which has none); {without}",
-                self.covered, self.total
+                "round trip over {} of {}, each rollback the exact reverse of its migration (down stops at {stops_at}, which has none); {without}",
+                self.covered,
+                crate::plural::count(self.total, "migration", "migrations")
             )
         }
     }
@@ -165,21 +166,18 @@ mod tests {
     #[test]
     fn the_words_say_what_the_round_trip_covers_and_name_what_it_leaves_out() {
         for (pattern, words) in [
-            (
-                "rr",
-                "2 rollback(s), each the exact reverse of its migration",
-            ),
+            ("rr", "2 rollbacks, each the exact reverse of its migration"),
             (
                 "---",
-                "round trip over 0 of 3 migration(s): the newest, 003_m3.sql, has no rollback; 3 without rollback: 001_m1.sql, 002_m2.sql, 003_m3.sql",
+                "round trip over 0 of 3 migrations: the newest, 003_m3.sql, has no rollback; 3 without rollback: 001_m1.sql, 002_m2.sql, 003_m3.sql",
             ),
             (
                 "-r-r",
-                "round trip over 1 of 4 migration(s), each rollback the exact reverse of its migration (down stops at 003_m3.sql, which has none); 2 without rollback: 001_m1.sql, 003_m3.sql",
+                "round trip over 1 of 4 migrations, each rollback the exact reverse of its migration (down stops at 003_m3.sql, which has none); 2 without rollback: 001_m1.sql, 003_m3.sql",
             ),
             (
                 "-------r",
-                "round trip over 1 of 8 migration(s), each rollback the exact reverse of its migration (down stops at 007_m7.sql, which has none); 7 without rollback: 001_m1.sql, 002_m2.sql, 003_m3.sql, 004_m4.sql, 005_m5.sql, and 2 more",
+                "round trip over 1 of 8 migrations, each rollback the exact reverse of its migration (down stops at 007_m7.sql, which has none); 7 without rollback: 001_m1.sql, 002_m2.sql, 003_m3.sql, 004_m4.sql, 005_m5.sql, and 2 more",
             ),
         ] {
             assert_eq!(

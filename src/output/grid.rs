@@ -188,7 +188,7 @@ impl Grid {
                     Fit::Keep => natural,
                     Fit::Wrap | Fit::Aside => {
                         let word = (0..self.rows.len())
-                            .flat_map(|r| words(self.cell(r, i, plan)))
+                            .flat_map(|r| words(self.cell(r, i, plan), 0))
                             .map(|w| w.width())
                             .max()
                             .unwrap_or(0)
@@ -329,15 +329,17 @@ pub fn fit_lines(text: &str, width: Option<usize>) -> String {
 }
 
 /// A line's words: split at spaces, except inside a closed `...` or "..." span, and after a
-/// word ending in `:`, which stays with the word it names (`table: public.a`).
-fn words(line: &str) -> Vec<&str> {
+/// word ending in `:`, which stays with the word it names (`table: public.a`) while the two
+/// fit in `glue` columns.
+fn words(line: &str, glue: usize) -> Vec<&str> {
     let mut words: Vec<&str> = Vec::new();
     let mut glued: Option<usize> = None;
     for (start, end) in spans(line) {
-        let from = glued.unwrap_or(start);
-        if glued.is_some() {
+        let from = glued.filter(|&from| line[from..end].width() <= glue);
+        if from.is_some() {
             words.pop();
         }
+        let from = from.unwrap_or(start);
         words.push(&line[from..end]);
         glued = line[start..end].ends_with(':').then_some(from);
     }
@@ -376,7 +378,7 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     for line in text.split('\n') {
         let mut current = String::new();
-        for word in words(line) {
+        for word in words(line, width) {
             if !current.is_empty() && current.width() + 1 + word.width() > width {
                 lines.push(std::mem::take(&mut current));
             }
@@ -418,8 +420,12 @@ mod tests {
         assert_eq!(wrap("one\ntwo three", 5), vec!["one", "two", "three"]);
         assert_eq!(wrap("", 5), vec![""]);
         assert_eq!(
-            wrap("rows: 1, table: public.read_notifications", 20),
+            wrap("rows: 1, table: public.read_notifications", 34),
             vec!["rows: 1,", "table: public.read_notifications"]
+        );
+        assert_eq!(
+            wrap("e.g. policies of public.a: `using (true) and more`", 30),
+            vec!["e.g. policies of public.a:", "`using (true) and more`"]
         );
         assert_eq!(
             fit_lines(

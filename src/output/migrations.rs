@@ -6,6 +6,7 @@ use comfy_table::Color;
 use super::{Fit, Output, Text, table, time};
 use crate::migrate::adopt::Reason;
 use crate::migrate::plan::State;
+use crate::plural::count;
 use crate::report::*;
 
 impl Output {
@@ -54,9 +55,9 @@ impl Output {
                 })
                 .collect();
             format!(
-                "{table}\n{}: {} migration(s), {} pending{}",
+                "{table}\n{}: {}, {} pending{}",
                 report.database,
-                report.migrations.len(),
+                count(report.migrations.len(), "migration", "migrations"),
                 report.pending,
                 edited_rollbacks_warning(&edited)
             )
@@ -83,9 +84,9 @@ impl Output {
                     ]);
                 }
                 return format!(
-                    "dry run on {}: {} step(s) would run, nothing was changed\n{table}",
+                    "dry run on {}: {} would run, nothing was changed\n{table}",
                     report.database,
-                    report.steps.len()
+                    count(report.steps.len(), "step", "steps")
                 );
             }
             if report.command == RunCommand::Redo {
@@ -100,13 +101,14 @@ impl Output {
                 .filter(|s| s.outcome != StepOutcome::AlreadyDone)
                 .count();
             format!(
-                "{}: {} {done} migration(s) in {} ms{}",
+                "{}: {} {} in {} ms{}",
                 report.database,
                 if report.command == RunCommand::Down {
                     "rolled back"
                 } else {
                     "ran"
                 },
+                count(done, "migration", "migrations"),
                 report.elapsed_ms,
                 if report.single_transaction {
                     " (one transaction)"
@@ -166,10 +168,10 @@ impl Output {
     pub fn baseline(&self, report: &BaselineReport) {
         self.emit(report, || {
             format!(
-                "{}: baselined at {} ({} migration(s) recorded as applied)",
+                "{}: baselined at {} ({} recorded as applied)",
                 report.database,
                 report.baseline,
-                report.recorded.len()
+                count(report.recorded.len(), "migration", "migrations")
             )
         });
     }
@@ -218,11 +220,13 @@ impl Output {
             let what = match (report.recorded.len(), report.dry_run) {
                 (0, _) => format!("nothing new to record from {tool}'s {}", report.table),
                 (n, true) => format!(
-                    "{n} migration(s) of {tool}'s {} would be recorded as applied",
+                    "{} of {tool}'s {} would be recorded as applied",
+                    count(n, "migration", "migrations"),
                     report.table
                 ),
                 (n, false) => format!(
-                    "{n} migration(s) of {tool}'s {} recorded as applied",
+                    "{} of {tool}'s {} recorded as applied",
+                    count(n, "migration", "migrations"),
                     report.table
                 ),
             };
@@ -242,9 +246,10 @@ impl Output {
             };
             let inserted: i64 = report.tables.iter().map(|t| t.inserted).sum();
             let summary = format!(
-                "{database}: {} fixture(s) in {} ms, {inserted} row(s) inserted",
-                report.fixtures.len(),
-                report.execution_ms
+                "{database}: {} in {} ms, {} inserted",
+                count(report.fixtures.len(), "fixture", "fixtures"),
+                report.execution_ms,
+                count(inserted, "row", "rows")
             );
             if report.tables.is_empty() {
                 return format!("{summary}; the data was already there");

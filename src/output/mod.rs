@@ -154,8 +154,8 @@ impl Output {
     pub fn man_pages(&self, report: &ManReport) {
         self.emit(report, || {
             format!(
-                "wrote {} man page(s) to {}: {}",
-                report.pages.len(),
+                "wrote {} to {}: {}",
+                crate::plural::count(report.pages.len(), "man page", "man pages"),
                 report.dir,
                 report.pages.join(", ")
             )

@@ -3,6 +3,7 @@
 use comfy_table::Color;
 
 use super::{Fit, Output, Text, table};
+use crate::plural::count;
 use crate::report::*;
 
 impl Output {
@@ -26,9 +27,9 @@ impl Output {
                 .since
                 .map_or_else(String::new, |s| format!(" (linted: above {s})"));
             text.push_str(&format!(
-                "{} migration(s){scope}: {} lint finding(s) ({} failing), {} without rollback",
-                report.migrations,
-                report.findings.len(),
+                "{}{scope}: {} ({} failing), {} without rollback",
+                count(report.migrations, "migration", "migrations"),
+                count(report.findings.len(), "lint finding", "lint findings"),
                 report.failing().count(),
                 report.irreversible.len()
             ));
@@ -98,9 +99,12 @@ impl Output {
                 ]);
             }
             format!(
-                "{t}\n{}: {} object(s) differ from {base}",
+                "{t}\n{}: {} from {base}",
                 report.database,
-                report.differences.len()
+                match report.differences.len() {
+                    1 => "1 object differs".to_string(),
+                    n => format!("{n} objects differ"),
+                }
             )
         });
     }

@@ -1,6 +1,7 @@
 //! `dbward verify`'s table: findings by severity, the probes run and what they left out.
 
 use super::{Fit, Output, table};
+use crate::plural::count;
 use crate::report::{VerifyReport, WriteSpecReport};
 use crate::verify::finding::Severity;
 use crate::verify::probe::{Coverage, ProbeResult};
@@ -9,8 +10,10 @@ impl Output {
     pub fn write_spec(&self, report: &WriteSpecReport) {
         self.emit(report, || {
             format!(
-                "wrote {} from {} ({} table(s))",
-                report.path, report.database, report.tables
+                "wrote {} from {} ({})",
+                report.path,
+                report.database,
+                count(report.tables, "table", "tables")
             )
         });
     }
@@ -46,7 +49,14 @@ impl Output {
                         quoted_statement(&f.fix).into(),
                     ]);
                 }
-                text.push_str(&format!("{} {severity}(s)\n{table}\n", group.len()));
+                let one = severity.to_string();
+                // "info" counts as it is: 3 info.
+                let many = if severity == Severity::Info {
+                    one.clone()
+                } else {
+                    format!("{one}s")
+                };
+                text.push_str(&format!("{}\n{table}\n", count(group.len(), &one, &many)));
             }
             if let Some(coverage) = &report.coverage {
                 text.push_str(&probes_text(&report.probes, coverage));
@@ -62,11 +72,11 @@ impl Output {
                 .filter(|f| f.accepted.is_none())
                 .count();
             text.push_str(&format!(
-                "{}: {} table(s) in {}, {} finding(s), {} accepted{}{}",
+                "{}: {} in {}, {}, {} accepted{}{}",
                 report.database,
-                report.tables,
+                count(report.tables, "table", "tables"),
                 report.schemas.join(", "),
-                open,
+                count(open, "finding", "findings"),
                 report.findings.len() - open,
                 report
                     .spec
@@ -74,7 +84,11 @@ impl Output {
                     .map_or_else(String::new, |s| format!(", spec {s}")),
                 match &report.coverage {
                     None => String::new(),
-                    Some(c) => format!(", {probed} probe(s) run on {} table(s)", c.probed.len()),
+                    Some(c) => format!(
+                        ", {} run on {}",
+                        count(probed, "probe", "probes"),
+                        count(c.probed.len(), "table", "tables")
+                    ),
                 }
             ));
             text
@@ -90,7 +104,8 @@ fn probes_text(probes: &[ProbeResult], coverage: &Coverage) -> String {
         let mut table = table(&[
             ("probed", Fit::Wrap),
             ("role", Fit::Keep),
-            ("user", Fit::Keep),
+            // A user id can be 64 characters: under the table when narrow.
+            ("user", Fit::Aside),
             ("command", Fit::Keep),
             ("rows", Fit::Keep),
             ("outcome", Fit::Wrap),
@@ -124,7 +139,10 @@ fn probes_text(probes: &[ProbeResult], coverage: &Coverage) -> String {
                 outcome.into(),
             ]);
         }
-        text.push_str(&format!("{} probe(s)\n{table}\n", probes.len()));
+        text.push_str(&format!(
+            "{}\n{table}\n",
+            count(probes.len(), "probe", "probes")
+        ));
     }
     if coverage.nothing_probed() {
         text.push_str("no table was probed\n");

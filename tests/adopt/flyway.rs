@@ -126,5 +126,5 @@ fn flyway_failed_modified_and_repeatable_are_each_refused() {
             "repeatable migration `views`",
         ],
     );
-    assert!(run.stderr.contains("3 reason(s)"), "{run:?}");
+    assert!(run.stderr.contains("for 3 reasons:"), "{run:?}");
 }

@@ -97,7 +97,7 @@ fn sqlx_failed_run_and_edited_file_are_refused_by_name() {
     sqlx_row(&db, 0, true);
     sqlx_row(&db, 1, false);
     let run = refused(&db, &project, &["sqlx records version 2 (posts) as failed"]);
-    assert!(run.stderr.contains("1 reason(s)"), "{run:?}");
+    assert!(run.stderr.contains("for 1 reason:"), "{run:?}");
 
     // Fixed by hand, then the file is edited: a CRLF file saved with LF is another file
     // to sqlx (dbward's own checksum would not see it).

@@ -30,8 +30,8 @@ impl Migrator<'_> {
             let blockers = LockBlockers::seen_or_guessed(self.watch.take_seen(), &mut self.session);
             if retry == self.limits.lock_retries {
                 failure.hint = Some(format!(
-                    "tried {} time(s); the lock is held by {blockers}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
-                    retry + 1
+                    "tried {}; the lock is held by {blockers}. Find out why that transaction runs so long, or raise `lock_timeout` / `lock_retries`",
+                    crate::plural::count(retry + 1, "time", "times")
                 ));
                 return Err(give_up(self, failure));
             }

@@ -163,13 +163,15 @@ impl<'m> Way<'m> {
     /// What became of the database when a no-transaction script failed after `done`
     /// statements.
     pub(super) fn half_done(&self, done: usize) -> String {
+        let stay = if done == 1 { "stays" } else { "stay" };
+        let done = crate::plural::count(done, "statement", "statements");
         let version = self.migration.version;
         match self.intent {
             Intent::Apply { .. } => format!(
-                "migration {version} runs outside a transaction: {done} statement(s) before this one stay committed. It is recorded as failed and `up` stops until you finish or undo it by hand and run `dbward repair`."
+                "migration {version} runs outside a transaction: {done} before this one {stay} committed. It is recorded as failed and `up` stops until you finish or undo it by hand and run `dbward repair`."
             ),
             Intent::RollBack => format!(
-                "the rollback of migration {version} runs outside a transaction: {done} statement(s) before this one stay committed. It is recorded as failed until you finish it by hand and run `dbward repair`."
+                "the rollback of migration {version} runs outside a transaction: {done} before this one {stay} committed. It is recorded as failed until you finish it by hand and run `dbward repair`."
             ),
         }
     }

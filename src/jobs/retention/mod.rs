@@ -224,7 +224,11 @@ fn run(
             .get(0);
         return Ok(JobOutcome {
             rows_affected: Some(due),
-            summary: format!("would remove {due} row(s) from {}", job.table),
+            summary: format!(
+                "would remove {} from {}",
+                crate::plural::count(due, "row", "rows"),
+                job.table
+            ),
             detail: serde_json::json!({ "table": job.table, "due": due, "dry_run": true }),
             sections: Vec::new(),
         });
@@ -270,8 +274,10 @@ fn run(
     Ok(JobOutcome {
         rows_affected: Some(removed),
         summary: format!(
-            "{verb} {removed} row(s) of {} in {batches} batch(es)",
-            job.table
+            "{verb} {} of {} in {}",
+            crate::plural::count(removed, "row", "rows"),
+            job.table,
+            crate::plural::count(batches, "batch", "batches")
         ),
         detail: serde_json::json!({
             "table": job.table,
@@ -457,8 +463,12 @@ fn held_back(e: &tokio_postgres::Error) -> bool {
 
 fn batch_failed(job: &RetentionJob, removed: i64) -> impl FnOnce(tokio_postgres::Error) -> Error {
     Error::db(format!(
-        "a retention batch on {} failed after {removed} row(s) were removed in earlier, committed batches",
-        job.table
+        "a retention batch on {} failed after {} removed in earlier, committed batches",
+        job.table,
+        match removed {
+            1 => "1 row was".to_string(),
+            n => format!("{n} rows were"),
+        }
     ))
 }
 

@@ -43,6 +43,11 @@ fn object(r: &ProbeResult) -> String {
     format!("{}{bucket} ({} {})", r.table, r.role, r.operation.as_str())
 }
 
+/// `1 row`, `3 rows`.
+fn rows(n: i64) -> String {
+    crate::plural::count(n, "row", "rows")
+}
+
 /// `as anon`, `as authenticated user ID`.
 fn who(r: &ProbeResult) -> String {
     match &r.user {
@@ -75,23 +80,24 @@ fn leak(r: &ProbeResult) -> Finding {
     let owner = quote_ident(&r.owner);
     let for_whom = r.written_for.as_deref().unwrap_or("another user");
     let mut message = match r.operation {
-        Operation::Select => format!("{}, {} row(s) {whose} can be selected", who(r), r.leaked),
-        Operation::Update => format!("{}, {} row(s) {whose} can be updated", who(r), r.rows),
-        Operation::Delete => format!("{}, {} row(s) {whose} can be deleted", who(r), r.rows),
+        Operation::Select => format!("{}, {} {whose} can be selected", who(r), rows(r.leaked)),
+        Operation::Update => format!("{}, {} {whose} can be updated", who(r), rows(r.rows)),
+        Operation::Delete => format!("{}, {} {whose} can be deleted", who(r), rows(r.rows)),
         Operation::Insert => format!(
             "{}, a row owned by {for_whom} can be inserted ({owner} set to them)",
             who(r)
         ),
         Operation::UpdateOwner => format!(
-            "{}, {} of their own row(s) can be handed to {for_whom} ({owner} updated)",
+            "{}, {} of their own {} can be handed to {for_whom} ({owner} updated)",
             who(r),
-            r.rows
+            r.rows,
+            crate::plural::word(r.rows, "row", "rows")
         ),
     };
     if r.operation == Operation::Select && r.rows > r.leaked {
         message.push_str(&format!(
-            " through a policy that compares {owner}, beyond the {} row(s) policies that do not look at it share",
-            r.rows - r.leaked
+            " through a policy that compares {owner}, beyond the {} policies that do not look at it share",
+            rows(r.rows - r.leaked)
         ));
     }
     if let Some(note) = &r.note {
@@ -134,8 +140,9 @@ fn shared(r: &ProbeResult, policy: &str, using: &str, rows: i64) -> Finding {
         Severity::Warning,
         format!("{} policy \"{policy}\"", object(r)),
         format!(
-            "{}, {rows} row(s) {whose} can be selected: shared by policy \"{policy}\" (using {using}), which does not look at {owner}",
-            who(r)
+            "{}, {} {whose} can be selected: shared by policy \"{policy}\" (using {using}), which does not look at {owner}",
+            who(r),
+            crate::plural::count(rows, "row", "rows")
         ),
         format!(
             "if these rows are meant for everyone, accept this finding; otherwise make policy \"{policy}\" compare the owner: `using ({owner} = {})`",
@@ -239,7 +246,7 @@ mod tests {
             vec![(ID, Severity::Error), (SHARED_ID, Severity::Warning)]
         );
         assert!(findings[0].message.starts_with(
-            "as authenticated user a, 2 row(s) of other owners can be selected through a policy that compares \"user_id\""
+            "as authenticated user a, 2 rows of other owners can be selected through a policy that compares \"user_id\""
         ));
     }
 }

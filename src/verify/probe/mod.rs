@@ -181,7 +181,11 @@ impl Coverage {
         let mut parts = vec![if self.nothing_probed() {
             "no probe ran".to_string()
         } else {
-            format!("{probes} probe(s) ran on {}", self.probed.join(", "))
+            format!(
+                "{} ran on {}",
+                crate::plural::count(probes, "probe", "probes"),
+                self.probed.join(", ")
+            )
         }];
         parts.extend(
             self.not_probed
@@ -472,7 +476,8 @@ impl TableProbe<'_, '_> {
             }
             Ended::OwnerReplaced(rows) => {
                 result.note = Some(format!(
-                    "{rows} row(s) written, all with another owner than the one given: a trigger sets it"
+                    "{} written, all with another owner than the one given: a trigger sets it",
+                    crate::plural::count(rows, "row", "rows")
                 ));
             }
             Ended::RefusedByTrigger(message) => {
@@ -637,7 +642,7 @@ mod tests {
         assert_eq!(
             coverage.summary(20),
             format!(
-                "20 probe(s) ran on public.todos; not probed, {NO_OWNER}: public.tags; not probed, {NO_OWNED_ROWS}: public.notes"
+                "20 probes ran on public.todos; not probed, {NO_OWNER}: public.tags; not probed, {NO_OWNED_ROWS}: public.notes"
             )
         );
     }
