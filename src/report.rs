@@ -71,8 +71,11 @@ pub struct RunReport {
     pub dry_run: bool,
     pub single_transaction: bool,
     pub steps: Vec<StepRow>,
-    /// The whole run's wall time, from connecting to the last commit.
+    /// The run's own wall time, from connecting to the last commit: without starting the
+    /// local cluster.
     pub elapsed_ms: i64,
+    /// How long starting the local cluster took, when this run started it.
+    pub local_start_ms: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]

@@ -2,7 +2,7 @@
 //! plan, then each step through [`crate::db::step`] (one transaction per migration under the
 //! advisory lock), and the report.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::Context;
 use crate::config::Compat;
@@ -20,12 +20,18 @@ use crate::report::*;
 /// A migrator for the settings' schema and lock wait, on a new session; waits are told
 /// through the output.
 pub(super) fn connect(ctx: &Context) -> Result<(Migrator<'_>, Target)> {
-    let (session, target) = ctx.connect()?;
+    let (db, target, _) = connect_timed(ctx)?;
+    Ok((db, target))
+}
+
+/// As `connect`, with the time spent starting the local cluster when it was started.
+fn connect_timed(ctx: &Context) -> Result<(Migrator<'_>, Target, Option<Duration>)> {
+    let (session, target, started) = ctx.connect_timed()?;
     let settings = &ctx.settings;
     let db = Migrator::new(session, &settings.schema, settings.wait_for_lock, &ctx.out)
         .with_limits(settings.step_limits)
         .with_blocker_watch(target.clone());
-    Ok((db, target))
+    Ok((db, target, started))
 }
 
 /// dbward's tables and, with `compat = "supabase"`, the Supabase shim: once, under the lock.
@@ -56,6 +62,11 @@ fn run_step(db: &mut Migrator<'_>, migration: &Migration, intent: Intent) -> Res
 
 fn elapsed_ms(started: Instant) -> i64 {
     started.elapsed().as_millis() as i64
+}
+
+/// When the run started the local cluster: its own time starts once that is done.
+fn after_start(started: Instant, local_start: Option<Duration>) -> Instant {
+    local_start.map_or(started, |took| started + took)
 }
 
 fn step_row(
@@ -195,7 +206,8 @@ pub(super) fn up_loaded(
     allow: Allow,
 ) -> Result<()> {
     let started = Instant::now();
-    let (mut db, connected) = connect(ctx)?;
+    let (mut db, connected, local_start) = connect_timed(ctx)?;
+    let started = after_start(started, local_start);
     let mut report = RunReport {
         command: RunCommand::Up,
         database: connected.describe(),
@@ -203,6 +215,7 @@ pub(super) fn up_loaded(
         single_transaction,
         steps: Vec::new(),
         elapsed_ms: 0,
+        local_start_ms: local_start.map(|took| took.as_millis() as i64),
     };
     if dry_run {
         let applied = db.applied()?;
@@ -309,7 +322,8 @@ pub(super) fn down_loaded(
     dry_run: bool,
 ) -> Result<()> {
     let started = Instant::now();
-    let (mut db, connected) = connect(ctx)?;
+    let (mut db, connected, local_start) = connect_timed(ctx)?;
+    let started = after_start(started, local_start);
     let applied = db.applied()?;
     let entries = plan::status(migrations, &applied);
     let plan = plan::plan_down(&entries, target, ctx.settings.dirs.layout)?;
@@ -320,6 +334,7 @@ pub(super) fn down_loaded(
         single_transaction: false,
         steps: Vec::new(),
         elapsed_ms: 0,
+        local_start_ms: local_start.map(|took| took.as_millis() as i64),
     };
     for migration in plan {
         let mut row = if dry_run {
@@ -368,6 +383,7 @@ pub fn redo(ctx: &Context, dry_run: bool) -> Result<()> {
         single_transaction: false,
         steps: Vec::new(),
         elapsed_ms: 0,
+        local_start_ms: None,
     };
     if dry_run {
         report.steps.push(step_row(

@@ -15,6 +15,8 @@ mod seed;
 mod shell_help;
 mod verify;
 
+use std::time::{Duration, Instant};
+
 use crate::cli::{Cli, Command};
 use crate::config::{DatabaseChoice, Settings};
 use crate::db::connect::Target;
@@ -35,11 +37,19 @@ pub struct Context {
 impl Context {
     /// The configured database; with none configured, the local cluster (started on demand).
     pub fn target(&self) -> Result<Target> {
+        Ok(self.target_timed()?.0)
+    }
+
+    /// The target, and how long starting the local cluster took when this call started it.
+    fn target_timed(&self) -> Result<(Target, Option<Duration>)> {
         match &self.settings.database {
-            DatabaseChoice::Url(url) => Target::parse(url.expose(), &self.settings.pg_env),
-            DatabaseChoice::Environment => Target::from_env(&self.settings.pg_env),
+            DatabaseChoice::Url(url) => {
+                Ok((Target::parse(url.expose(), &self.settings.pg_env)?, None))
+            }
+            DatabaseChoice::Environment => Ok((Target::from_env(&self.settings.pg_env)?, None)),
             DatabaseChoice::Local => {
                 let cluster = LocalCluster::for_project(&self.settings.project_root);
+                let starting = Instant::now();
                 let running = cluster.start()?;
                 if let Some(user) = &running.created_user {
                     self.out.note(&format!(
@@ -53,15 +63,23 @@ impl Context {
                         running.target.describe()
                     ));
                 }
-                Ok(running.target)
+                let started = running.started.then(|| starting.elapsed());
+                Ok((running.target, started))
             }
         }
     }
 
     pub fn connect(&self) -> Result<(Session, Target)> {
-        let target = self.target()?;
+        let (session, target, _) = self.connect_timed()?;
+        Ok((session, target))
+    }
+
+    /// As `connect`, with the time spent starting the local cluster when it was started,
+    /// so a command's own time can be told apart from it.
+    pub fn connect_timed(&self) -> Result<(Session, Target, Option<Duration>)> {
+        let (target, started) = self.target_timed()?;
         let client = target.connect()?;
-        Ok((client, target))
+        Ok((client, target, started))
     }
 
     /// The project's migrations, or every problem with the files (before any connection).

@@ -101,7 +101,7 @@ impl Output {
                 .filter(|s| s.outcome != StepOutcome::AlreadyDone)
                 .count();
             format!(
-                "{}: {} {} in {} ms{}",
+                "{}: {} {} in {} ms{}{}",
                 report.database,
                 if report.command == RunCommand::Down {
                     "rolled back"
@@ -114,7 +114,10 @@ impl Output {
                     " (one transaction)"
                 } else {
                     ""
-                }
+                },
+                report.local_start_ms.map_or_else(String::new, |ms| format!(
+                    ", after {ms} ms starting the local PostgreSQL"
+                ))
             )
         });
     }
