@@ -93,7 +93,7 @@ fn status_keeps_long_names_and_times_whole() {
     );
 }
 
-const JOBS: &str = "[jobs.read_notifications_retention]\nkind = \"retention\"\nschedule = \"daily\"\ntable = \"public.read_notifications\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\n\n[jobs.bump]\nkind = \"sql\"\nschedule = \"daily\"\nsql = \"update counters set n = n + 1 where name = 'visits'\"\n";
+const JOBS: &str = "[jobs.read_notifications_retention]\nkind = \"retention\"\nschedule = \"daily\"\ntable = \"public.read_notifications\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\n\n[jobs.bump]\nkind = \"sql\"\nschedule = \"daily\"\nsql = \"update counters set n = n + 1 where name = 'visits'\"\n\n[jobs.broken]\nkind = \"sql\"\nschedule = \"daily\"\nsql = \"select 1 / 0\"\n";
 
 #[test]
 fn job_history_keeps_names_and_times_whole_and_gives_detail_as_fields() {
@@ -108,9 +108,10 @@ fn job_history_keeps_names_and_times_whole_and_gives_detail_as_fields() {
         .unwrap();
     let project = Project::new();
     project.write("dbward.toml", JOBS);
+    // `broken` fails (exit 1); the others still run.
     assert_code(
         &project.dbward(&db, &["job", "run", "--schedule", "daily"]),
-        0,
+        1,
     );
 
     let history = project.dbward(&db, &["job", "history", "--format", "json"]);
@@ -128,6 +129,16 @@ fn job_history_keeps_names_and_times_whole_and_gives_detail_as_fields() {
     assert_eq!(
         bump["detail"]["sql"],
         "update counters set n = n + 1 where name = 'visits'"
+    );
+    // A failed run's words are an object too.
+    let broken = runs.iter().find(|r| r["job"] == "broken").unwrap();
+    assert_eq!(broken["status"], "failed");
+    assert!(
+        broken["detail"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("division by zero"),
+        "{broken:#?}"
     );
     let started = retention["started_at"].as_str().unwrap();
 
@@ -149,6 +160,7 @@ fn job_history_keeps_names_and_times_whole_and_gives_detail_as_fields() {
             "`update counters set n = n + 1 where name = 'visits'`",
         );
         assert!(!run.stdout.contains("{\""), "raw JSON:\n{}", run.stdout);
+        assert!(run.stdout.contains("error: "), "{}", run.stdout);
     }
 }
 
