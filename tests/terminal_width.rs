@@ -246,3 +246,68 @@ fn the_health_report_counts_long_running_queries_in_english() {
     assert_eq!(words, word, "{summary}");
     sleeper.join().unwrap();
 }
+
+/// `text` without its terminal escapes (`ESC [ ... letter`), cut at every carriage return
+/// and newline: the lines a terminal shows, one redraw each.
+fn screen_lines(text: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            if chars.peek() == Some(&'[') {
+                chars.next();
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            continue;
+        }
+        plain.push(c);
+    }
+    plain
+        .split(['\r', '\n'])
+        .map(str::to_string)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+#[test]
+fn the_retention_progress_bar_fits_an_80_column_terminal() {
+    let db = TestDb::new();
+    db.client()
+        .batch_execute(
+            "create table read_notifications (id int, created_at timestamptz not null);
+             insert into read_notifications select g, now() - interval '40 days' from generate_series(1, 20000) g;",
+        )
+        .unwrap();
+    let project = Project::new();
+    project.write(
+        "dbward.toml",
+        "[jobs.read_notifications_retention]\nkind = \"retention\"\nschedule = \"daily\"\ntable = \"public.read_notifications\"\ncolumn = \"created_at\"\nolder_than = \"30 days\"\nbatch_size = 500\npause = \"30ms\"\n",
+    );
+    // A terminal of 80 columns: `script` gives the run a pseudo-terminal.
+    let command = format!(
+        "stty cols 80 rows 24; exec {} job run read_notifications_retention",
+        env!("CARGO_BIN_EXE_dbward")
+    );
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(project.path())
+        .env("DATABASE_URL", db.url())
+        .env_remove("COLUMNS");
+    let run = Run::from(script.output().unwrap());
+    assert_code(&run, 0);
+    let lines = screen_lines(&run.stdout);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("read_notifications_retention [") && l.contains(" rows, ")),
+        "no progress bar drawn: {lines:#?}"
+    );
+    for line in &lines {
+        assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+    }
+}
