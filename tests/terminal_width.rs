@@ -218,7 +218,7 @@ fn the_health_report_counts_long_running_queries_in_english() {
     let url = db.url();
     let sleeper = std::thread::spawn(move || {
         let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
-        client.batch_execute("select pg_sleep(4)").unwrap();
+        client.batch_execute("select pg_sleep(8)").unwrap();
     });
     std::thread::sleep(std::time::Duration::from_millis(1500));
     let run = project.dbward(&db, &["job", "run", "health", "-v"]);
@@ -244,6 +244,13 @@ fn the_health_report_counts_long_running_queries_in_english() {
         "long-running queries"
     };
     assert_eq!(words, word, "{summary}");
+    // The report's tables fit too, the sleeping query's text whole on its line.
+    for width in WIDTHS {
+        let run = at_width(&project, &db, width, &["job", "run", "health"]);
+        assert_code(&run, 0);
+        assert_fits(&run, width);
+        assert_on_one_line(&run, "select pg_sleep(8)");
+    }
     sleeper.join().unwrap();
 }
 

@@ -67,12 +67,15 @@ impl Output {
             }
             _ => {
                 for section in &result.sections {
-                    // The first column names the row (a table, an index); the rest is data.
+                    // Names, sizes and times stay whole; a query's text goes under the table
+                    // when narrow.
                     let columns: Vec<(&str, Fit)> = section
                         .columns
                         .iter()
-                        .enumerate()
-                        .map(|(i, c)| (c.as_str(), if i == 0 { Fit::Keep } else { Fit::Wrap }))
+                        .map(|c| {
+                            let fit = if c == "query" { Fit::Aside } else { Fit::Keep };
+                            (c.as_str(), fit)
+                        })
                         .collect();
                     let mut t = table(&columns);
                     for row in &section.rows {
