@@ -161,6 +161,16 @@ fn job_history_keeps_names_and_times_whole_and_gives_detail_as_fields() {
         );
         assert!(!run.stdout.contains("{\""), "raw JSON:\n{}", run.stdout);
         assert!(run.stdout.contains("error: "), "{}", run.stdout);
+
+        // `job list` too: the job names whole, a SQL job's statement on one line.
+        let list = at_width(&project, &db, width, &["job", "list"]);
+        assert_code(&list, 0);
+        assert_fits(&list, width);
+        assert_on_one_line(&list, "read_notifications_retention");
+        assert_on_one_line(
+            &list,
+            "`update counters set n = n + 1 where name = 'visits'`",
+        );
     }
 }
 

@@ -14,14 +14,20 @@ impl Output {
                 ("job", Fit::Keep),
                 ("kind", Fit::Keep),
                 ("schedule", Fit::Keep),
-                ("does", Fit::Wrap),
+                ("does", Fit::Aside),
             ]);
             for row in rows {
+                // A SQL job does its statement: in backquotes, kept on one line.
+                let does = if row.kind == "sql" {
+                    format!("`{}`", row.description)
+                } else {
+                    row.description.clone()
+                };
                 table.row(vec![
                     row.name.as_str().into(),
                     row.kind.into(),
                     row.schedule.as_str().into(),
-                    row.description.as_str().into(),
+                    does.into(),
                 ]);
             }
             table.to_string()
