@@ -81,6 +81,22 @@ struct Plan {
     aside: bool,
 }
 
+/// The layouts tried, from giving up nothing to giving up both.
+const PLANS: [Plan; 3] = [
+    Plan {
+        short: false,
+        aside: false,
+    },
+    Plan {
+        short: true,
+        aside: false,
+    },
+    Plan {
+        short: true,
+        aside: true,
+    },
+];
+
 impl Grid {
     /// Columns by header; the first names each row unless `label_columns` says otherwise.
     pub fn new(columns: &[(&str, Fit)]) -> Grid {
@@ -113,32 +129,9 @@ impl Grid {
     /// The table at `width` columns (`None`: as wide as it comes).
     pub fn render(&self, width: Option<usize>) -> String {
         let Some(width) = width else {
-            let widths = self.naturals(Plan {
-                short: false,
-                aside: false,
-            });
-            return self.draw(
-                &widths,
-                Plan {
-                    short: false,
-                    aside: false,
-                },
-            );
+            return self.draw(&self.naturals(PLANS[0]), PLANS[0]);
         };
-        for plan in [
-            Plan {
-                short: false,
-                aside: false,
-            },
-            Plan {
-                short: true,
-                aside: false,
-            },
-            Plan {
-                short: true,
-                aside: true,
-            },
-        ] {
+        for plan in PLANS {
             if let Some(widths) = self.fit(width, plan) {
                 let mut text = self.draw(&widths, plan);
                 if plan.aside {
