@@ -365,7 +365,7 @@ fn a_failed_no_transaction_migration_blocks_up_until_repaired() {
     assert!(up.stderr.contains("migrations/002_index.sql:3:"), "{up:?}");
     assert!(
         up.stderr
-            .contains("1 statement before this one stay committed"),
+            .contains("1 statement before this one stays committed"),
         "{up:?}"
     );
 
