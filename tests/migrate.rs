@@ -841,3 +841,16 @@ fn an_edited_rollback_is_a_warning_that_down_and_repair_name() {
         "only 3's rollback was edited after repair: {down:?}"
     );
 }
+
+#[test]
+fn up_to_zero_applies_no_migration_and_makes_dbward_s_tables() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.migration("001_t.sql", "create table t (id int);", "drop table t;");
+    assert_code(&project.dbward(&db, &["up", "--to", "0"]), 0);
+    assert_eq!(db.scalar("SELECT count(*) FROM dbward.schema_history"), "0");
+    assert_eq!(
+        db.scalar("SELECT count(*) FROM pg_class WHERE relname = 't'"),
+        "0"
+    );
+}

@@ -191,7 +191,7 @@ pub fn up(
     let migrations = ctx.migrations()?;
     // Refused before connecting: a version no file has is a typo, or another branch's.
     if let (Some(text), Some(version)) = (to, target) {
-        targets::named_migration(&migrations, version, &format!("`--to {text}`"))?;
+        targets::up_target(&migrations, version, &format!("`--to {text}`"))?;
     }
     up_loaded(ctx, &migrations, target, dry_run, single_transaction, allow)
 }

@@ -31,6 +31,15 @@ pub fn named_migration<'a>(
     })
 }
 
+/// `up --to N`: a migration's version, or `0` where no migration has it, which applies none
+/// and makes only dbward's own tables, as `down --to 0` rolls back all.
+pub fn up_target(local: &[Migration], version: Version, named: &str) -> Result<(), PlanError> {
+    if version.key() == 0 && !local.iter().any(|m| m.version == version) {
+        return Ok(());
+    }
+    named_migration(local, version, named).map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +66,16 @@ mod tests {
         named_migration(local, Version::new(version), "`--to N`")
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn up_to_zero_means_no_migration_unless_one_is_numbered_zero() {
+        let local = vec![migration(1), migration(2)];
+        assert_eq!(up_target(&local, Version::new(0), "`--to 0`"), Ok(()));
+        assert!(up_target(&local, Version::new(5), "`--to 5`").is_err());
+        assert_eq!(up_target(&local, Version::new(2), "`--to 2`"), Ok(()));
+        let with_zero = vec![migration(0), migration(1)];
+        assert_eq!(up_target(&with_zero, Version::new(0), "`--to 0`"), Ok(()));
     }
 
     #[test]
