@@ -44,10 +44,10 @@ pub struct Global {
 pub struct ConnectionArgs {
     /// postgres:// URL or libpq key=value string; sslmode may be disable, prefer, require,
     /// verify-ca or verify-full. Without a password, PGPASSWORD, then PGPASSFILE or
-    /// ~/.pgpass, give it
-    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    /// ~/.pgpass, give it. Without it, DATABASE_URL (which --env NAME overrides)
+    #[arg(long, global = true)]
     pub database_url: Option<Secret>,
-    /// Use the database of `[environments.NAME]` in dbward.toml
+    /// Use the database of `[environments.NAME]` in dbward.toml, over DATABASE_URL and PG*
     #[arg(long, global = true, env = "DBWARD_ENV", value_name = "NAME")]
     pub env: Option<String>,
     /// How long to wait for another runner's migration lock, or for a lock verify's catalog

@@ -469,3 +469,23 @@ fn with_no_host_named_a_socket_in_libpqs_folder_is_used() {
     );
     assert_eq!(db.scalar("SELECT ssl FROM seen"), "f");
 }
+
+/// Where an output does not end with the database, a line on stderr names it.
+#[test]
+fn outputs_without_the_database_name_it_on_stderr() {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "");
+    std::fs::create_dir(project.path().join("migrations")).unwrap();
+    let named = format!("database: postgres@127.0.0.1:{}/{}", db.port, db.name);
+    let status = project.dbward(&db, &["status"]);
+    assert_code(&status, 0);
+    assert!(
+        status.stdout.starts_with("no migrations yet") && status.stderr.contains(&named),
+        "{status:?}"
+    );
+    // --quiet asks for the result alone.
+    let quiet = project.dbward(&db, &["--quiet", "status"]);
+    assert_code(&quiet, 0);
+    assert_eq!(quiet.stderr, "", "{quiet:?}");
+}

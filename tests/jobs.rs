@@ -574,6 +574,14 @@ fn a_failing_job_fails_the_call_loudly_and_the_others_still_run() {
         run.stderr.contains("job c_slow failed") && run.stderr.contains("57014"),
         "{run:?}"
     );
+    // What failed is named with the database it failed on.
+    assert!(
+        run.stderr.contains(&format!(
+            "database: postgres@127.0.0.1:{}/{}",
+            db.port, db.name
+        )),
+        "{run:?}"
+    );
     assert_eq!(db.scalar("select n from counter"), "1");
     assert_eq!(
         db.scalar("select string_agg(job || ':' || status || ':' || coalesce(rows_affected::text, '-'), ',' order by job) from dbward.job_runs"),

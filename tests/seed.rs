@@ -283,3 +283,98 @@ fn a_supabase_project_without_seed_files_names_them() {
         "{listed:?}"
     );
 }
+
+/// `--env production` with another database in DATABASE_URL uses production's, says which
+/// it passed over, and production's protection holds; the same database reached through
+/// DATABASE_URL alone is protected too; `--database-url` and a different `--env` database
+/// are refused rather than guessed between.
+#[test]
+fn the_named_environment_wins_and_its_protection_follows_its_database() {
+    let production = TestDb::new();
+    let shell = TestDb::new();
+    let project = project_with_fixtures();
+    project.write(
+        "dbward.toml",
+        "[environments.production]\ndatabase_url_env = \"PROD_URL\"\nprotected = true\n",
+    );
+    let run = |envs: &[(&str, String)], args: &[&str]| {
+        let mut command = project.command(args);
+        command.env("PROD_URL", production.url());
+        for (key, value) in envs {
+            command.env(key, value);
+        }
+        support::Run::from(command.output().unwrap())
+    };
+    let in_shell = [("DATABASE_URL", shell.url())];
+    let named = |db: &TestDb| format!("postgres@127.0.0.1:{}/{}", db.port, db.name);
+
+    let up = run(&in_shell, &["--env", "production", "up"]);
+    assert_code(&up, 0);
+    assert!(production.table_exists("people"), "{up:?}");
+    assert!(
+        !shell.table_exists("people"),
+        "DATABASE_URL was passed over"
+    );
+    assert!(
+        up.stderr.contains(&format!(
+            "DATABASE_URL ({}) is set, but --env production names its own database: using {}",
+            named(&shell),
+            named(&production)
+        )),
+        "{up:?}"
+    );
+    assert!(up.stdout.contains(&named(&production)), "{up:?}");
+
+    // DBWARD_ENV is the same choice as --env.
+    let by_variable = run(
+        &[
+            ("DATABASE_URL", shell.url()),
+            ("DBWARD_ENV", "production".into()),
+        ],
+        &["seed"],
+    );
+    assert_code(&by_variable, 2);
+    assert!(
+        by_variable
+            .stderr
+            .contains("environment `production` is marked protected"),
+        "{by_variable:?}"
+    );
+
+    // The production database reached through DATABASE_URL, without --env, is protected.
+    let unnamed = run(&[("DATABASE_URL", production.url())], &["seed"]);
+    assert_code(&unnamed, 2);
+    assert!(
+        unnamed.stderr.contains(
+            "the database in use is environment `production`'s, which is marked protected"
+        ),
+        "{unnamed:?}"
+    );
+    assert_eq!(production.scalar("select count(*) from people"), "0");
+
+    // The shell's database, chosen as itself, is not production: it seeds.
+    assert_code(&run(&in_shell, &["up"]), 0);
+    assert_code(&run(&in_shell, &["seed"]), 0);
+    assert_eq!(shell.scalar("select count(*) from people"), "2");
+
+    let both = run(
+        &[],
+        &[
+            "--env",
+            "production",
+            "--database-url",
+            &shell.url(),
+            "status",
+        ],
+    );
+    assert_code(&both, 2);
+    assert!(
+        both.stderr.contains(&format!(
+            "--database-url and --env production name different databases ({} and {})",
+            named(&shell),
+            named(&production)
+        )),
+        "{both:?}"
+    );
+    assert!(!both.stderr.contains(&shell.password), "{both:?}");
+}

@@ -79,7 +79,7 @@ pub fn run(
         inner = Some(step_ctx);
         Ok(match &scratch {
             Some(s) => format!("throw-away database {} on the local cluster", s.name()),
-            None => "the empty database given".to_string(),
+            None => format!("the empty database given, {database}"),
         })
     });
     if let Some(step_ctx) = &inner {

@@ -52,6 +52,9 @@ pub fn run(ctx: &Context, action: JobAction) -> Result<()> {
             {
                 return Err(Error::Usage(jobs::unknown(&ctx.settings.jobs, name)));
             }
+            if !runs.is_empty() {
+                ctx.note_database(&target.describe());
+            }
             ctx.out.job_history(&JobHistoryReport {
                 database: target.describe(),
                 runs: runs.into_iter().map(job_run_row).collect(),
@@ -92,6 +95,16 @@ fn run_jobs(
             // The server went away: the next jobs get a fresh connection.
             client = ctx.connect()?.0;
         }
+    }
+    // Success is silent (cron mails what a job prints); whatever was printed, the database
+    // it was about is named after it.
+    let printed = verbose
+        || dry_run
+        || results
+            .iter()
+            .any(|r| r.status != JobStatus::Succeeded || !r.sections.is_empty());
+    if printed {
+        ctx.note_database(&target.describe());
     }
     let failed: Vec<String> = results
         .iter()

@@ -168,6 +168,9 @@ fn print_status(
                 .map(|a| a.execution_ms),
         })
         .collect();
+    if entries.is_empty() {
+        ctx.note_database(database);
+    }
     ctx.out.status(&StatusReport {
         database: database.to_string(),
         schema: ctx.settings.schema.clone(),
@@ -530,6 +533,9 @@ pub fn repair(ctx: &Context, dry_run: bool, forget_missing: bool) -> Result<()> 
         } else {
             tx.commit().map_err(Error::db("committing the repair"))?;
         }
+    }
+    if !changes.is_empty() {
+        ctx.note_database(&database);
     }
     ctx.out.repair(&RepairReport {
         database,

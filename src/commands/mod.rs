@@ -69,6 +69,11 @@ impl Context {
         }
     }
 
+    /// Names the database on stderr, for the outputs that do not end with it.
+    pub fn note_database(&self, database: &str) {
+        self.out.note(&format!("database: {database}"));
+    }
+
     pub fn connect(&self) -> Result<(Session, Target)> {
         let (session, target, _) = self.connect_timed()?;
         Ok((session, target))
@@ -148,6 +153,9 @@ pub fn run(cli: Cli) -> Result<()> {
             settings.project_root.display(),
             settings.dirs.layout.name()
         ));
+    }
+    for message in &settings.passed_over {
+        out.note(message);
     }
     let ctx = Context { settings, out };
     match cli.command {

@@ -26,9 +26,17 @@ pub(super) fn apply(ctx: &Context, only: &[String], allow_protected: bool) -> Re
         && environment.protected
         && !allow_protected
     {
+        // Named by its database when --env did not name it: the protection is the database's.
+        let which = if environment.named {
+            format!("environment `{}`", environment.name)
+        } else {
+            format!(
+                "the database in use is environment `{}`'s, which",
+                environment.name
+            )
+        };
         return Err(Error::Usage(format!(
-            "environment `{}` is marked protected in dbward.toml: fixtures are demo data; pass --allow-protected to seed it anyway",
-            environment.name
+            "{which} is marked protected in dbward.toml: fixtures are demo data; pass --allow-protected to seed it anyway"
         )));
     }
     let fixtures = seed::load(&ctx.settings.fixtures).map_err(Error::Files)?;

@@ -17,7 +17,11 @@ use crate::migrate::source::SourceDirs;
 use crate::secret::Secret;
 use crate::seed::Fixtures;
 
+mod database;
+
 pub use crate::project::CONFIG_FILE;
+use database::Requested;
+pub use database::{DatabaseChoice, Environment, EnvironmentConfig};
 
 /// What `dbward.toml` may hold.
 #[derive(Debug, Default, Deserialize)]
@@ -144,25 +148,6 @@ fn default_spec() -> PathBuf {
     PathBuf::from("dbward.spec.toml")
 }
 
-/// `[environments.NAME]`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct EnvironmentConfig {
-    pub database_url: Option<Secret>,
-    /// The name of an environment variable holding the URL, so no password sits in the file.
-    pub database_url_env: Option<String>,
-    /// Refuses destructive conveniences such as `dbward seed` unless `--allow-protected`.
-    #[serde(default)]
-    pub protected: bool,
-}
-
-/// The environment chosen with `--env`.
-#[derive(Debug, Clone)]
-pub struct Environment {
-    pub name: String,
-    pub protected: bool,
-}
-
 /// Which platform's conventions migrations expect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -171,16 +156,6 @@ pub enum Compat {
     None,
     /// Supabase's roles, `auth`, `storage` and `extensions`; a shim is made where missing.
     Supabase,
-}
-
-/// Where the database comes from.
-#[derive(Debug, Clone)]
-pub enum DatabaseChoice {
-    Url(Secret),
-    /// PGHOST, PGPORT, PGDATABASE, ... alone.
-    Environment,
-    /// dbward's own cluster under `.dbward/`.
-    Local,
 }
 
 #[derive(Debug, Clone)]
@@ -200,6 +175,8 @@ pub struct Settings {
     pub compat: Compat,
     pub database: DatabaseChoice,
     pub environment: Option<Environment>,
+    /// Databases set but not used, said on stderr.
+    pub passed_over: Vec<String>,
     pub pg_env: PgEnv,
     pub format: Format,
     pub quiet: bool,
@@ -243,47 +220,16 @@ impl Settings {
             file.statement_timeout.as_deref(),
         )
         .map_err(Error::Usage)?;
-        let (environment, environment_url) = match &global.connection.env {
-            Some(name) => {
-                let Some(chosen) = file.environments.get(name) else {
-                    let known: Vec<&str> = file.environments.keys().map(String::as_str).collect();
-                    return Err(Error::Usage(format!(
-                        "no environment `{name}` in {CONFIG_FILE}; it has: {}",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    )));
-                };
-                let url = match (&chosen.database_url, &chosen.database_url_env) {
-                    (_, Some(var)) => Some(std::env::var(var).map(Secret::new).map_err(|_| {
-                        Error::Usage(format!(
-                            "environment `{name}` reads its URL from ${var}, which is not set"
-                        ))
-                    })?),
-                    (Some(url), None) => Some(url.clone()),
-                    (None, None) => None,
-                };
-                let environment = Environment {
-                    name: name.clone(),
-                    protected: chosen.protected,
-                };
-                (Some(environment), url)
-            }
-            None => (None, None),
-        };
-        let database = match (
-            &global.connection.database_url,
-            environment_url,
-            &file.database_url,
-        ) {
-            (Some(url), _, _) if !url.is_empty() => DatabaseChoice::Url(url.clone()),
-            _ if pg_env.names_a_server() => DatabaseChoice::Environment,
-            (_, Some(url), _) => DatabaseChoice::Url(url),
-            (_, None, Some(url)) => DatabaseChoice::Url(url.clone()),
-            _ => DatabaseChoice::Local,
-        };
+        let chosen = database::choose(
+            &Requested {
+                flag_url: global.connection.database_url.as_ref(),
+                environment: global.connection.env.as_deref(),
+                shell_url: Requested::shell_url(),
+            },
+            &file.environments,
+            file.database_url.as_ref(),
+            &pg_env,
+        )?;
         let (layout, detected_dir) = choose_layout(&project_dir, &file)?;
         let migrations = relative(
             &file.migrations_dir.clone().or(detected_dir),
@@ -321,8 +267,9 @@ impl Settings {
             } else {
                 Compat::None
             }),
-            database,
-            environment,
+            database: chosen.database,
+            environment: chosen.environment,
+            passed_over: chosen.passed_over,
             pg_env,
             format: global.output.format,
             quiet: global.output.quiet,
