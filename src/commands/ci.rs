@@ -5,13 +5,13 @@
 
 use std::time::Instant;
 
-use super::{Context, operations};
+use super::Context;
+use super::operations::{self, LocalScratch};
 use crate::config::DatabaseChoice;
 use crate::db::contents;
 use crate::db::history::History;
 use crate::db::inventory::{self, Catalog, Scope};
 use crate::error::{Error, ExitCode, Result};
-use crate::local::scratch::ScratchDatabase;
 use crate::migrate::lint::Level;
 use crate::migrate::model::Version;
 use crate::migrate::plan::DownTarget;
@@ -78,7 +78,10 @@ pub fn run(
         operations::prepare_empty(&step_ctx)?;
         inner = Some(step_ctx);
         Ok(match &scratch {
-            Some(s) => format!("throw-away database {} on the local cluster", s.name()),
+            Some(s) => format!(
+                "throw-away database {} on the local cluster",
+                s.database.name()
+            ),
             None => format!("the empty database given, {database}"),
         })
     });
@@ -186,7 +189,7 @@ pub fn run(
         });
     }
     if let Some(scratch) = scratch {
-        scratch.drop_now()?;
+        scratch.finish(ctx)?;
     }
     // Steps never reached are reported as skipped.
     for name in STEPS {
@@ -259,11 +262,11 @@ impl Runner<'_> {
 
 /// The database to run on: `--database-url` (which must be empty) or a fresh one on the
 /// local cluster (dropped at the end).
-fn throwaway(ctx: &Context) -> Result<(Secret, Option<ScratchDatabase>)> {
+fn throwaway(ctx: &Context) -> Result<(Secret, Option<LocalScratch>)> {
     match &ctx.settings.database {
         DatabaseChoice::Local => {
             let scratch = operations::scratch_database(ctx)?;
-            Ok((Secret::new(scratch.url()), Some(scratch)))
+            Ok((Secret::new(scratch.database.url()), Some(scratch)))
         }
         _ => {
             let (mut client, target) = ctx.connect()?;

@@ -28,7 +28,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         .max();
 
     let scratch = operations::scratch_database(ctx)?;
-    let scratch_ctx = operations::context_on(ctx, Secret::new(scratch.url()));
+    let scratch_ctx = operations::context_on(ctx, Secret::new(scratch.database.url()));
     let schemas = &ctx.settings.verify.schemas;
     let scope = Scope::drift(
         schemas,
@@ -39,7 +39,7 @@ pub fn run(ctx: &Context) -> Result<()> {
         let (mut client, _) = scratch_ctx.connect()?;
         inventory::load(&mut client, &scope)
     });
-    let dropped = scratch.drop_now();
+    let dropped = scratch.finish(ctx);
     let expected = expected?;
     dropped?;
     let actual = inventory::load(&mut live, &scope)?;

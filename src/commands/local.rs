@@ -12,7 +12,12 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
     let password_file = cluster.password_file().display().to_string();
     let (action_name, message) = match action {
         LocalAction::Start | LocalAction::Url => {
-            let running = cluster.start()?;
+            // `url` prints only the URL: a start it makes is said on stderr.
+            let running = if matches!(action, LocalAction::Url) {
+                ctx.start_local()?.1
+            } else {
+                cluster.start()?
+            };
             let name = if matches!(action, LocalAction::Start) {
                 LocalCommand::Start
             } else {

@@ -22,7 +22,7 @@ use crate::config::{DatabaseChoice, Settings};
 use crate::db::connect::Target;
 use crate::db::session::Session;
 use crate::error::{Error, Result};
-use crate::local::LocalCluster;
+use crate::local::{LocalCluster, Running};
 use crate::migrate::model::Migration;
 use crate::migrate::model::Version;
 use crate::migrate::source;
@@ -48,25 +48,41 @@ impl Context {
             }
             DatabaseChoice::Environment => Ok((Target::from_env(&self.settings.pg_env)?, None)),
             DatabaseChoice::Local => {
-                let cluster = LocalCluster::for_project(&self.settings.project_root);
                 let starting = Instant::now();
-                let running = cluster.start()?;
-                if let Some(user) = &running.created_user {
-                    self.out.note(&format!(
-                        "made the system user `{user}` to run the local PostgreSQL as"
-                    ));
-                }
-                if running.started {
-                    self.out.note(&format!(
-                        "started dbward's local PostgreSQL ({}, {})",
-                        cluster.root().display(),
-                        running.target.describe()
-                    ));
-                }
+                let (_, running) = self.start_local()?;
                 let started = running.started.then(|| starting.elapsed());
                 Ok((running.target, started))
             }
         }
+    }
+
+    /// The project's local cluster, made and started when needed; every start is said on
+    /// stderr, even with --quiet: no server should run unannounced.
+    pub fn start_local(&self) -> Result<(LocalCluster, Running)> {
+        let running = LocalCluster::for_project(&self.settings.project_root).start()?;
+        // Read again: the first start settles where the data is kept.
+        let cluster = LocalCluster::for_project(&self.settings.project_root);
+        if let Some(user) = &running.created_user {
+            self.out.announce(
+                format!("made the system user `{user}` to run the local PostgreSQL as"),
+                serde_json::json!({"event": "local_user_created", "user": user}),
+            );
+        }
+        if running.started {
+            self.out.announce(
+                format!(
+                    "started dbward's local PostgreSQL ({}, {}); `dbward local stop` stops it",
+                    cluster.data_dir().display(),
+                    running.target.describe()
+                ),
+                serde_json::json!({
+                    "event": "local_started",
+                    "folder": cluster.data_dir(),
+                    "database": running.target.describe(),
+                }),
+            );
+        }
+        Ok((cluster, running))
     }
 
     /// Names the database on stderr, for the outputs that do not end with it.

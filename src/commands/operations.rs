@@ -16,11 +16,52 @@ use crate::verify::checks::{self, CheckContext};
 use crate::verify::finding::Severity;
 use crate::verify::{self, catalog, probe, spec};
 
-/// A fresh database on the project's local cluster (started on demand); the caller drops it.
-pub fn scratch_database(ctx: &Context) -> Result<ScratchDatabase> {
-    let cluster = LocalCluster::for_project(&ctx.settings.project_root);
-    let (admin, _) = cluster.ensure_running()?;
-    ScratchDatabase::create(&admin.with_database(LOCAL_DATABASE))
+/// A throw-away database on the project's local cluster, and the cluster itself when the
+/// command started it (then it stops it again).
+pub struct LocalScratch {
+    pub database: ScratchDatabase,
+    started: Option<LocalCluster>,
+}
+
+/// A fresh database on the project's local cluster (started on demand, and said so); the
+/// caller ends it with [`LocalScratch::finish`].
+pub fn scratch_database(ctx: &Context) -> Result<LocalScratch> {
+    let (cluster, running) = ctx.start_local()?;
+    let started = running.started.then_some(cluster);
+    match ScratchDatabase::create(&running.target.with_database(LOCAL_DATABASE)) {
+        Ok(database) => Ok(LocalScratch { database, started }),
+        Err(error) => {
+            if let Some(cluster) = &started {
+                let _ = stop_started(ctx, cluster);
+            }
+            Err(error)
+        }
+    }
+}
+
+impl LocalScratch {
+    /// Drops the database, and stops the cluster when this command started it: a command
+    /// that needs a server for a moment leaves none running.
+    pub fn finish(self, ctx: &Context) -> Result<()> {
+        let dropped = self.database.drop_now();
+        if let Some(cluster) = &self.started {
+            stop_started(ctx, cluster)?;
+        }
+        dropped
+    }
+}
+
+fn stop_started(ctx: &Context, cluster: &LocalCluster) -> Result<()> {
+    if cluster.stop()? {
+        ctx.out.announce(
+            format!(
+                "stopped dbward's local PostgreSQL again ({}), as this command started it",
+                cluster.data_dir().display()
+            ),
+            serde_json::json!({"event": "local_stopped", "folder": cluster.data_dir()}),
+        );
+    }
+    Ok(())
 }
 
 /// The project's settings pointed at another database, printing nothing: the steps run on

@@ -89,6 +89,11 @@ impl LocalCluster {
         &self.root
     }
 
+    /// The server's data folder.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data()
+    }
+
     fn data(&self) -> PathBuf {
         self.root.join("data")
     }
@@ -155,12 +160,6 @@ impl LocalCluster {
             return Ok(None);
         }
         Ok(Some(postmaster_socket_dir(&text).unwrap_or_default()))
-    }
-
-    /// Makes the cluster if needed and starts it if stopped. Says whether it started it.
-    pub fn ensure_running(&self) -> Result<(Target, bool)> {
-        let running = self.start()?;
-        Ok((running.target, running.started))
     }
 
     /// Makes the cluster if needed and starts it if stopped.

@@ -82,6 +82,12 @@ impl Output {
         );
     }
 
+    /// A server dbward started or stopped, or an account it made: always said, as waits
+    /// are, because a process left running should never be a surprise.
+    pub fn announce(&self, text: String, event: serde_json::Value) {
+        self.waiting(text, event);
+    }
+
     /// A wait on another runner: always said, even with --quiet, because a silent hang is the
     /// worst kind. With `--format json`, as one JSON event on stderr.
     fn waiting(&self, text: String, event: serde_json::Value) {
