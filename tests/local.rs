@@ -81,6 +81,7 @@ fn missing_server_binaries_say_how_to_install_them_or_connect_elsewhere() {
     project.write("migrations/001_t.sql", "select 1;");
     let run = run_with_bindir(&project, "/nonexistent/bin");
     assert_code(&run, 1);
+    assert!(!project.path().join(".dbward").exists(), "{run:?}");
     assert!(
         run.stderr.contains("DBWARD_PG_BINDIR=/nonexistent/bin"),
         "{run:?}"
@@ -97,6 +98,8 @@ fn missing_server_binaries_say_how_to_install_them_or_connect_elsewhere() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("apt-get install postgresql"), "{stderr}");
     assert!(stderr.contains("--database-url"), "{stderr}");
+    // It failed before it had a use for `.dbward/`: none is left behind.
+    assert!(!project.path().join(".dbward").exists());
 }
 
 fn run_with_bindir(project: &Project, dir: &str) -> support::Run {

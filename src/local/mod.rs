@@ -162,9 +162,19 @@ impl LocalCluster {
         Ok(Some(postmaster_socket_dir(&text).unwrap_or_default()))
     }
 
-    /// Makes the cluster if needed and starts it if stopped.
+    /// Makes the cluster if needed and starts it if stopped. A `.dbward/` this call made
+    /// is removed again when it fails before a cluster was made in it.
     pub fn start(&self) -> Result<Running> {
-        self.create_root()?;
+        let made_root = self.create_root()?;
+        let started = self.start_in_root();
+        // What this call made, and no cluster came of: nothing of dbward's stays behind.
+        if started.is_err() && made_root && !self.data().join("PG_VERSION").exists() {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+        started
+    }
+
+    fn start_in_root(&self) -> Result<Running> {
         let _guard = self.exclusive()?;
         // A cluster without a password file is an older dbward's, which trusted every local
         // connection (and, as root, ran as `postgres`): it is stopped and brought to the
@@ -306,15 +316,17 @@ impl LocalCluster {
         Ok(true)
     }
 
-    fn create_root(&self) -> Result<()> {
+    /// Makes `.dbward/`; true when this call made it.
+    fn create_root(&self) -> Result<bool> {
         if self.root.is_dir() {
-            return Ok(());
+            return Ok(false);
         }
         fs::create_dir_all(&self.root).map_err(Error::io(&self.root))?;
         fs::set_permissions(&self.root, fs::Permissions::from_mode(0o755))
             .map_err(Error::io(&self.root))?;
         // The folder ignores itself, so no project needs a .gitignore line for it.
-        write_file(&self.root.join(".gitignore"), "*\n", 0o644, None)
+        write_file(&self.root.join(".gitignore"), "*\n", 0o644, None)?;
+        Ok(true)
     }
 
     /// Serialises concurrent `dbward` processes starting the same cluster.
