@@ -552,3 +552,109 @@ fn a_project_too_deep_for_a_socket_path_gets_a_private_one_in_tmp() {
     assert!(!Path::new(&socket_dir).exists(), "removed at stop");
     assert_code(&destroy, 0);
 }
+
+/// As root in a folder the server's user cannot pass (`/root/project`), the data goes to a
+/// folder of its own in the state directory; nothing of the user's is loosened, and a
+/// folder there that is not exactly dbward's is refused, never taken over.
+#[test]
+fn a_project_the_server_user_cannot_reach_keeps_its_data_in_the_state_directory() {
+    if !nix::unistd::Uid::effective().is_root() {
+        // Not root: the server runs as the caller, who reaches the project.
+        return;
+    }
+    let outer = Project::new();
+    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let inner = outer.path().join("project");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::create_dir(inner.join("migrations")).unwrap();
+    std::fs::write(
+        inner.join("migrations/001_t.sql"),
+        "create table t (id int);",
+    )
+    .unwrap();
+    let dir = inner.display().to_string();
+    let run = |args: &[&str]| {
+        let mut all = vec!["-C", dir.as_str()];
+        all.extend_from_slice(args);
+        outer.run(&all)
+    };
+    struct DestroyIn<'a>(&'a dyn Fn(&[&str]) -> support::Run);
+    impl Drop for DestroyIn<'_> {
+        fn drop(&mut self) {
+            let _ = (self.0)(&["local", "destroy"]);
+        }
+    }
+    let _guard = DestroyIn(&run);
+
+    let up = run(&["up"]);
+    assert_code(&up, 0);
+    let recorded = std::fs::read_to_string(inner.join(".dbward/data-folder")).unwrap();
+    let kept = Path::new(recorded.trim()).to_path_buf();
+    assert!(
+        kept.starts_with("/var/lib/dbward")
+            && kept
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("project-"),
+        "{recorded}"
+    );
+    assert!(
+        up.stderr.contains(&format!(
+            "started dbward's local PostgreSQL ({}",
+            kept.join("data").display()
+        )),
+        "{up:?}"
+    );
+    let server_user = nix::unistd::User::from_name("dbward").unwrap().unwrap();
+    let meta = std::fs::symlink_metadata(&kept).unwrap();
+    assert_eq!(meta.uid(), server_user.uid.as_raw());
+    assert_eq!(meta.mode() & 0o777, 0o700, "no one else reads the data");
+    assert!(kept.join("data/PG_VERSION").is_file());
+    assert!(!inner.join(".dbward/data").exists());
+    assert_eq!(
+        std::fs::metadata(outer.path()).unwrap().mode() & 0o777,
+        0o700,
+        "nothing was loosened"
+    );
+    let status = run(&["local", "status"]);
+    assert_code(&status, 0);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("data in {}", kept.display())),
+        "{status:?}"
+    );
+    assert_eq!(
+        run(&["status", "--format", "json"]).json()["migrations"][0]["state"],
+        "applied"
+    );
+
+    // A folder there that anyone may enter, or that is not the server user's, is refused.
+    assert_code(&run(&["local", "stop"]), 0);
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let loose = run(&["local", "start"]);
+    assert_code(&loose, 1);
+    assert!(
+        loose.stderr.contains(&format!(
+            "{} is owned by `dbward` with mode 0755",
+            kept.display()
+        )) && loose.stderr.contains("takes over nothing else"),
+        "{loose:?}"
+    );
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o700)).unwrap();
+    nix::unistd::chown(&kept, Some(nix::unistd::Uid::from_raw(0)), None).unwrap();
+    let foreign = run(&["local", "start"]);
+    assert_code(&foreign, 1);
+    assert!(
+        foreign.stderr.contains("is owned by `root` with mode 0700"),
+        "{foreign:?}"
+    );
+    nix::unistd::chown(&kept, Some(server_user.uid), None).unwrap();
+    assert_code(&run(&["local", "start"]), 0);
+
+    let destroy = run(&["local", "destroy"]);
+    assert_code(&destroy, 0);
+    assert!(!kept.exists(), "destroy removes the data's folder too");
+    assert!(!inner.join(".dbward").exists());
+}

@@ -7,8 +7,10 @@ use crate::local::{LocalCluster, LocalState};
 use crate::report::{LocalCommand, LocalReport, LocalStateName};
 
 pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
-    let cluster = LocalCluster::for_project(&ctx.settings.project_root);
+    let mut cluster = LocalCluster::for_project(&ctx.settings.project_root);
     let folder = cluster.root().display().to_string();
+    // Messages say where the data is too.
+    let mut shown = place(&cluster);
     let password_file = cluster.password_file().display().to_string();
     let (action_name, message) = match action {
         LocalAction::Start | LocalAction::Url => {
@@ -18,6 +20,9 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
             } else {
                 cluster.start()?
             };
+            // The data's place is settled only now, at the first start.
+            cluster = LocalCluster::for_project(&ctx.settings.project_root);
+            shown = place(&cluster);
             let name = if matches!(action, LocalAction::Start) {
                 LocalCommand::Start
             } else {
@@ -26,11 +31,11 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
             let url = LocalCluster::application_url(running.port);
             let mut message = if running.started {
                 format!(
-                    "started the local PostgreSQL in {folder}: {url} (password in {password_file})"
+                    "started the local PostgreSQL in {shown}: {url} (password in {password_file})"
                 )
             } else {
                 format!(
-                    "the local PostgreSQL in {folder} is already running: {url} (password in {password_file})"
+                    "the local PostgreSQL in {shown} is already running: {url} (password in {password_file})"
                 )
             };
             if let Some(user) = &running.created_user {
@@ -43,17 +48,17 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
         LocalAction::Stop => (
             LocalCommand::Stop,
             if cluster.stop()? {
-                format!("stopped the local PostgreSQL in {folder}")
+                format!("stopped the local PostgreSQL in {shown}")
             } else {
-                format!("the local PostgreSQL in {folder} was not running")
+                format!("the local PostgreSQL in {shown} was not running")
             },
         ),
         LocalAction::Destroy => (
             LocalCommand::Destroy,
             if cluster.destroy()? {
-                format!("removed {folder} and all its data")
+                format!("removed {shown} and all its data")
             } else {
-                format!("{folder} does not exist: nothing to remove")
+                format!("{shown} does not exist: nothing to remove")
             },
         ),
         LocalAction::Status => (LocalCommand::Status, String::new()),
@@ -66,11 +71,11 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
     let message = if message.is_empty() {
         match &state {
             LocalState::NotCreated => {
-                format!("no local PostgreSQL yet in {folder}; `dbward local start` makes one")
+                format!("no local PostgreSQL yet in {shown}; `dbward local start` makes one")
             }
-            LocalState::Stopped => format!("the local PostgreSQL in {folder} is stopped"),
+            LocalState::Stopped => format!("the local PostgreSQL in {shown} is stopped"),
             LocalState::Running { .. } => format!(
-                "the local PostgreSQL in {folder} is running: {} (password in {password_file})",
+                "the local PostgreSQL in {shown} is running: {} (password in {password_file})",
                 url.as_deref().unwrap_or_default()
             ),
         }
@@ -90,4 +95,16 @@ pub fn run(ctx: &Context, action: LocalAction) -> Result<()> {
         message,
     });
     Ok(())
+}
+
+/// `.dbward/`, and where the data is when it is kept elsewhere.
+fn place(cluster: &LocalCluster) -> String {
+    match cluster.kept_elsewhere() {
+        Some(dir) => format!(
+            "{} (data in {}, where the server's user can reach it)",
+            cluster.root().display(),
+            dir.display()
+        ),
+        None => cluster.root().display().to_string(),
+    }
 }

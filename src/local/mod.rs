@@ -4,6 +4,7 @@
 
 mod binaries;
 mod files;
+mod placement;
 pub mod scratch;
 mod server_user;
 
@@ -58,10 +59,13 @@ pub struct Running {
     pub created_user: Option<String>,
 }
 
-/// A cluster in a folder: `data/`, `run/` (socket and log), `port`, `password`.
+/// A cluster in a folder: `port`, `password`, and `data/` and `run/` (socket and log),
+/// which live beside them unless the server's user cannot reach the folder.
 #[derive(Debug, Clone)]
 pub struct LocalCluster {
     root: PathBuf,
+    /// Where `data/` and `run/` are: `root`, or a folder of the system's state directory.
+    server_dir: PathBuf,
     durability: Durability,
 }
 
@@ -74,32 +78,43 @@ impl LocalCluster {
         } else {
             std::path::absolute(project_dir).unwrap_or_else(|_| project_dir.into())
         };
+        let root = project_dir.join(".dbward");
         LocalCluster {
-            root: project_dir.join(".dbward"),
+            server_dir: placement::recorded(&root).unwrap_or_else(|| root.clone()),
+            root,
             durability: Durability::Safe,
         }
     }
 
     /// A cluster in any folder (CI, tests).
     pub fn in_folder(root: PathBuf, durability: Durability) -> LocalCluster {
-        LocalCluster { root, durability }
+        LocalCluster {
+            server_dir: root.clone(),
+            root,
+            durability,
+        }
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// The server's data folder.
+    /// The server's data folder: under `.dbward/`, or in the system's state directory.
     pub fn data_dir(&self) -> PathBuf {
         self.data()
     }
 
+    /// The folder kept elsewhere because the server's user cannot reach `.dbward/`.
+    pub fn kept_elsewhere(&self) -> Option<&Path> {
+        (self.server_dir != self.root).then_some(self.server_dir.as_path())
+    }
+
     fn data(&self) -> PathBuf {
-        self.root.join("data")
+        self.server_dir.join("data")
     }
 
     fn run_dir(&self) -> PathBuf {
-        self.root.join("run")
+        self.server_dir.join("run")
     }
 
     fn port_file(&self) -> PathBuf {
@@ -167,15 +182,57 @@ impl LocalCluster {
     pub fn start(&self) -> Result<Running> {
         let made_root = self.create_root()?;
         let started = self.start_in_root();
-        // What this call made, and no cluster came of: nothing of dbward's stays behind.
-        if started.is_err() && made_root && !self.data().join("PG_VERSION").exists() {
-            let _ = fs::remove_dir_all(&self.root);
+        if started.is_err() && made_root {
+            // What this call made, and no cluster came of: nothing of dbward's stays behind.
+            let placed = placement::recorded(&self.root).unwrap_or_else(|| self.root.clone());
+            if !placed.join("data/PG_VERSION").exists() {
+                if placed != self.root && real_dir(&placed).is_ok() {
+                    let _ = fs::remove_dir_all(&placed);
+                }
+                let _ = fs::remove_dir_all(&self.root);
+            }
         }
         started
     }
 
     fn start_in_root(&self) -> Result<Running> {
         let _guard = self.exclusive()?;
+        let (cluster, made_user) = self.placed()?;
+        cluster.start_placed(made_user)
+    }
+
+    /// Where the cluster is to run: here, or, as root in a project the server's user cannot
+    /// reach, for a cluster not made yet, a folder of the state directory (recorded in
+    /// `.dbward/`). And whether the server's account was made on the way.
+    fn placed(&self) -> Result<(LocalCluster, bool)> {
+        if !nix::unistd::Uid::effective().is_root()
+            || self.server_dir != self.root
+            || self.data().join("PG_VERSION").exists()
+        {
+            return Ok((self.clone(), false));
+        }
+        let user = ServerUser::detect(&self.data())?;
+        if user.blocking_folder(&self.data()).is_none() {
+            return Ok((self.clone(), user.created));
+        }
+        let project = self.root.parent().unwrap_or(&self.root);
+        let server_dir = placement::prepare(project, &user)?;
+        write_file(
+            &self.root.join(placement::RECORD),
+            &format!("{}\n", server_dir.display()),
+            0o644,
+            None,
+        )?;
+        let cluster = LocalCluster {
+            root: self.root.clone(),
+            server_dir,
+            durability: self.durability,
+        };
+        Ok((cluster, user.created))
+    }
+
+    /// `start`, with `.dbward/` made, locked, and the data's place settled.
+    fn start_placed(&self, made_user: bool) -> Result<Running> {
         // A cluster without a password file is an older dbward's, which trusted every local
         // connection (and, as root, ran as `postgres`): it is stopped and brought to the
         // rules of a new one, its data kept.
@@ -196,7 +253,10 @@ impl LocalCluster {
         } else {
             ServerUser::detect(&self.data())?
         };
-        user.check_reachable(&self.root)?;
+        if let Some(dir) = self.kept_elsewhere() {
+            placement::check_owned(dir, &user)?;
+        }
+        user.check_reachable(&self.data())?;
         if !self.data().join("PG_VERSION").exists() {
             self.init(&binaries, &user)?;
         } else if upgrading {
@@ -241,7 +301,7 @@ impl LocalCluster {
             target,
             port,
             started: true,
-            created_user: user.created.then(|| SERVER_USER.to_string()),
+            created_user: (user.created || made_user).then(|| SERVER_USER.to_string()),
         })
     }
 
@@ -304,15 +364,24 @@ impl LocalCluster {
         Ok(true)
     }
 
-    /// Stops the server and removes the folder with all its data.
+    /// Stops the server and removes the folder with all its data (and the data's folder
+    /// in the state directory, when it is kept there).
     pub fn destroy(&self) -> Result<bool> {
-        if !self.root.exists() {
+        if !self.root.exists() && self.kept_elsewhere().is_none() {
             return Ok(false);
         }
         if self.data().join("PG_VERSION").exists() {
             self.stop()?;
         }
-        fs::remove_dir_all(&self.root).map_err(Error::io(&self.root))?;
+        if let Some(dir) = self.kept_elsewhere()
+            && fs::symlink_metadata(dir).is_ok()
+        {
+            real_dir(dir)?;
+            fs::remove_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        if self.root.exists() {
+            fs::remove_dir_all(&self.root).map_err(Error::io(&self.root))?;
+        }
         Ok(true)
     }
 

@@ -106,6 +106,17 @@ impl ServerUser {
         Ok(())
     }
 
+    /// The account's name, for messages.
+    pub(super) fn name(&self) -> String {
+        match &self.switch_to {
+            Some((_, _, name)) => name.clone(),
+            None => User::from_uid(Uid::effective())
+                .ok()
+                .flatten()
+                .map_or_else(|| Uid::effective().to_string(), |user| user.name),
+        }
+    }
+
     pub(super) fn uid_gid(&self) -> Option<(Uid, Gid)> {
         self.switch_to.as_ref().map(|(uid, gid, _)| (*uid, *gid))
     }
@@ -146,27 +157,30 @@ impl ServerUser {
 
     /// As root, every folder above the cluster must let the server user through.
     pub(super) fn check_reachable(&self, path: &Path) -> Result<()> {
-        let Some((uid, gid, name)) = &self.switch_to else {
-            return Ok(());
-        };
-        for dir in path.ancestors().skip(1) {
-            let Ok(meta) = fs::metadata(dir) else {
-                continue;
-            };
+        match self.blocking_folder(path) {
+            None => Ok(()),
+            Some(dir) => Err(Error::Local(format!(
+                "dbward runs its local PostgreSQL as user `{}` (it refuses to run as root), \
+                 and {} does not let that user through, so the cluster already made in {} \
+                 cannot start; move the project where that user can reach it",
+                self.name(),
+                dir.display(),
+                path.display()
+            ))),
+        }
+    }
+
+    /// The first folder above `path` that the server user (when it is not us) may not pass.
+    pub(super) fn blocking_folder(&self, path: &Path) -> Option<PathBuf> {
+        let (uid, gid, _) = self.switch_to.as_ref()?;
+        path.ancestors().skip(1).find_map(|dir| {
+            let meta = fs::metadata(dir).ok()?;
             let mode = meta.mode();
             let passes = mode & 0o001 != 0
                 || (meta.uid() == uid.as_raw() && mode & 0o100 != 0)
                 || (meta.gid() == gid.as_raw() && mode & 0o010 != 0);
-            if !passes {
-                return Err(Error::Local(format!(
-                    "dbward runs its local PostgreSQL as user `{name}` (it refuses to run as root), \
-                     and {} does not let that user through; `chmod o+x {}` or keep the project elsewhere",
-                    dir.display(),
-                    dir.display()
-                )));
-            }
-        }
-        Ok(())
+            (!passes).then(|| dir.to_path_buf())
+        })
     }
 }
 
