@@ -118,3 +118,32 @@ fn every_start_is_said_on_stderr_even_quiet_or_json() {
     // stdout stays the one JSON document.
     assert_eq!(json.json()["migrations"][0]["state"], "pending");
 }
+
+/// Two `ci` runs at once on a stopped cluster: the one that started it does not stop it
+/// under the other, and both pass.
+#[test]
+fn a_ci_leaves_running_a_cluster_another_ci_still_uses() {
+    let project = project();
+    let _guard = Destroy(&project);
+    // Made beforehand, stopped: the race is about stopping, not about initdb.
+    assert_code(&project.run(&["local", "start"]), 0);
+    assert_code(&project.run(&["local", "stop"]), 0);
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            project
+                .command(&["ci"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = children
+        .into_iter()
+        .map(|child| Run::from(child.wait_with_output().unwrap()))
+        .collect();
+    for run in &runs {
+        assert_code(run, 0);
+    }
+    assert_eq!(runs.iter().map(starts).sum::<usize>(), 1, "{runs:?}");
+}

@@ -41,11 +41,26 @@ pub fn scratch_database(ctx: &Context) -> Result<LocalScratch> {
 
 impl LocalScratch {
     /// Drops the database, and stops the cluster when this command started it: a command
-    /// that needs a server for a moment leaves none running.
+    /// that needs a server for a moment leaves none running. One that others use meanwhile
+    /// (another `ci`, a psql) is left running for them, and said so.
     pub fn finish(self, ctx: &Context) -> Result<()> {
+        let in_use = match &self.started {
+            Some(_) => self.database.others_use_the_server(),
+            None => Ok(false),
+        };
         let dropped = self.database.drop_now();
         if let Some(cluster) = &self.started {
-            stop_started(ctx, cluster)?;
+            if in_use? {
+                ctx.out.announce(
+                    format!(
+                        "left dbward's local PostgreSQL running ({}): another command uses it; `dbward local stop` stops it",
+                        cluster.data_dir().display()
+                    ),
+                    serde_json::json!({"event": "local_left_running", "folder": cluster.data_dir()}),
+                );
+            } else {
+                stop_started(ctx, cluster)?;
+            }
         }
         dropped
     }

@@ -4,6 +4,7 @@ use crate::db::connect::Target;
 use crate::db::session::Sql;
 use crate::error::{Error, Result};
 use crate::ident::quote_ident;
+use tokio_postgres::types::Type;
 
 /// A database that exists for one run and is dropped after it.
 pub struct ScratchDatabase {
@@ -38,6 +39,26 @@ impl ScratchDatabase {
     /// A connection string for the commands run against it.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether anyone else uses the server: a session on another database (this run's
+    /// own, on this one, may linger a moment after they closed), or another run's
+    /// throw-away database (its run may be between two sessions). A cluster in use is not
+    /// stopped under its users.
+    pub fn others_use_the_server(&self) -> Result<bool> {
+        let row = self
+            .admin
+            .connect()?
+            .query_typed_one(
+                "SELECT EXISTS (SELECT FROM pg_stat_activity \
+                     WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() \
+                       AND datname IS DISTINCT FROM $1) \
+                 OR EXISTS (SELECT FROM pg_database \
+                     WHERE datname LIKE 'dbward\\_scratch\\_%' AND datname <> $1)",
+                &[(&self.name, Type::TEXT)],
+            )
+            .map_err(Error::db("looking for other users of the local cluster"))?;
+        Ok(row.get(0))
     }
 
     pub fn drop_now(self) -> Result<()> {
