@@ -147,3 +147,27 @@ fn a_ci_leaves_running_a_cluster_another_ci_still_uses() {
     }
     assert_eq!(runs.iter().map(starts).sum::<usize>(), 1, "{runs:?}");
 }
+
+/// From a subfolder, the project above is used, and the start of its cluster is said.
+#[test]
+fn a_status_in_a_subfolder_says_what_it_started_and_where() {
+    let project = project();
+    let _guard = Destroy(&project);
+    std::fs::create_dir(project.path().join("src")).unwrap();
+    let status = Run::from(
+        project
+            .command(&["status"])
+            .current_dir(project.path().join("src"))
+            .output()
+            .unwrap(),
+    );
+    assert_code(&status, 0);
+    assert!(
+        status.stderr.contains(&format!(
+            "started dbward's local PostgreSQL ({}",
+            project.path().join(".dbward/data").display()
+        )),
+        "{status:?}"
+    );
+    assert!(postmaster_alive(&project));
+}
