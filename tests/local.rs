@@ -563,7 +563,6 @@ fn a_project_the_server_user_cannot_reach_keeps_its_data_in_the_state_directory(
         return;
     }
     let outer = Project::new();
-    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let inner = outer.path().join("project");
     std::fs::create_dir(&inner).unwrap();
     std::fs::create_dir(inner.join("migrations")).unwrap();
@@ -585,6 +584,19 @@ fn a_project_the_server_user_cannot_reach_keeps_its_data_in_the_state_directory(
         }
     }
     let _guard = DestroyIn(&run);
+
+    // A cluster made while the folder was open stays put, and the way out is said.
+    assert_code(&run(&["local", "start"]), 0);
+    assert_code(&run(&["local", "stop"]), 0);
+    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let closed = run(&["local", "start"]);
+    assert_code(&closed, 1);
+    assert!(
+        closed.stderr.contains("does not let that user through")
+            && closed.stderr.contains("`dbward local destroy`"),
+        "{closed:?}"
+    );
+    assert_code(&run(&["local", "destroy"]), 0);
 
     let up = run(&["up"]);
     assert_code(&up, 0);

@@ -161,8 +161,11 @@ impl ServerUser {
             None => Ok(()),
             Some(dir) => Err(Error::Local(format!(
                 "dbward runs its local PostgreSQL as user `{}` (it refuses to run as root), \
-                 and {} does not let that user through, so the cluster already made in {} \
-                 cannot start; move the project where that user can reach it",
+                 and {} does not let that user through to {}. A cluster made before that \
+                 folder was closed stays where it is: move the project where that user can \
+                 reach it, or remove the cluster with `dbward local destroy` (its data is \
+                 lost), and dbward makes the next one where that user can reach it, \
+                 loosening nothing",
                 self.name(),
                 dir.display(),
                 path.display()
