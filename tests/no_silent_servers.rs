@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{Project, Run, assert_code};
+use support::{Project, Run, TestDb, assert_code};
 
 /// Destroys the project's cluster however the test ends.
 struct Destroy<'a>(&'a Project);
@@ -170,4 +170,22 @@ fn a_status_in_a_subfolder_says_what_it_started_and_where() {
         "{status:?}"
     );
     assert!(postmaster_alive(&project));
+}
+
+/// `diff` builds its expected catalog on the local cluster: started for it, stopped after.
+#[test]
+fn diff_stops_the_cluster_it_started() {
+    let db = TestDb::new();
+    let project = project();
+    let _guard = Destroy(&project);
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    let diff = project.dbward(&db, &["diff"]);
+    assert_code(&diff, 0);
+    assert_eq!(starts(&diff), 1, "{diff:?}");
+    assert!(
+        diff.stderr
+            .contains("stopped dbward's local PostgreSQL again"),
+        "{diff:?}"
+    );
+    assert!(!postmaster_alive(&project), "{diff:?}");
 }
