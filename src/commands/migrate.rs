@@ -453,79 +453,73 @@ pub fn repair(ctx: &Context, dry_run: bool, forget_missing: bool) -> Result<()> 
             return Err(applying.into());
         }
         for entry in plan::status(&migrations, &applied) {
+            let mut accepted = Vec::new();
             if let (true, Some(local), Some(row)) =
                 (entry.rollback_edited(), entry.local, entry.applied)
                 && let Some(down) = &local.down
             {
-                let detail = format!(
-                    "{}: rollback checksum {} -> {}",
-                    down.path.display(),
-                    row.rollback_checksum
-                        .map_or_else(|| "none".into(), |c| c.short()),
-                    down.checksum.short()
-                );
                 history.set_rollback_checksum(&mut tx, entry.version, down.checksum)?;
-                history.log_event(
-                    &mut tx,
-                    entry.version,
+                accepted.push((
                     Event::RollbackChecksumAccepted,
-                    &detail,
-                )?;
-                changes.push(RepairRow {
-                    version: entry.version,
-                    name: entry.name.clone(),
-                    action: RepairAction::RollbackChecksumAccepted,
-                    detail,
-                });
+                    RepairAction::RollbackChecksumAccepted,
+                    format!(
+                        "{}: rollback checksum {} -> {}",
+                        down.path.display(),
+                        row.rollback_checksum
+                            .map_or_else(|| "none".into(), |c| c.short()),
+                        down.checksum.short()
+                    ),
+                ));
             }
             match (entry.state, entry.local, entry.applied) {
                 (State::Modified, Some(local), Some(row)) => {
-                    let detail = format!(
-                        "{}: checksum {} -> {}",
-                        local.up.path.display(),
-                        row.checksum.map_or_else(|| "none".into(), |c| c.short()),
-                        local.up.checksum.short()
-                    );
                     history.set_checksum(&mut tx, entry.version, local.up.checksum)?;
-                    history.log_event(&mut tx, entry.version, Event::ChecksumAccepted, &detail)?;
-                    changes.push(RepairRow {
-                        version: entry.version,
-                        name: entry.name.clone(),
-                        action: RepairAction::ChecksumAccepted,
-                        detail,
-                    });
+                    accepted.push((
+                        Event::ChecksumAccepted,
+                        RepairAction::ChecksumAccepted,
+                        format!(
+                            "{}: checksum {} -> {}",
+                            local.up.path.display(),
+                            row.checksum.map_or_else(|| "none".into(), |c| c.short()),
+                            local.up.checksum.short()
+                        ),
+                    ));
                 }
                 (State::Failed, _, Some(row)) => {
-                    let detail = format!(
-                        "failed run of {} started {} by {} removed; `up` runs it again",
-                        entry.name, row.applied_at, row.applied_by
-                    );
                     tx.pipeline(async |c| history.remove(c, entry.version).await)?;
-                    history.log_event(&mut tx, entry.version, Event::FailedCleared, &detail)?;
-                    changes.push(RepairRow {
-                        version: entry.version,
-                        name: entry.name.clone(),
-                        action: RepairAction::FailedCleared,
-                        detail,
-                    });
+                    accepted.push((
+                        Event::FailedCleared,
+                        RepairAction::FailedCleared,
+                        format!(
+                            "failed run of {} started {} by {} removed; `up` runs it again",
+                            entry.name, row.applied_at, row.applied_by
+                        ),
+                    ));
                 }
                 (State::Missing, None, Some(row)) if forget_missing => {
-                    let detail = format!(
-                        "applied {} by {} (checksum {}), file gone: removed from the history",
-                        row.applied_at,
-                        row.applied_by,
-                        row.checksum.map_or_else(|| "none".into(), |c| c.short())
-                    );
                     tx.pipeline(async |c| history.remove(c, entry.version).await)?;
-                    history.log_event(&mut tx, entry.version, Event::MissingForgotten, &detail)?;
-                    changes.push(RepairRow {
-                        version: entry.version,
-                        name: entry.name.clone(),
-                        action: RepairAction::MissingForgotten,
-                        detail,
-                    });
+                    accepted.push((
+                        Event::MissingForgotten,
+                        RepairAction::MissingForgotten,
+                        format!(
+                            "applied {} by {} (checksum {}), file gone: removed from the history",
+                            row.applied_at,
+                            row.applied_by,
+                            row.checksum.map_or_else(|| "none".into(), |c| c.short())
+                        ),
+                    ));
                 }
                 _ => {}
+            }
+            // Each change is logged in schema_events, in the same transaction.
+            for (event, action, detail) in accepted {
+                history.log_event(&mut tx, entry.version, event, &detail)?;
+                changes.push(RepairRow {
+                    version: entry.version,
+                    name: entry.name.clone(),
+                    action,
+                    detail,
+                });
             }
         }
         if dry_run {
