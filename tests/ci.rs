@@ -348,6 +348,18 @@ fn a_forward_only_project_passes_with_a_round_trip_over_none() {
     let text = project.dbward(&TestDb::new(), &["ci"]);
     assert_code(&text, 0);
     assert!(text.stdout.contains("dbward ci passed"), "{text:?}");
+    // Where stderr is a log, not a terminal, each step is said there once, as it ends.
+    let said: Vec<&str> = text
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("ok   "))
+        .collect();
+    assert_eq!(said.len(), 7, "{text:?}");
+    assert!(said[0].starts_with("ok   check ("), "{text:?}");
+    assert!(
+        !text.stdout.lines().any(|l| l.starts_with("ok ")),
+        "{text:?}"
+    );
 }
 
 /// Migrations 001 and 003 have no rollback; 002 and 004 have one.

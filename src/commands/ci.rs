@@ -16,6 +16,7 @@ use crate::migrate::lint::Level;
 use crate::migrate::model::Version;
 use crate::migrate::plan::DownTarget;
 use crate::migrate::round_trip::RoundTrip;
+use crate::output::StepProgress;
 use crate::report::{CiReport, CiStep, StepStatus};
 use crate::secret::Secret;
 use crate::verify::finding::Severity;
@@ -35,7 +36,7 @@ pub fn run(
 ) -> Result<()> {
     let require_rollbacks = require_rollbacks || ctx.settings.ci.require_rollbacks;
     let mut runner = Runner {
-        ctx,
+        progress: ctx.out.step_progress("dbward ci", STEPS.len()),
         steps: Vec::new(),
         failure: None,
     };
@@ -191,6 +192,7 @@ pub fn run(
     if let Some(scratch) = scratch {
         scratch.finish(ctx)?;
     }
+    runner.progress.done();
     // Steps never reached are reported as skipped.
     for name in STEPS {
         if !runner.steps.iter().any(|s| s.name == name) {
@@ -220,18 +222,19 @@ pub fn run(
     }
 }
 
-struct Runner<'a> {
-    ctx: &'a Context,
+struct Runner {
+    progress: StepProgress,
     steps: Vec<CiStep>,
     failure: Option<(&'static str, Error)>,
 }
 
-impl Runner<'_> {
+impl Runner {
     /// Runs a step unless one failed before.
     fn step(&mut self, name: &'static str, work: impl FnOnce() -> Result<String>) {
         if self.failure.is_some() {
             return;
         }
+        self.progress.started(name);
         let started = Instant::now();
         let outcome = work();
         let duration_ms = started.elapsed().as_millis() as i64;
@@ -243,14 +246,8 @@ impl Runner<'_> {
                 (StepStatus::Failed, message)
             }
         };
-        self.ctx.out.note(&format!(
-            "{} {name} ({duration_ms} ms)",
-            if status == StepStatus::Passed {
-                "ok  "
-            } else {
-                "FAIL"
-            }
-        ));
+        self.progress
+            .finished(name, status == StepStatus::Passed, duration_ms);
         self.steps.push(CiStep {
             name,
             status,

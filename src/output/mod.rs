@@ -6,9 +6,12 @@ use serde::Serialize;
 mod grid;
 mod jobs;
 mod migrations;
+mod progress;
 mod pull_request;
 mod verify;
 mod width;
+
+pub use progress::StepProgress;
 
 use grid::{Fit, Grid, Text};
 
@@ -45,7 +48,7 @@ impl Output {
     /// Something a person may want to know while it happens (stderr; never in JSON).
     pub fn note(&self, message: &str) {
         if !self.quiet && !self.silent && self.format == Format::Table {
-            eprintln!("{message}");
+            progress::above(|| eprintln!("{message}"));
         }
     }
 
@@ -92,9 +95,9 @@ impl Output {
     /// worst kind. With `--format json`, as one JSON event on stderr.
     fn waiting(&self, text: String, event: serde_json::Value) {
         if self.silent || self.format == Format::Table {
-            eprintln!("{text}");
+            progress::above(|| eprintln!("{text}"));
         } else {
-            eprintln!("{event}");
+            progress::above(|| eprintln!("{event}"));
         }
     }
 
