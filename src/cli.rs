@@ -314,7 +314,7 @@ pub enum Command {
     },
     /// Maintenance jobs declared in dbward.toml, for cron: list, run, history
     #[command(
-        after_help = "Examples:\n  dbward job list\n  dbward job run --schedule daily   # from cron\n  dbward job run usage_retention --dry-run\n  dbward job history usage_retention"
+        after_help = "Examples:\n  dbward job list\n  dbward job run --schedule daily   # from cron\n  dbward job run usage_records_retention --dry-run\n  dbward job history usage_records_retention"
     )]
     Job {
         #[command(subcommand)]
@@ -353,7 +353,7 @@ pub enum JobAction {
     List,
     /// Run jobs by name or by schedule tag; each holds its own lock, a second run skips
     #[command(
-        after_help = "Examples:\n  dbward job run --schedule daily\n  dbward job run reset_quotas usage_retention -v\n  dbward job run usage_retention --dry-run"
+        after_help = "Examples:\n  dbward job run --schedule daily\n  dbward job run reset_expired_quotas usage_records_retention -v\n  dbward job run usage_records_retention --dry-run"
     )]
     Run {
         /// Jobs to run, by name
