@@ -19,7 +19,7 @@ use crate::db::session::{Param, Session, Sql};
 use crate::error::{Error, Result};
 use crate::ident::quote_ident;
 pub use condition::check_condition;
-pub use sizing::{Method, TableFacts, choose_method, next_batch_size, pause_after};
+pub use sizing::{Method, TableFacts, block_ceiling, choose_method, next_batch_size, pause_after};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +40,7 @@ pub struct RetentionJob {
     pub batch_target: String,
     /// The most rows one batch removes, whatever its duration; no bound when left out.
     pub batch_size: Option<i64>,
-    /// A fixed pause between batches; when left out, a twentieth of the batch before it.
+    /// A fixed pause between batches; when left out, a fiftieth of the batch before it.
     pub pause: Option<String>,
     #[serde(default = "default_lock_timeout")]
     pub lock_timeout: String,
@@ -255,7 +255,17 @@ fn run(
             if let (Some(first), Some(last)) =
                 (row.get::<_, Option<i64>>(1), row.get::<_, Option<i64>>(2))
             {
-                by_block_ranges(client, job, &plan, first, last + 1, progress, &mut tally)?
+                let blocks = (first, last + 1);
+                let rows_per_block = facts.rows_per_block();
+                by_block_ranges(
+                    client,
+                    job,
+                    &plan,
+                    blocks,
+                    rows_per_block,
+                    progress,
+                    &mut tally,
+                )?
             }
         }
     }
@@ -341,7 +351,8 @@ fn table_facts(client: &mut Session, job: &RetentionJob, plan: &Plan) -> Result<
     let table = quoted_table(&job.table).map_err(Error::Usage)?;
     let row = client
         .query_typed_one(
-            "SELECT c.relkind::text, c.reltuples::float8 FROM pg_class c WHERE c.oid = $1::regclass",
+            "SELECT c.relkind::text, c.reltuples::float8, c.relpages::float8
+             FROM pg_class c WHERE c.oid = $1::regclass",
             &[(&table, Type::TEXT)],
         )
         .map_err(Error::db(&context))?;
@@ -360,6 +371,7 @@ fn table_facts(client: &mut Session, job: &RetentionJob, plan: &Plan) -> Result<
         reltuples: row.get(1),
         expired_estimate,
         sequential,
+        relpages: row.get(2),
     })
 }
 
@@ -387,26 +399,33 @@ fn by_rows(
 }
 
 /// Batches of consecutive blocks, from `start` to the block before `end`: the blocks that held
-/// expired rows when the run started. Rows that appear outside them or behind the walk
-/// (inserted or moved there meanwhile) wait for the next run.
+/// expired rows when the run started. Sized by time, and never more blocks than full ones
+/// could take in time ([`block_ceiling`]), so that ranges grown through blocks of fresh rows
+/// stay short when they meet expired ones again. Rows that appear outside them or behind the
+/// walk (inserted or moved there meanwhile) wait for the next run.
 fn by_block_ranges(
     client: &mut Session,
     job: &RetentionJob,
     plan: &Plan,
-    start: i64,
-    end: i64,
+    (start, end): (i64, i64),
+    rows_per_block: f64,
     progress: &mut dyn Progress,
     tally: &mut Tally,
 ) -> Result<()> {
     let mut first = start;
     let mut blocks = FIRST_BLOCKS;
+    let mut row_cost = None;
     while first < end {
         let after = first.saturating_add(blocks).min(end);
         let started = Instant::now();
         let n = run_range(client, job, plan, first, after, tally)?;
         let took = started.elapsed();
         tally.record(n, took, progress);
-        blocks = next_batch_size(after - first, took, plan.batch_target, None);
+        if n > 0 {
+            row_cost = Some(took / u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        let ceiling = block_ceiling(plan.batch_target, row_cost, rows_per_block);
+        blocks = next_batch_size(after - first, took, plan.batch_target, None).min(ceiling);
         first = after;
         if first < end {
             std::thread::sleep(pause_after(took, plan.pause));

@@ -40,6 +40,22 @@ pub struct TableFacts {
     pub expired_estimate: f64,
     /// The planner would read the expired rows with a sequential scan (no useful index).
     pub sequential: bool,
+    /// `pg_class.relpages`: the blocks `reltuples` was counted in (0 when never analysed).
+    pub relpages: f64,
+}
+
+/// Rows in a block when the table's statistics do not say: about the most a heap block holds.
+const ROWS_PER_BLOCK_UNKNOWN: f64 = 290.0;
+
+impl TableFacts {
+    /// The average rows in a block, from the statistics.
+    pub fn rows_per_block(&self) -> f64 {
+        if self.reltuples > 0.0 && self.relpages > 0.0 {
+            (self.reltuples / self.relpages).max(1.0)
+        } else {
+            ROWS_PER_BLOCK_UNKNOWN
+        }
+    }
 }
 
 /// Block ranges for a plain table when no `batch_size` asks for a bound in rows, and either
@@ -99,14 +115,32 @@ pub fn next_batch_size(size: i64, took: Duration, target: Duration, ceiling: Opt
     next.clamp(1, ceiling.unwrap_or(i64::MAX).max(1))
 }
 
-/// A pause a twentieth of the batch before it when no `pause` is set: every batch is followed
-/// by a moment with no retention transaction open (10ms after one of 200ms), short batches
-/// are not slowed by long pauses, and pauses cost a twentieth of the run (bench/README.md).
-const PAUSE_SHARE: u32 = 20;
+/// What one row is taken to cost before any batch removed one: slow, so that a walk through
+/// blocks with nothing expired does not grow its ranges past what a block full of expired
+/// rows could take in time.
+const ASSUMED_ROW_COST: Duration = Duration::from_micros(2);
+
+/// The most blocks a range may cover: as many as would take four fifths of `target` if every
+/// row in them were expired, at `row_cost` (the pace of the last batch that removed rows, or
+/// [`ASSUMED_ROW_COST`] before any), with `rows_per_block` rows in each block. A walk that
+/// sped through blocks of fresh rows then meets a run of expired ones at that size.
+pub fn block_ceiling(target: Duration, row_cost: Option<Duration>, rows_per_block: f64) -> i64 {
+    let row_cost = row_cost.unwrap_or(ASSUMED_ROW_COST).as_secs_f64();
+    if row_cost <= 0.0 {
+        return i64::MAX;
+    }
+    let rows = target.as_secs_f64() * AIM / row_cost;
+    ((rows / rows_per_block.max(1.0)) as i64).max(1)
+}
+
+/// A pause a fiftieth of the batch before it when no `pause` is set: every batch is followed
+/// by a moment with no retention transaction open (3ms after one of 160ms), short batches are
+/// not slowed by long pauses, and pauses cost a fiftieth of the run (bench/README.md).
+const PAUSE_SHARE: u32 = 50;
 /// The shortest pause: a commit's wake-ups reach the sessions that waited on the batch.
 const SHORTEST_PAUSE: Duration = Duration::from_millis(1);
 
-/// The pause after a batch that took `took`: `fixed` when set, else a twentieth of `took`.
+/// The pause after a batch that took `took`: `fixed` when set, else a fiftieth of `took`.
 pub fn pause_after(took: Duration, fixed: Option<Duration>) -> Duration {
     fixed.unwrap_or_else(|| (took / PAUSE_SHARE).max(SHORTEST_PAUSE))
 }
@@ -146,9 +180,9 @@ mod tests {
     }
 
     #[test]
-    fn the_pause_is_a_twentieth_of_the_batch_unless_set() {
+    fn the_pause_is_a_fiftieth_of_the_batch_unless_set() {
         let ms = Duration::from_millis;
-        assert_eq!(pause_after(ms(200), None), ms(10));
+        assert_eq!(pause_after(ms(200), None), ms(4));
         assert_eq!(pause_after(ms(3), None), ms(1));
         assert_eq!(pause_after(ms(200), Some(ms(150))), ms(150));
         assert_eq!(pause_after(ms(1), Some(Duration::ZERO)), Duration::ZERO);
@@ -160,7 +194,35 @@ mod tests {
             reltuples,
             expired_estimate,
             sequential,
+            relpages: 0.0,
         }
+    }
+
+    #[test]
+    fn a_range_covers_no_more_blocks_than_full_ones_would_take_in_time() {
+        let target = Duration::from_millis(200);
+        let us = Duration::from_micros;
+        // 160ms at 2 µs a row, the assumed cost: 80,000 rows, 800 blocks of 100.
+        assert_eq!(block_ceiling(target, None, 100.0), 800);
+        // Once rows were removed at 0.5 µs each: 320,000 rows.
+        assert_eq!(block_ceiling(target, Some(us(1) / 2), 100.0), 3200);
+        // Never under one block, whatever the pace.
+        assert_eq!(
+            block_ceiling(target, Some(Duration::from_secs(1)), 100.0),
+            1
+        );
+        assert_eq!(block_ceiling(target, Some(Duration::ZERO), 100.0), i64::MAX);
+    }
+
+    #[test]
+    fn rows_per_block_come_from_the_statistics_else_a_full_block() {
+        let mut analysed = facts('r', 2_000_000.0, 0.0, false);
+        analysed.relpages = 20_000.0;
+        assert_eq!(analysed.rows_per_block(), 100.0);
+        assert_eq!(
+            facts('r', -1.0, 0.0, false).rows_per_block(),
+            ROWS_PER_BLOCK_UNKNOWN
+        );
     }
 
     #[test]
