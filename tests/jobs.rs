@@ -327,6 +327,32 @@ fn a_row_another_session_holds_is_skipped_without_failing_and_goes_next_run() {
     );
 }
 
+/// Starts `job run events_retention`, kills it with SIGKILL once `log` (a table with a row
+/// per deleted row) holds 300 rows, and gives how many rows it holds once the kill settled.
+fn kill_9_once_deleted(project: &Project, db: &TestDb, log: &str) -> i64 {
+    let mut child = project
+        .command(&["job", "run", "events_retention"])
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let logged = || -> i64 {
+        db.scalar(&format!("select count(*) from {log}"))
+            .parse()
+            .unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while logged() < 300 {
+        assert!(Instant::now() < deadline, "the job never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    logged()
+}
+
 #[test]
 fn kill_9_half_way_through_block_ranges_keeps_whole_ranges_and_the_next_run_finishes() {
     let db = TestDb::new();
@@ -344,30 +370,7 @@ fn kill_9_half_way_through_block_ranges_keeps_whole_ranges_and_the_next_run_fini
         .unwrap();
     // A target no batch meets keeps the ranges to a block or two; the pause leaves time to kill.
     let project = defaults("batch_target = \"1ms\"\npause = \"150ms\"\n");
-    let mut child = project
-        .command(&["job", "run", "events_retention"])
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while db
-        .scalar("select count(*) from deleted_ids")
-        .parse::<i64>()
-        .unwrap()
-        < 300
-    {
-        assert!(Instant::now() < deadline, "the job never got going");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    let deleted: i64 = db
-        .scalar("select count(*) from deleted_ids")
-        .parse()
-        .unwrap();
+    let deleted = kill_9_once_deleted(&project, &db, "deleted_ids");
     assert!(deleted < 4000, "the kill came too late to test anything");
     // Whole ranges from the first block on: exactly the first ids, every row of each range.
     assert_eq!(
@@ -533,30 +536,7 @@ fn kill_9_half_way_keeps_the_committed_batches_and_the_next_run_finishes() {
             .replace("batch_size = 300", "batch_size = 100")
             .replace("pause = \"1ms\"", "pause = \"150ms\""),
     );
-    let mut child = project
-        .command(&["job", "run", "events_retention"])
-        .env("DATABASE_URL", db.url())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while db
-        .scalar("select count(*) from deleted_by_tx")
-        .parse::<i64>()
-        .unwrap()
-        < 300
-    {
-        assert!(Instant::now() < deadline, "the job never got going");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
-    std::thread::sleep(Duration::from_millis(300));
-    let deleted: i64 = db
-        .scalar("select count(*) from deleted_by_tx")
-        .parse()
-        .unwrap();
+    let deleted = kill_9_once_deleted(&project, &db, "deleted_by_tx");
     assert!(deleted < 2000, "the kill came too late to test anything");
     assert_eq!(
         deleted % 100,
