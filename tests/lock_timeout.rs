@@ -50,6 +50,14 @@ fn hold_lock(db: &TestDb, table: &str, application_name: &str) -> (postgres::Cli
     (holder, pid)
 }
 
+/// Commits `holder`'s transaction, and so releases its locks, after `held`, from a thread.
+fn commit_after(mut holder: postgres::Client, held: Duration) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        std::thread::sleep(held);
+        holder.batch_execute("COMMIT").unwrap();
+    })
+}
+
 /// The versions in dbward's history, comma-separated, oldest first.
 fn applied_versions(db: &TestDb) -> String {
     db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM dbward.schema_history")
@@ -72,11 +80,8 @@ fn a_migration_blocked_by_a_lock_retries_names_the_holder_and_succeeds_once_rele
         "alter table t drop column c;",
     );
 
-    let (mut holder, pid) = hold_lock_on_t(&db);
-    let released = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(3));
-        holder.batch_execute("COMMIT").unwrap();
-    });
+    let (holder, pid) = hold_lock_on_t(&db);
+    let released = commit_after(holder, Duration::from_secs(3));
     let started = Instant::now();
     let run = project.dbward(&db, &["up", "--lock-timeout", "300ms"]);
     released.join().unwrap();
@@ -172,11 +177,8 @@ fn single_transaction_runs_wait_at_most_lock_timeout_and_are_tried_again_whole()
     );
 
     // Released after 8 s at the latest, so that a run without the limit fails, not hangs.
-    let (mut holder, pid) = hold_lock_on_t(&db);
-    let released = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(8));
-        holder.batch_execute("COMMIT").unwrap();
-    });
+    let (holder, pid) = hold_lock_on_t(&db);
+    let released = commit_after(holder, Duration::from_secs(8));
     let started = Instant::now();
     let run = project.dbward(
         &db,
@@ -213,11 +215,8 @@ fn a_script_that_sets_its_own_lock_timeout_waits_that_long() {
         "alter table t drop column c;",
     );
 
-    let (mut holder, _pid) = hold_lock_on_t(&db);
-    let released = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(1500));
-        holder.batch_execute("COMMIT").unwrap();
-    });
+    let (holder, _pid) = hold_lock_on_t(&db);
+    let released = commit_after(holder, Duration::from_millis(1500));
     let run = project.dbward(&db, &["up"]);
     released.join().unwrap();
 
