@@ -571,7 +571,7 @@ mod tests {
 
     #[test]
     fn the_postmaster_pid_is_the_first_line() {
-        let file = "4711\n/work/.dbward/data\n1763800000\n5432\n/work/.dbward/run\n127.0.0.1\n  5432001  32770\nready   \n";
+        let file = "4711\n/p/.dbward/data\n1763800000\n5432\n/p/.dbward/run\n127.0.0.1\n  5432001  32770\nready   \n";
         assert_eq!(postmaster_pid(file), Some(Pid::from_raw(4711)));
         assert_eq!(postmaster_pid(""), None, "a file still being written");
         assert_eq!(postmaster_pid("-4711\n"), None, "a single-user backend");
