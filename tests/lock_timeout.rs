@@ -19,6 +19,15 @@ fn altering_t(config: &str) -> Project {
     project
 }
 
+/// `altering_t(config)` with `t` made by `up`, and migration 002 pending: `up_sql`, which
+/// alters `t`, rolled back by dropping column `c`.
+fn pending_c(db: &TestDb, config: &str, up_sql: &str) -> Project {
+    let project = altering_t(config);
+    assert_code(&project.dbward(db, &["up"]), 0);
+    project.migration("002_c.sql", up_sql, "alter table t drop column c;");
+    project
+}
+
 /// A session of the tests' own holding `t` locked in an open transaction, and its pid.
 fn hold_lock_on_t(db: &TestDb) -> (postgres::Client, i32) {
     let mut holder = db.client();
@@ -72,13 +81,7 @@ fn column_c_exists(db: &TestDb) -> bool {
 #[test]
 fn a_migration_blocked_by_a_lock_retries_names_the_holder_and_succeeds_once_released() {
     let db = TestDb::new();
-    let project = altering_t("lock_retries = 6\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    project.migration(
-        "002_c.sql",
-        "alter table t add column c int;",
-        "alter table t drop column c;",
-    );
+    let project = pending_c(&db, "lock_retries = 6\n", "alter table t add column c int;");
 
     let (holder, pid) = hold_lock_on_t(&db);
     let released = commit_after(holder, Duration::from_secs(3));
@@ -104,12 +107,10 @@ fn a_migration_blocked_by_a_lock_retries_names_the_holder_and_succeeds_once_rele
 #[test]
 fn a_lock_held_past_every_retry_fails_naming_the_holder_and_leaves_nothing() {
     let db = TestDb::new();
-    let project = altering_t("lock_timeout = \"200ms\"\nlock_retries = 1\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    project.migration(
-        "002_c.sql",
+    let project = pending_c(
+        &db,
+        "lock_timeout = \"200ms\"\nlock_retries = 1\n",
         "alter table t add column c int;",
-        "alter table t drop column c;",
     );
 
     let (mut holder, pid) = hold_lock_on_t(&db);
@@ -145,13 +146,11 @@ fn a_bad_lock_timeout_is_refused() {
 #[test]
 fn a_no_transaction_migration_that_times_out_on_a_lock_is_not_tried_again() {
     let db = TestDb::new();
-    let project = altering_t("lock_retries = 3\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
     // dbward sets no lock_timeout outside a transaction; this script sets its own.
-    project.migration(
-        "002_c.sql",
+    let project = pending_c(
+        &db,
+        "lock_retries = 3\n",
         "-- dbward:no-transaction\nset lock_timeout = '200ms';\nalter table t add column c int;",
-        "alter table t drop column c;",
     );
 
     let (mut holder, _pid) = hold_lock_on_t(&db);
@@ -168,13 +167,7 @@ fn a_no_transaction_migration_that_times_out_on_a_lock_is_not_tried_again() {
 #[test]
 fn single_transaction_runs_wait_at_most_lock_timeout_and_are_tried_again_whole() {
     let db = TestDb::new();
-    let project = altering_t("lock_retries = 1\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    project.migration(
-        "002_c.sql",
-        "alter table t add column c int;",
-        "alter table t drop column c;",
-    );
+    let project = pending_c(&db, "lock_retries = 1\n", "alter table t add column c int;");
 
     // Released after 8 s at the latest, so that a run without the limit fails, not hangs.
     let (holder, pid) = hold_lock_on_t(&db);
@@ -207,12 +200,10 @@ fn single_transaction_runs_wait_at_most_lock_timeout_and_are_tried_again_whole()
 #[test]
 fn a_script_that_sets_its_own_lock_timeout_waits_that_long() {
     let db = TestDb::new();
-    let project = altering_t("lock_timeout = \"200ms\"\nlock_retries = 0\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    project.migration(
-        "002_c.sql",
+    let project = pending_c(
+        &db,
+        "lock_timeout = \"200ms\"\nlock_retries = 0\n",
         "set local lock_timeout = '20s';\nalter table t add column c int;",
-        "alter table t drop column c;",
     );
 
     let (holder, _pid) = hold_lock_on_t(&db);
@@ -301,13 +292,7 @@ fn the_session_blocking_the_migration_is_named_not_an_older_one_holding_another_
 #[test]
 fn a_wait_too_short_to_watch_names_a_guess_and_says_so() {
     let db = TestDb::new();
-    let project = altering_t("lock_retries = 1\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    project.migration(
-        "002_c.sql",
-        "alter table t add column c int;",
-        "alter table t drop column c;",
-    );
+    let project = pending_c(&db, "lock_retries = 1\n", "alter table t add column c int;");
 
     // A lock timeout this short ends the wait before the watcher first looks.
     let (mut holder, pid) = hold_lock_on_t(&db);
@@ -335,13 +320,7 @@ fn a_wait_too_short_to_watch_names_a_guess_and_says_so() {
 #[test]
 fn a_session_queued_ahead_for_the_table_is_named_beside_the_holder() {
     let db = TestDb::new();
-    let project = altering_t("lock_retries = 0\n");
-    assert_code(&project.dbward(&db, &["up"]), 0);
-    project.migration(
-        "002_c.sql",
-        "alter table t add column c int;",
-        "alter table t drop column c;",
-    );
+    let project = pending_c(&db, "lock_retries = 0\n", "alter table t add column c int;");
 
     // A reader holds `t`; another ALTER waits for it, ahead of the migration in the queue.
     let mut reader = db.client();
