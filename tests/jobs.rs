@@ -250,12 +250,14 @@ fn without_an_index_on_the_column_the_expired_rows_still_go_and_where_still_narr
 }
 
 #[test]
-fn a_small_expired_slice_is_found_through_the_index_by_rows() {
+fn a_small_expired_slice_together_goes_by_block_ranges_and_a_scattered_one_by_rows() {
+    // 150 expired rows, all in the table's first blocks (an append-only table's oldest rows):
+    // the ranges read those blocks and no others.
     let db = TestDb::new();
     events(&db, 150, 20000);
     db.client().batch_execute("analyze events").unwrap();
     let job = run_json(&defaults(""), &db);
-    assert_eq!(job["detail"]["method"], "rows");
+    assert_eq!(job["detail"]["method"], "block_ranges");
     assert_eq!(job["rows_affected"], 150);
     assert_eq!(
         db.scalar("select count(*) from events where payload = 'old'"),
@@ -264,6 +266,26 @@ fn a_small_expired_slice_is_found_through_the_index_by_rows() {
     assert_eq!(
         db.scalar("select count(*) from events where payload = 'new'"),
         "20000"
+    );
+
+    // One row in a hundred expired, spread over every block: fetched through the index.
+    let db = TestDb::new();
+    events(&db, 0, 0);
+    db.client()
+        .batch_execute(
+            "insert into events (created_at, payload)
+               select case when g % 100 = 0 then now() - interval '40 days' else now() end,
+                      case when g % 100 = 0 then 'old' else 'new' end
+               from generate_series(1, 20000) g;",
+        )
+        .unwrap();
+    db.client().batch_execute("analyze events").unwrap();
+    let job = run_json(&defaults(""), &db);
+    assert_eq!(job["detail"]["method"], "rows");
+    assert_eq!(job["rows_affected"], 200);
+    assert_eq!(
+        db.scalar("select count(*) || ':' || count(*) filter (where payload = 'new') from events"),
+        "19800:19800"
     );
 }
 

@@ -9,8 +9,8 @@ pub enum Method {
     /// Each batch is one plain `DELETE` on a range of the table's blocks (a TID range scan):
     /// per row as cheap as one `DELETE` of everything, whatever the index and however many
     /// rows share a timestamp. It reads every block from the first to the last expired row,
-    /// so it is chosen when a good part of the table is expired, or when no index finds the
-    /// expired rows anyway.
+    /// so it is chosen when those blocks are dense with expired rows (the oldest rows of an
+    /// append-only table sit together at its start), or when no index finds them anyway.
     BlockRanges,
     /// Each batch locks up to N expired rows in the column's order, skipping rows other
     /// sessions hold, and deletes them: a bound in rows, and little read when few rows expire.
@@ -26,8 +26,10 @@ impl Method {
     }
 }
 
-/// Block ranges once the planner expects at least this share of the table to go.
-const BLOCK_RANGES_FROM_SHARE: f64 = 0.1;
+/// Block ranges once at least this share of the rows they would read is expired. Reading a
+/// row that stays costs a fraction of deleting one, and fetching each expired row through
+/// the index (by rows) several times what a range pays for it (bench/README.md).
+const BLOCK_RANGES_FROM_DENSITY: f64 = 0.1;
 
 /// What the catalog and the planner say about the table before the run.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,20 +60,32 @@ impl TableFacts {
     }
 }
 
-/// Block ranges for a plain table when no `batch_size` asks for a bound in rows, and either
-/// the planner scans the table anyway or a tenth of it or more is expired (then reading it
-/// all once costs less than finding each row through the index). Rows otherwise.
-pub fn choose_method(facts: &TableFacts, row_ceiling: bool) -> Method {
-    if facts.relkind != 'r' || row_ceiling {
-        return Method::Rows;
-    }
-    // A table never analysed has no row count: the planner's estimate is all there is.
-    let share = if facts.reltuples > 0.0 {
-        facts.expired_estimate / facts.reltuples
-    } else {
-        1.0
+/// Whether block ranges are possible at all: a plain table (a partitioned one has no blocks
+/// of its own) and no `batch_size` asking for a bound in rows. Only then is it worth reading
+/// where the expired rows are ([`ExpiredSpan`]).
+pub fn may_walk_blocks(facts: &TableFacts, row_ceiling: bool) -> bool {
+    facts.relkind == 'r' && !row_ceiling
+}
+
+/// Where the expired rows are when the run starts, from one read of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExpiredSpan {
+    pub rows: i64,
+    /// The first block holding an expired row, and the block after the last; `None` when
+    /// nothing is expired.
+    pub blocks: Option<(i64, i64)>,
+}
+
+/// Block ranges (where [`may_walk_blocks`]) when the planner reads the table whole anyway (no
+/// index finds the expired rows), or when a tenth or more of the rows in the blocks between
+/// the first and the last expired row is expired. Rows otherwise: expired rows scattered
+/// through a big table are cheaper to fetch one by one through the index.
+pub fn choose_method(facts: &TableFacts, span: &ExpiredSpan) -> Method {
+    let Some((first, after)) = span.blocks else {
+        return Method::BlockRanges;
     };
-    if facts.sequential || share >= BLOCK_RANGES_FROM_SHARE {
+    let read = (after - first).max(1) as f64 * facts.rows_per_block();
+    if facts.sequential || span.rows as f64 >= read * BLOCK_RANGES_FROM_DENSITY {
         Method::BlockRanges
     } else {
         Method::Rows
@@ -226,23 +240,48 @@ mod tests {
     }
 
     #[test]
-    fn block_ranges_when_much_expires_or_no_index_helps() {
+    fn blocks_only_for_a_plain_table_without_a_row_ceiling() {
+        assert!(may_walk_blocks(&facts('r', 2e6, 1e6, false), false));
+        // batch_size bounds batches in rows; a partitioned table has no blocks of its own.
+        assert!(!may_walk_blocks(&facts('r', 2e6, 1e6, true), true));
+        assert!(!may_walk_blocks(&facts('p', 2e6, 1e6, true), false));
+    }
+
+    #[test]
+    fn block_ranges_where_the_expired_rows_are_dense_or_no_index_helps() {
         use Method::*;
-        for (facts, row_ceiling, method) in [
-            // Half the table, found through the index: reading it all once is cheaper.
-            (facts('r', 2e6, 1e6, false), false, BlockRanges),
-            (facts('r', 2e6, 2e5, false), false, BlockRanges),
-            // A small slice found through the index: rows.
-            (facts('r', 2e6, 1e5, false), false, Rows),
+        // 100 rows a block, 20,000 blocks.
+        let mut indexed = facts('r', 2e6, 0.0, false);
+        indexed.relpages = 20_000.0;
+        let mut unindexed = indexed;
+        unindexed.sequential = true;
+        let span = |rows, first, after| ExpiredSpan {
+            rows,
+            blocks: Some((first, after)),
+        };
+        for (facts, span, method) in [
+            // Half the table, all in its first half.
+            (indexed, span(1_000_000, 0, 10_000), BlockRanges),
+            // A day of ninety, together at the start: ranges read little else.
+            (indexed, span(22_000, 0, 220), BlockRanges),
+            // A tenth of the rows read is enough.
+            (indexed, span(100_000, 0, 10_000), BlockRanges),
+            // The same rows scattered through the table: rows, through the index.
+            (indexed, span(100_000, 0, 20_000), Rows),
+            (indexed, span(10, 0, 20_000), Rows),
             // No index the planner would use: the table is read whole anyway.
-            (facts('r', 2e6, 10.0, true), false, BlockRanges),
-            // Never analysed: the estimate decides, as for the planner.
-            (facts('r', -1.0, 10.0, false), false, BlockRanges),
-            // batch_size bounds batches in rows; a partitioned table has no blocks of its own.
-            (facts('r', 2e6, 1e6, true), true, Rows),
-            (facts('p', 2e6, 1e6, true), false, Rows),
+            (unindexed, span(10, 0, 20_000), BlockRanges),
+            // Nothing expired: nothing is read.
+            (
+                indexed,
+                ExpiredSpan {
+                    rows: 0,
+                    blocks: None,
+                },
+                BlockRanges,
+            ),
         ] {
-            assert_eq!(choose_method(&facts, row_ceiling), method, "{facts:?}");
+            assert_eq!(choose_method(&facts, &span), method, "{span:?}");
         }
     }
 
