@@ -14,6 +14,7 @@ pub mod output;
 pub mod plural;
 pub mod project;
 pub mod report;
+pub mod schema_diff;
 pub mod secret;
 pub mod seed;
 pub mod verify;
