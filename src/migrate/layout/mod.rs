@@ -8,9 +8,11 @@ use std::path::{Path, PathBuf};
 use super::model::Version;
 use super::problems::FileProblem;
 
+mod generated;
 mod names;
 mod numbering;
 
+pub use generated::{GeneratedFile, GeneratedFiles, GeneratedSql};
 use names::{
     flyway_version, has_sql_extension, number, read_dbward, read_flyway, read_numbered,
     split_direction,
