@@ -50,27 +50,7 @@ for arg in "$@"; do
     esac
 done
 
-# The bare repository holding <owner>/<name>: the mirror, else a clone in the cache.
-repository() {
-    local repo="$1" slug="${1/\//+}"
-    if [[ -n "$mirrors" && -d "$mirrors/$slug/repo" ]]; then
-        echo "$mirrors/$slug/repo"
-        return 0
-    fi
-    if [[ ! -d "$cache/$slug.git" ]]; then
-        mkdir -p "$cache"
-        git clone --quiet --bare "https://github.com/$repo.git" "$cache/$slug.git" >&2 || return 1
-    fi
-    echo "$cache/$slug.git"
-}
-
-# Machine paths out of the output: the project folder becomes ".", a socket folder a name.
-scrub() {
-    local dir="$1"
-    sed -e "s#$dir/#./#g" -e "s#$dir#.#g" -e 's#/tmp/dbward-[A-Za-z0-9]*#/tmp/dbward-XXXXXX#g' -e 's/dbward_scratch_[0-9_]*/dbward_scratch_N/g' -e 's/\b[0-9][0-9]* ms\b/N ms/g' -e 's/[[:space:]]*$//' |
-        # ci's table pads its columns to the widest cell: squeeze it so runs compare.
-        sed -E -e '/[│┆]/ s/ {2,}/ /g' -e '/^[┌╞└─┬┴┐┘╪═╡]+$/d'
-}
+. "$here/lib.sh"
 
 # The lines worth reading first: each step's result, errors and warnings, and the detail
 # of a failed step (its row of ci's table and the rows continuing it).
@@ -96,33 +76,6 @@ headline() {
     row="$(grep -m 1 '┆ failed' "$1" | sed -e 's/[│┆]/ /g' -e 's/  */ /g' -e 's/^ //' -e 's/^\([a-z ]*\) failed N ms /\1: /')"
     [[ -z "$row" ]] && row="$(grep -m 1 '^error:' "$1")"
     cut -c 1-140 <<<"$row"
-}
-
-# <root> of <commit> into <dest>. A snapshot may lack its biggest files (fetched mirrors
-# leave out files of 4 MiB and more), which stops `git archive`: then file by file,
-# leaving out only what is missing (never a migration).
-export_tree() {
-    local git_dir="$1" commit="$2" root="$3" dest="$4" path mode type object
-    local -a paths=()
-    [[ "$root" != "." ]] && paths=("$root")
-    git --git-dir="$git_dir" cat-file -e "$commit^{commit}" 2>/dev/null || return 1
-    git --git-dir="$git_dir" archive "$commit" "${paths[@]}" 2>/dev/null | tar -x -C "$dest" 2>/dev/null && return 0
-    git --git-dir="$git_dir" ls-tree -r -z "$commit" "${paths[@]}" |
-        while IFS=$' \t' read -r -d '' mode type object path; do
-            [[ "$type" == blob ]] || continue
-            mkdir -p "$dest/$(dirname "$path")"
-            if [[ "$mode" == 120000 ]]; then
-                ln -sf "$(git --git-dir="$git_dir" cat-file blob "$object")" "$dest/$path"
-            else
-                git --git-dir="$git_dir" cat-file blob "$object" >"$dest/$path" 2>/dev/null || rm -f "$dest/$path"
-            fi
-        done
-}
-
-destroy_local() {
-    if [[ -d "$1/.dbward" ]]; then
-        (cd "$1" && "$dbward" local destroy) >/dev/null 2>&1
-    fi
 }
 
 # The newest version squawk found something in, as dbward's check reports it, written for
@@ -153,13 +106,7 @@ run_one() {
     fi
     project="$work"
     [[ "$root" != "." ]] && project="$work/$root"
-    if [[ "$config" != "-" && ! -e "$project/dbward.toml" ]]; then
-        local pair
-        IFS=';' read -r -a pairs <<<"$config"
-        for pair in "${pairs[@]}"; do
-            printf '%s = "%s"\n' "${pair%%=*}" "${pair#*=}"
-        done >"$project/dbward.toml"
-    fi
+    write_config "$project" "$config"
     if ((name_layout)); then
         printf 'layout = "%s"\n' "$layout" >>"$project/dbward.toml"
     fi
