@@ -12,6 +12,7 @@ pub mod job_runs;
 pub mod lock;
 pub mod owners;
 pub mod schema;
+pub mod schema_read;
 pub mod session;
 pub mod shim;
 pub mod stats;

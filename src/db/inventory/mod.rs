@@ -22,7 +22,7 @@ pub type Inventory = BTreeMap<(String, String), String>;
 
 /// The namespaces compared, as a CTE named `ns`: those in `$1` (every one but the system's
 /// when NULL), never dbward's own (`$2`).
-const NAMESPACES: &str = "ns AS (
+pub(crate) const NAMESPACES: &str = "ns AS (
                SELECT oid, nspname FROM pg_namespace
                WHERE nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND nspname <> $2
                  AND nspname NOT LIKE 'pg_temp%' AND nspname NOT LIKE 'pg_toast_temp%'
@@ -31,7 +31,7 @@ const NAMESPACES: &str = "ns AS (
 
 /// Supabase's own roles, made by the platform (or dbward's shim) before any migration: no
 /// role line in a drift, and what is granted to them there is the platform's doing.
-const PLATFORM_ROLES: [&str; 15] = [
+pub(crate) const PLATFORM_ROLES: [&str; 15] = [
     "postgres",
     "supabase_admin",
     "authenticator",
