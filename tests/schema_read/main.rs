@@ -7,6 +7,7 @@ mod support;
 
 mod every_kind;
 mod scope;
+mod seed_systems;
 
 use std::collections::BTreeSet;
 
