@@ -6,6 +6,7 @@
 mod support;
 
 mod every_kind;
+mod names;
 mod scope;
 mod seed_systems;
 

@@ -160,7 +160,11 @@ fn views(client: &mut impl Sql, scope: &ReadScope, found: &mut Found) -> Result<
     let body = "SELECT c.oid, c.reltype, coalesce(t.typarray, 0::oid) AS typarray,
                        coalesce(r.oid, 0::oid) AS rule, c.relkind = 'm' AS materialized,
                        format('%I.%I', n.nspname, c.relname) AS name,
-                       pg_get_viewdef(c.oid) AS query, coalesce(c.reloptions, '{}') AS options
+                       pg_get_viewdef(c.oid) AS query, coalesce(c.reloptions, '{}') AS options,
+                       ARRAY(SELECT a.attnum FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0
+                             AND NOT a.attisdropped ORDER BY a.attnum) AS attnums,
+                       ARRAY(SELECT quote_ident(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid
+                             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS attnames
                 FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
                 LEFT JOIN pg_type t ON t.oid = c.reltype
                 LEFT JOIN pg_rewrite r ON r.ev_class = c.oid AND r.rulename = '_RETURN'
@@ -180,6 +184,13 @@ fn views(client: &mut impl Sql, scope: &ReadScope, found: &mut Found) -> Result<
         found.locate("pg_type", row.get("reltype"), 0, &key);
         found.locate("pg_type", row.get("typarray"), 0, &key);
         found.commentable("pg_class", oid, 0, &key, format!("{word} {name}"));
+        // A view's columns are the view's (its query makes them), but may have comments.
+        let attnums: Vec<i16> = row.get("attnums");
+        let attnames: Vec<String> = row.get("attnames");
+        for (attnum, attname) in attnums.into_iter().zip(attnames) {
+            let on = format!("COLUMN {name}.{attname}");
+            found.commentable("pg_class", oid, attnum.into(), &key, on);
+        }
         let query: String = row.get("query");
         let body = if materialized {
             Body::MaterializedView { query }
