@@ -255,6 +255,36 @@ fn diff_names_a_column_a_policy_and_an_index_changed_by_hand() {
 }
 
 #[test]
+fn diff_names_an_overload_whose_signature_is_longer_than_a_name() {
+    // Object names were once cut at 63 bytes (PostgreSQL's `name`): two overloads that
+    // differ only past that were one line, and an added one went unseen.
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", "");
+    project.migration(
+        "001_f.sql",
+        "create function a_function_with_a_rather_long_name(first_argument integer, second_argument text) returns int language sql as $$ select 1 $$;",
+        "drop function a_function_with_a_rather_long_name(integer, text);",
+    );
+    let _local = DestroyLocal(&project);
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    db.client()
+        .batch_execute(
+            "create function a_function_with_a_rather_long_name(first_argument integer, second_argument text, third boolean) returns int language sql as $$ select 2 $$;",
+        )
+        .unwrap();
+    let run = project.dbward(&db, &["diff", "--format", "json"]);
+    assert_code(&run, 3);
+    assert_eq!(
+        run.differences(),
+        vec![
+            "function public.a_function_with_a_rather_long_name(first_argument integer, second_argument text, third boolean)",
+            "grant function public.a_function_with_a_rather_long_name(first_argument integer, second_argument text, third boolean) to public",
+        ]
+    );
+}
+
+#[test]
 fn a_failing_statement_fails_its_step_with_exit_1() {
     // In up.
     let db = TestDb::new();

@@ -19,7 +19,7 @@ pub(super) fn load(client: &mut impl Sql, scope: &Scope) -> Result<Inventory> {
                FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
                WHERE c.oid NOT IN (SELECT objid FROM ext)
              )
-             SELECT 'schema', nspname, '' FROM ns WHERE nspname <> 'public'
+             SELECT 'schema', nspname::text, '' FROM ns WHERE nspname <> 'public'
                AND oid NOT IN (SELECT objid FROM ext)
              UNION ALL
              SELECT CASE relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view'
