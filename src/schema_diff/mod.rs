@@ -2,7 +2,27 @@
 //! an order that runs, with the hazards they carry named. Pure: the schemas come from
 //! `db::schema_read`, the files are written and proven by `commands::diff`.
 
+mod constraints;
+mod deps;
+mod indexes;
+mod misc;
 pub mod model;
+mod objects;
+mod order;
+mod plan;
+mod quote;
+mod render;
+mod routines;
+mod security;
+mod tables;
+#[cfg(test)]
+mod testing;
+mod types;
+mod views;
+
+pub use plan::changes;
+pub use quote::quote_literal;
+pub use render::render;
 
 use model::Key;
 

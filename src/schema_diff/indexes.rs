@@ -1,0 +1,136 @@
+//! Indexes, as `pg_get_indexdef` prints them. On a kept table the planner moves them to the
+//! second, non-transactional migration, built `CONCURRENTLY`.
+
+use super::Statement;
+use super::model::{Body, Object};
+use super::plan::Ctx;
+use super::quote::statement;
+
+pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
+    let Body::Index { table, create } = &object.body else {
+        return Vec::new();
+    };
+    let hazard = ctx.existing_table(table).then(|| {
+        format!(
+            "builds {} without CONCURRENTLY: writes to {table} wait until it is built",
+            object.key.name
+        )
+    });
+    vec![Statement {
+        key: object.key.clone(),
+        sql: statement(create),
+        hazard,
+    }]
+}
+
+pub fn drop(object: &Object) -> Vec<Statement> {
+    vec![Statement {
+        key: object.key.clone(),
+        sql: format!("DROP INDEX {};", object.key.name),
+        hazard: None,
+    }]
+}
+
+/// `CREATE [UNIQUE] INDEX name ...` as `CREATE [UNIQUE] INDEX CONCURRENTLY name ...`.
+pub fn concurrently(create: &str) -> String {
+    match create.find("INDEX ") {
+        Some(at) => format!(
+            "{}INDEX CONCURRENTLY {}",
+            &create[..at],
+            &create[at + "INDEX ".len()..]
+        ),
+        None => create.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::schema_diff::testing::*;
+
+    fn base() -> Vec<crate::schema_diff::model::Object> {
+        vec![table("public.t"), column("public.t", "a", "int", 1)]
+    }
+
+    fn with(extra: Vec<crate::schema_diff::model::Object>) -> crate::schema_diff::model::Schema {
+        let mut objects = base();
+        objects.extend(extra);
+        schema(objects)
+    }
+
+    #[test]
+    fn an_index_on_a_kept_table_is_built_concurrently_in_the_second_pair() {
+        let changes = up_and_down(
+            &with(vec![]),
+            &with(vec![index(
+                "public.t",
+                "public.t_a_idx",
+                "CREATE UNIQUE INDEX t_a_idx ON public.t USING btree (a) WHERE (a > 0)",
+            )]),
+        );
+        assert!(changes.main.is_empty());
+        assert_eq!(
+            sqls(&changes.concurrent.up),
+            ["CREATE UNIQUE INDEX CONCURRENTLY t_a_idx ON public.t USING btree (a) WHERE (a > 0);"]
+        );
+        assert_eq!(hazards(&changes.concurrent.up), Vec::<&str>::new());
+        assert_eq!(
+            sqls(&changes.concurrent.down),
+            ["DROP INDEX CONCURRENTLY public.t_a_idx;"]
+        );
+    }
+
+    #[test]
+    fn an_index_on_a_new_table_is_made_with_it() {
+        let changes = up_and_down(
+            &schema(vec![]),
+            &with(vec![index(
+                "public.t",
+                "public.t_a_idx",
+                "CREATE INDEX t_a_idx ON public.t USING btree (a)",
+            )]),
+        );
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "CREATE TABLE public.t (\n    a int\n);",
+                "CREATE INDEX t_a_idx ON public.t USING btree (a);",
+            ]
+        );
+        assert!(changes.concurrent.is_empty());
+    }
+
+    #[test]
+    fn a_changed_index_is_dropped_first_and_its_rollback_builds_the_old_one_with_a_hazard() {
+        let old = index(
+            "public.t",
+            "public.t_a_idx",
+            "CREATE INDEX t_a_idx ON public.t USING btree (a)",
+        );
+        let new = index(
+            "public.t",
+            "public.t_a_idx",
+            "CREATE INDEX t_a_idx ON public.t USING hash (a)",
+        );
+        let changes = up_and_down(&with(vec![old]), &with(vec![new]));
+        assert_eq!(sqls(&changes.main.up), ["DROP INDEX public.t_a_idx;"]);
+        assert_eq!(
+            sqls(&changes.concurrent.up),
+            ["CREATE INDEX CONCURRENTLY t_a_idx ON public.t USING hash (a);"]
+        );
+        assert_eq!(
+            sqls(&changes.concurrent.down),
+            ["DROP INDEX CONCURRENTLY public.t_a_idx;"]
+        );
+        // The rollback runs after the second pair's: the new index is gone already.
+        assert_eq!(
+            sqls(&changes.main.down),
+            ["CREATE INDEX t_a_idx ON public.t USING btree (a);"]
+        );
+        assert_eq!(
+            hazards(&changes.main.down),
+            [
+                "builds public.t_a_idx without CONCURRENTLY: writes to public.t wait until it is built"
+            ]
+        );
+    }
+}

@@ -1,0 +1,408 @@
+//! The planner: which objects are made, dropped, changed in place or made again, the
+//! statements for each, in an order that runs; then the safe forms and the rollback.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::deps::{Graph, relation_key};
+use super::model::{Body, Key, Kind, Object, Schema};
+use super::order::{Role, Step, order};
+use super::{Changes, Pair, Statement, indexes, objects, tables, types};
+
+/// What every kind's code may ask about the plan it is part of.
+pub struct Ctx<'a> {
+    pub from: &'a Schema,
+    pub to: &'a Schema,
+    pub from_graph: &'a Graph,
+    pub to_graph: &'a Graph,
+    /// Objects in both schemas that are dropped and made again.
+    pub replaced: BTreeSet<Key>,
+    /// Columns whose default is dropped before what it calls is made again, and set after.
+    pub refresh_default: BTreeSet<Key>,
+}
+
+impl Ctx<'_> {
+    /// A table (or materialized view) there before the migration and kept: changes to it
+    /// meet its rows and its readers.
+    pub fn existing_table(&self, name: &str) -> bool {
+        let key = relation_key(self.to, name);
+        self.from.get(&key).is_some()
+            && self.to.get(&key).is_some()
+            && !self.replaced.contains(&key)
+    }
+
+    /// A table made by this migration, whose columns are part of its `CREATE TABLE`.
+    pub fn made_table(&self, key: &Key) -> bool {
+        self.to.get(key).is_some() && (self.from.get(key).is_none() || self.replaced.contains(key))
+    }
+}
+
+/// A change made in place: what undoes the old state (run with the drops) and what sets the
+/// new one (run with the creates).
+#[derive(Default)]
+pub struct Edit {
+    pub release: Vec<Statement>,
+    pub establish: Vec<Statement>,
+}
+
+/// Takes `from` to `to`: main.up, and main.down the reverse; indexes on existing tables
+/// built `CONCURRENTLY` in the second pair.
+pub fn changes(from: &Schema, to: &Schema) -> Changes {
+    let up = plan(from, to, true);
+    // The state between the two migrations: `to` without the indexes built concurrently.
+    let mut middle = to.clone();
+    for index in &up.diverted {
+        let owned: Vec<Key> = middle
+            .objects
+            .values()
+            .filter(|o| o.owner.as_ref() == Some(index))
+            .map(|o| o.key.clone())
+            .collect();
+        for key in owned.iter().chain(std::iter::once(index)) {
+            middle.objects.remove(key);
+        }
+    }
+    let down = plan(&middle, from, false);
+    let concurrent_down = up
+        .diverted
+        .iter()
+        .rev()
+        .map(|index| Statement {
+            key: index.clone(),
+            sql: format!("DROP INDEX CONCURRENTLY {};", index.name),
+            hazard: None,
+        })
+        .collect();
+    Changes {
+        main: Pair {
+            up: up.main,
+            down: down.main,
+        },
+        concurrent: Pair {
+            up: up.concurrent,
+            down: concurrent_down,
+        },
+        possible_renames: possible_renames(from, to),
+    }
+}
+
+struct Planned {
+    main: Vec<Statement>,
+    concurrent: Vec<Statement>,
+    diverted: Vec<Key>,
+}
+
+fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
+    let from_graph = Graph::new(from);
+    let to_graph = Graph::new(to);
+    let mut ctx = Ctx {
+        from,
+        to,
+        from_graph: &from_graph,
+        to_graph: &to_graph,
+        replaced: BTreeSet::new(),
+        refresh_default: BTreeSet::new(),
+    };
+    close_replacements(&mut ctx);
+    let steps = steps(&ctx);
+    let ordered = order(steps, &ctx);
+    let diverted: Vec<Key> = if concurrently {
+        divertible(&ctx, &ordered)
+    } else {
+        Vec::new()
+    };
+    let mut main = Vec::new();
+    let mut concurrent = Vec::new();
+    for step in ordered {
+        let key = &step.statement.key;
+        let to_second = step.role == Role::Establish
+            && (diverted.contains(key)
+                || to
+                    .get(key)
+                    .and_then(|o| o.owner.as_ref())
+                    .is_some_and(|owner| diverted.contains(owner)));
+        if to_second {
+            let mut statement = step.statement;
+            if statement.key.kind == Kind::Index {
+                statement.sql = indexes::concurrently(&statement.sql);
+                statement.hazard = None;
+            }
+            concurrent.push(statement);
+        } else {
+            main.push(step.statement);
+        }
+    }
+    if let Some(first) = main
+        .iter()
+        .find(|s| s.key.kind == Kind::Function && s.sql.starts_with("CREATE"))
+    {
+        // Bodies are checked when they run, not when made, as pg_dump does: a function
+        // may name what is made after it.
+        let key = first.key.clone();
+        main.insert(
+            0,
+            Statement {
+                key,
+                sql: "SET LOCAL check_function_bodies = off;".into(),
+                hazard: None,
+            },
+        );
+    }
+    Planned {
+        main,
+        concurrent,
+        diverted,
+    }
+}
+
+/// Indexes made on tables that exist before: built concurrently unless something of the
+/// first migration needs them, or their table is partitioned (no CONCURRENTLY there).
+fn divertible(ctx: &Ctx, ordered: &[Step]) -> Vec<Key> {
+    let needed: BTreeSet<&Key> = ordered
+        .iter()
+        .filter(|s| s.role == Role::Establish && s.statement.key.kind != Kind::Index)
+        .filter(|s| {
+            ctx.to.get(&s.statement.key).is_none_or(|o| {
+                o.owner
+                    .as_ref()
+                    .is_none_or(|owner| owner.kind != Kind::Index)
+            })
+        })
+        .flat_map(|s| ctx.to_graph.deps_of(&s.statement.key))
+        .collect();
+    let mut diverted = Vec::new();
+    for step in ordered {
+        let key = &step.statement.key;
+        if step.role != Role::Establish || key.kind != Kind::Index || diverted.contains(key) {
+            continue;
+        }
+        let Some(Body::Index { table, .. }) = ctx.to.get(key).map(|o| &o.body) else {
+            continue;
+        };
+        let partitioned = matches!(
+            ctx.to
+                .get(&Key::new(Kind::Table, table.clone()))
+                .map(|o| &o.body),
+            Some(Body::Table {
+                partition_by: Some(_),
+                ..
+            })
+        );
+        if ctx.existing_table(table) && !partitioned && !needed.contains(key) {
+            diverted.push(key.clone());
+        }
+    }
+    diverted
+}
+
+/// The objects made again: those whose change has no in-place form, and with them what
+/// depends on them (in either schema) and what they own.
+fn close_replacements(ctx: &mut Ctx) {
+    let mut queue: Vec<Key> = Vec::new();
+    for (key, old) in &ctx.from.objects {
+        let Some(new) = ctx.to.get(key) else { continue };
+        if old.body == new.body {
+            continue;
+        }
+        if objects::replaces(old, new) {
+            queue.push(key.clone());
+        } else if types::enum_recreated(old, new) {
+            // Everything over the type is made again but its columns, which are converted.
+            let mut seen = BTreeSet::new();
+            let mut walk: Vec<Key> = ctx.from_graph.dependents_of(key).iter().cloned().collect();
+            while let Some(dependent) = walk.pop() {
+                if !seen.insert(dependent.clone()) || ctx.to.get(&dependent).is_none() {
+                    continue;
+                }
+                match dependent.kind {
+                    Kind::Table => {}
+                    Kind::Column => {
+                        walk.extend(ctx.from_graph.dependents_of(&dependent).iter().cloned())
+                    }
+                    _ => queue.push(dependent),
+                }
+            }
+        } else if tables::column_type_changed(old, new) {
+            // PostgreSQL rebuilds indexes and constraints itself, but refuses the others.
+            for dependent in ctx.from_graph.dependents_of(key) {
+                let refused = matches!(
+                    dependent.kind,
+                    Kind::View | Kind::MaterializedView | Kind::Policy | Kind::Trigger
+                );
+                if refused && ctx.to.get(dependent).is_some() {
+                    queue.push(dependent.clone());
+                }
+            }
+        }
+    }
+    while let Some(key) = queue.pop() {
+        if ctx.from.get(&key).is_none() || ctx.to.get(&key).is_none() {
+            continue;
+        }
+        if !ctx.replaced.insert(key.clone()) {
+            continue;
+        }
+        let mut next: Vec<Key> = Vec::new();
+        let dependents = ctx
+            .from_graph
+            .dependents_of(&key)
+            .iter()
+            .chain(ctx.to_graph.dependents_of(&key));
+        for dependent in dependents {
+            match dependent.kind {
+                // A table is never made again for what it references: its columns are.
+                Kind::Table => {}
+                Kind::Column if key.kind != Kind::Type && !generated(ctx, dependent) => {
+                    ctx.refresh_default.insert(dependent.clone());
+                }
+                _ => next.push(dependent.clone()),
+            }
+        }
+        next.extend(ctx.from_graph.owned_of(&key).iter().cloned());
+        next.extend(ctx.to_graph.owned_of(&key).iter().cloned());
+        queue.extend(next);
+    }
+    let replaced = &ctx.replaced;
+    ctx.refresh_default.retain(|k| !replaced.contains(k));
+}
+
+fn generated(ctx: &Ctx, column: &Key) -> bool {
+    [ctx.from.get(column), ctx.to.get(column)]
+        .into_iter()
+        .flatten()
+        .any(|o| {
+            matches!(
+                &o.body,
+                Body::Column {
+                    generated: Some(_),
+                    ..
+                }
+            )
+        })
+}
+
+/// Dropped with the object it goes with, which is dropped itself: no statement of its own.
+pub fn dropped_with_owner(ctx: &Ctx, object: &Object) -> bool {
+    super::deps::going_with(object).is_some_and(|owner| {
+        ctx.from.get(&owner).is_some()
+            && (ctx.to.get(&owner).is_none() || ctx.replaced.contains(&owner))
+    })
+}
+
+fn steps(ctx: &Ctx) -> Vec<Step> {
+    let keys: BTreeSet<&Key> = ctx
+        .from
+        .objects
+        .keys()
+        .chain(ctx.to.objects.keys())
+        .collect();
+    let mut steps = Vec::new();
+    for key in keys {
+        let old = ctx.from.get(key);
+        let new = ctx.to.get(key);
+        let replaced = ctx.replaced.contains(key);
+        let mut release = Vec::new();
+        let mut establish = Vec::new();
+        match (old, new) {
+            (Some(old), Some(new)) if !replaced => {
+                if old.body != new.body || ctx.refresh_default.contains(key) {
+                    let edit = objects::alter(ctx, old, new);
+                    release = edit.release;
+                    establish = edit.establish;
+                }
+            }
+            _ => {
+                if let Some(old) = old
+                    && !dropped_with_owner(ctx, old)
+                {
+                    release = objects::drop(old);
+                }
+                if let Some(new) = new
+                    && !inline_column(ctx, new)
+                {
+                    establish = objects::create(ctx, new);
+                }
+            }
+        }
+        let owned_by = sequence_owner_step(old, new, replaced);
+        steps.extend(release.into_iter().map(|s| Step::new(Role::Release, s)));
+        steps.extend(establish.into_iter().map(|s| Step::new(Role::Establish, s)));
+        steps.extend(owned_by);
+    }
+    steps
+}
+
+/// A column of a table this migration makes is in its `CREATE TABLE`.
+fn inline_column(ctx: &Ctx, object: &Object) -> bool {
+    object.key.kind == Kind::Column
+        && object
+            .owner
+            .as_ref()
+            .is_some_and(|table| ctx.made_table(table))
+}
+
+/// `ALTER SEQUENCE .. OWNED BY`, set once the column exists.
+fn sequence_owner_step(old: Option<&Object>, new: Option<&Object>, replaced: bool) -> Option<Step> {
+    let owner_of = |o: Option<&Object>| match o.map(|o| &o.body) {
+        Some(Body::Sequence { owned_by, .. }) => owned_by.clone(),
+        _ => None,
+    };
+    let new_object = new?;
+    let before = if replaced || old.is_none() {
+        None
+    } else {
+        owner_of(old)
+    };
+    let after = owner_of(new);
+    if before == after || !matches!(new_object.body, Body::Sequence { .. }) {
+        return None;
+    }
+    let column = after.clone().unwrap_or_else(|| "NONE".into());
+    let statement = Statement {
+        key: new_object.key.clone(),
+        sql: format!("ALTER SEQUENCE {} OWNED BY {column};", new_object.key.name),
+        hazard: None,
+    };
+    let mut step = Step::new(Role::Establish, statement);
+    step.after = after
+        .map(|c| Key::new(Kind::Column, c))
+        .into_iter()
+        .collect();
+    Some(step)
+}
+
+/// `public.users: name dropped, full_name added` for each kept table that loses columns and
+/// gains others.
+fn possible_renames(from: &Schema, to: &Schema) -> Vec<String> {
+    let mut by_table: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let column = |o: &Object| match &o.body {
+        Body::Column { table, column, .. } => Some((table.clone(), column.clone())),
+        _ => None,
+    };
+    for object in from.objects.values() {
+        if let Some((table, name)) = column(object)
+            && to.get(&object.key).is_none()
+            && to.get(&Key::new(Kind::Table, table.clone())).is_some()
+        {
+            by_table.entry(table).or_default().0.push(name);
+        }
+    }
+    for object in to.objects.values() {
+        if let Some((table, name)) = column(object)
+            && from.get(&object.key).is_none()
+            && from.get(&Key::new(Kind::Table, table.clone())).is_some()
+        {
+            by_table.entry(table).or_default().1.push(name);
+        }
+    }
+    by_table
+        .into_iter()
+        .filter(|(_, (dropped, added))| !dropped.is_empty() && !added.is_empty())
+        .map(|(table, (dropped, added))| {
+            format!(
+                "{table}: {} dropped, {} added",
+                dropped.join(", "),
+                added.join(", ")
+            )
+        })
+        .collect()
+}
