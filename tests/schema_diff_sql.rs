@@ -556,42 +556,45 @@ fn to_model() -> Schema {
 /// The catalog as a migration's author sees it, by name: what each object is, not where it
 /// sits (column numbers and oids change when a column is dropped and added again).
 const DETAIL: &str = r#"
+with ns as (select oid from pg_namespace
+  where nspname not like 'pg\_%' and nspname <> 'information_schema')
 select 'schema ' || nspname from pg_namespace
- where nspname not like 'pg\_%' and nspname not in ('information_schema', 'public')
+ where oid in (select oid from ns) and nspname <> 'public'
 union all select 'ext ' || extname || ' in ' || extnamespace::regnamespace::text from pg_extension
-union all select format('rel %s %s persistence=%s rls=%s force=%s', c.oid::regclass, c.relkind,
-   c.relpersistence, c.relrowsecurity, c.relforcerowsecurity)
- from pg_class c where c.relnamespace = 'public'::regnamespace and c.relkind in ('r','v','m','S','p','i')
+union all select format('rel %s %s persistence=%s rls=%s force=%s partition=%s %s', c.oid::regclass,
+   c.relkind, c.relpersistence, c.relrowsecurity, c.relforcerowsecurity,
+   pg_get_partkeydef(c.oid), pg_get_expr(c.relpartbound, c.oid))
+ from pg_class c where c.relnamespace in (select oid from ns) and c.relkind in ('r','v','m','S','p','i','I')
 union all select format('column %s.%s %s notnull=%s default=%s identity=%s generated=%s',
    a.attrelid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
    pg_get_expr(d.adbin, d.adrelid), a.attidentity, a.attgenerated)
  from pg_attribute a join pg_class c on c.oid = a.attrelid
  left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
- where c.relnamespace = 'public'::regnamespace and c.relkind in ('r','v','m','p') and a.attnum > 0
+ where c.relnamespace in (select oid from ns) and c.relkind in ('r','v','m','p') and a.attnum > 0
    and not a.attisdropped
 union all select format('constraint %s %s %s valid=%s', conrelid::regclass, conname,
-   pg_get_constraintdef(oid), convalidated) from pg_constraint where connamespace = 'public'::regnamespace
+   pg_get_constraintdef(oid), convalidated) from pg_constraint where connamespace in (select oid from ns)
 union all select format('index %s valid=%s', pg_get_indexdef(indexrelid), indisvalid) from pg_index
- where indrelid in (select oid from pg_class where relnamespace = 'public'::regnamespace)
+ where indrelid in (select oid from pg_class where relnamespace in (select oid from ns))
 union all select format('enum %s %s', enumtypid::regtype, string_agg(enumlabel, ',' order by enumsortorder))
  from pg_enum group by enumtypid
 union all select format('type %s %s', oid::regtype, typtype) from pg_type
- where typnamespace = 'public'::regnamespace and typtype in ('e','d','c') and typrelid = 0
-union all select format('function %s returns %s', p.oid::regprocedure, pg_get_function_result(p.oid))
- from pg_proc p where pronamespace in ('public'::regnamespace, (select oid from pg_namespace where nspname = 'private'))
+ where typnamespace in (select oid from ns) and typtype in ('e','d','c') and typrelid = 0
+union all select format('function %s returns %s: %s', p.oid::regprocedure, pg_get_function_result(p.oid),
+   p.prosrc) from pg_proc p where pronamespace in (select oid from ns)
 union all select 'trigger ' || pg_get_triggerdef(oid) from pg_trigger where not tgisinternal
 union all select format('policy %s on %s %s %s %s using=%s check=%s', polname, polrelid::regclass,
    polpermissive, polcmd, polroles::regrole[], pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid))
  from pg_policy
 union all select format('view %s %s', c.oid::regclass, pg_get_viewdef(c.oid)) from pg_class c
- where c.relnamespace = 'public'::regnamespace and c.relkind in ('v','m')
+ where c.relnamespace in (select oid from ns) and c.relkind in ('v','m')
 union all select format('comment %s.%s %s', d.objoid::regclass, coalesce(a.attname, '-'), d.description)
  from pg_description d
  left join pg_attribute a on a.attrelid = d.objoid and a.attnum = d.objsubid and d.objsubid > 0
  where d.classoid = 'pg_class'::regclass
 union all select format('grant %s %s to %s', c.oid::regclass, x.privilege_type, x.grantee::regrole)
  from pg_class c, aclexplode(c.relacl) x
- where c.relnamespace = 'public'::regnamespace and x.grantee <> c.relowner
+ where c.relnamespace in (select oid from ns) and x.grantee <> c.relowner
 union all select format('publication %s ins=%s upd=%s del=%s', pubname, pubinsert, pubupdate, pubdelete)
  from pg_publication
 union all select format('published %s %s.%s', pubname, schemaname, tablename) from pg_publication_tables
@@ -684,4 +687,507 @@ fn a_schema_made_from_nothing_and_dropped_to_nothing_runs() {
     assert_eq!(detail(&db), detail(&target));
     run_in_transaction(&db, &plan.main.down);
     assert_eq!(detail(&db), start);
+}
+
+impl Build {
+    fn function(&mut self, name: &str, create: &str, returns: &str, deps: &[Key]) {
+        self.add(
+            Kind::Function,
+            name,
+            None,
+            Body::Function {
+                create: create.into(),
+                returns: Some(returns.into()),
+                procedure: false,
+            },
+            deps,
+        );
+    }
+
+    fn view(&mut self, name: &str, query: &str, deps: &[Key]) {
+        self.add(
+            Kind::View,
+            name,
+            None,
+            Body::View {
+                query: query.into(),
+                options: vec![],
+            },
+            deps,
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn policy(
+        &mut self,
+        table: &str,
+        name: &str,
+        command: PolicyCommand,
+        using: Option<&str>,
+        check: Option<&str>,
+        deps: &[Key],
+    ) {
+        self.add(
+            Kind::Policy,
+            &format!("{table} {name}"),
+            Some(key(Kind::Table, table)),
+            Body::Policy {
+                table: table.into(),
+                policy: name.into(),
+                permissive: true,
+                command,
+                roles: vec!["PUBLIC".into()],
+                using: using.map(String::from),
+                with_check: check.map(String::from),
+            },
+            deps,
+        );
+    }
+
+    fn grant(&mut self, table: &str, privileges: &[&str]) {
+        self.add(
+            Kind::Grant,
+            &format!("TABLE {table} TO PUBLIC"),
+            Some(key(Kind::Table, table)),
+            Body::Grant {
+                on: format!("TABLE {table}"),
+                columns: vec![],
+                grantee: "PUBLIC".into(),
+                privileges: privileges.iter().map(|p| p.to_string()).collect(),
+                grantable: BTreeSet::new(),
+            },
+            &[],
+        );
+    }
+}
+
+fn function_text(name: &str, returns: &str, language: &str, body: &str) -> String {
+    format!(
+        "CREATE OR REPLACE FUNCTION {name}\n RETURNS {returns}\n LANGUAGE {language}\nAS $function$\
+         {body}$function$\n"
+    )
+}
+
+const FROM_APP: &str = r#"
+CREATE SCHEMA app;
+CREATE TYPE app.status AS ENUM ('new', 'done', 'gone');
+CREATE DOMAIN app.short AS text CONSTRAINT short_check CHECK ((length(VALUE) < 10));
+CREATE SEQUENCE app.ticket_seq AS integer START WITH 1 INCREMENT BY 1;
+CREATE FUNCTION app.next_ticket() RETURNS integer LANGUAGE sql
+  AS $function$select nextval('app.ticket_seq')::integer$function$;
+CREATE FUNCTION app.stamp() RETURNS trigger LANGUAGE plpgsql
+  AS $function$begin return new; end$function$;
+CREATE TABLE app.tasks (id integer DEFAULT app.next_ticket() NOT NULL, title text,
+  status app.status DEFAULT 'new'::app.status, code app.short, score integer,
+  doubled integer GENERATED ALWAYS AS ((score * 2)) STORED);
+ALTER TABLE app.tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);
+ALTER TABLE app.tasks ADD CONSTRAINT tasks_status_check CHECK ((status IS NOT NULL));
+CREATE INDEX tasks_title_idx ON app.tasks USING btree (title);
+CREATE VIEW app.open_tasks AS SELECT tasks.id, tasks.title, tasks.status FROM app.tasks
+  WHERE (tasks.status = 'new'::app.status);
+CREATE VIEW app.open_count AS SELECT count(*) AS n FROM app.open_tasks;
+CREATE TRIGGER tasks_stamp BEFORE INSERT ON app.tasks FOR EACH ROW EXECUTE FUNCTION app.stamp();
+ALTER TABLE app.tasks ENABLE ROW LEVEL SECURITY;
+CREATE POLICY readers ON app.tasks AS PERMISSIVE FOR SELECT TO PUBLIC USING ((score > 0));
+CREATE POLICY writers ON app.tasks AS PERMISSIVE FOR INSERT TO PUBLIC WITH CHECK (true);
+GRANT SELECT, INSERT ON TABLE app.tasks TO PUBLIC;
+CREATE PUBLICATION pub FOR TABLE app.tasks WITH (publish = 'insert');
+"#;
+
+const TO_APP: &str = r#"
+CREATE SCHEMA app;
+CREATE TYPE app.status AS ENUM ('new', 'done');
+CREATE DOMAIN app.short AS text CONSTRAINT short_check CHECK ((length(VALUE) < 20));
+CREATE SEQUENCE app.ticket_seq AS bigint START WITH 1 INCREMENT BY 2;
+CREATE FUNCTION app.next_ticket() RETURNS bigint LANGUAGE sql
+  AS $function$select nextval('app.ticket_seq')$function$;
+CREATE FUNCTION app.stamp() RETURNS trigger LANGUAGE plpgsql
+  AS $function$begin new.title := coalesce(new.title, 'untitled'); return new; end$function$;
+CREATE TABLE app.tasks (id integer DEFAULT app.next_ticket() NOT NULL,
+  title text DEFAULT 'untitled'::text NOT NULL,
+  status app.status DEFAULT 'new'::app.status, code app.short, score bigint,
+  doubled bigint GENERATED ALWAYS AS ((score * 2)) STORED);
+ALTER TABLE app.tasks ADD CONSTRAINT tasks_pkey PRIMARY KEY (id);
+ALTER TABLE app.tasks ADD CONSTRAINT tasks_status_check CHECK ((status IS NOT NULL));
+CREATE INDEX tasks_title_idx ON app.tasks USING btree (title, id);
+CREATE INDEX tasks_status_idx ON app.tasks USING btree (status);
+CREATE VIEW app.open_tasks AS SELECT tasks.id, tasks.title, tasks.status FROM app.tasks
+  WHERE (tasks.status = 'new'::app.status);
+CREATE VIEW app.open_count AS SELECT count(*) AS n FROM app.open_tasks;
+CREATE TRIGGER tasks_stamp BEFORE INSERT OR UPDATE ON app.tasks FOR EACH ROW
+  EXECUTE FUNCTION app.stamp();
+ALTER TABLE app.tasks ENABLE ROW LEVEL SECURITY;
+ALTER TABLE app.tasks FORCE ROW LEVEL SECURITY;
+CREATE POLICY readers ON app.tasks AS PERMISSIVE FOR SELECT TO PUBLIC USING ((score > 1));
+CREATE POLICY writers ON app.tasks AS PERMISSIVE FOR INSERT TO PUBLIC
+  WITH CHECK ((title IS NOT NULL));
+GRANT SELECT, UPDATE ON TABLE app.tasks TO PUBLIC;
+CREATE TABLE app.log (id integer NOT NULL GENERATED BY DEFAULT AS IDENTITY, msg text);
+CREATE TABLE app.events (at date NOT NULL) PARTITION BY RANGE (at);
+CREATE TABLE app.events_2026 PARTITION OF app.events
+  FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+CREATE PUBLICATION pub FOR TABLE app.tasks, app.log WITH (publish = 'insert, delete');
+"#;
+
+fn app_model(target: bool) -> Schema {
+    let mut b = Build::new();
+    let pick = |a: &'static str, b: &'static str| if target { b } else { a };
+    b.add(Kind::Schema, "app", None, Body::Schema, &[]);
+    let labels: &[&str] = if target {
+        &["new", "done"]
+    } else {
+        &["new", "done", "gone"]
+    };
+    b.add(
+        Kind::Type,
+        "app.status",
+        None,
+        Body::Enum {
+            labels: labels.iter().map(|l| l.to_string()).collect(),
+        },
+        &[],
+    );
+    b.add(
+        Kind::Type,
+        "app.short",
+        None,
+        Body::Domain {
+            create: format!(
+                "CREATE DOMAIN app.short AS text CONSTRAINT short_check CHECK ((length(VALUE) < {}))",
+                pick("10", "20")
+            ),
+        },
+        &[],
+    );
+    b.add(
+        Kind::Sequence,
+        "app.ticket_seq",
+        None,
+        Body::Sequence {
+            create: pick(
+                "CREATE SEQUENCE app.ticket_seq AS integer START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE 2147483647 CACHE 1",
+                "CREATE SEQUENCE app.ticket_seq AS bigint START WITH 1 INCREMENT BY 2 MINVALUE 1 MAXVALUE 9223372036854775807 CACHE 1",
+            )
+            .into(),
+            owned_by: None,
+        },
+        &[],
+    );
+    b.function(
+        "app.next_ticket()",
+        &function_text(
+            "app.next_ticket()",
+            pick("integer", "bigint"),
+            "sql",
+            pick(
+                "select nextval('app.ticket_seq')::integer",
+                "select nextval('app.ticket_seq')",
+            ),
+        ),
+        pick("integer", "bigint"),
+        &[],
+    );
+    b.function(
+        "app.stamp()",
+        &function_text(
+            "app.stamp()",
+            "trigger",
+            "plpgsql",
+            pick(
+                "begin return new; end",
+                "begin new.title := coalesce(new.title, 'untitled'); return new; end",
+            ),
+        ),
+        "trigger",
+        &[],
+    );
+    b.add(
+        Kind::Table,
+        "app.tasks",
+        None,
+        Body::Table {
+            partition_by: None,
+            partition_of: None,
+            unlogged: false,
+            row_security: true,
+            force_row_security: target,
+        },
+        &[],
+    );
+    let t = "app.tasks";
+    b.column(
+        t,
+        "id",
+        "integer",
+        true,
+        Some("app.next_ticket()"),
+        None,
+        1,
+        &[key(Kind::Function, "app.next_ticket()")],
+    );
+    if target {
+        b.column(
+            t,
+            "title",
+            "text",
+            true,
+            Some("'untitled'::text"),
+            None,
+            2,
+            &[],
+        );
+    } else {
+        b.column(t, "title", "text", false, None, None, 2, &[]);
+    }
+    b.column(
+        t,
+        "status",
+        "app.status",
+        false,
+        Some("'new'::app.status"),
+        None,
+        3,
+        &[key(Kind::Type, "app.status")],
+    );
+    b.column(
+        t,
+        "code",
+        "app.short",
+        false,
+        None,
+        None,
+        4,
+        &[key(Kind::Type, "app.short")],
+    );
+    b.column(
+        t,
+        "score",
+        pick("integer", "bigint"),
+        false,
+        None,
+        None,
+        5,
+        &[],
+    );
+    b.add(
+        Kind::Column,
+        "app.tasks.doubled",
+        Some(key(Kind::Table, t)),
+        Body::Column {
+            table: t.into(),
+            column: "doubled".into(),
+            data_type: pick("integer", "bigint").into(),
+            collation: None,
+            not_null: false,
+            default: None,
+            identity: None,
+            generated: Some("(score * 2)".into()),
+            position: 6,
+        },
+        &[col("app.tasks.score")],
+    );
+    b.constraint(
+        t,
+        "tasks_pkey",
+        ConstraintKind::PrimaryKey,
+        "PRIMARY KEY (id)",
+        &[col("app.tasks.id")],
+    );
+    b.constraint(
+        t,
+        "tasks_status_check",
+        ConstraintKind::Check,
+        "CHECK ((status IS NOT NULL))",
+        &[col("app.tasks.status")],
+    );
+    b.add(
+        Kind::Index,
+        "app.tasks_title_idx",
+        Some(key(Kind::Table, t)),
+        Body::Index {
+            table: t.into(),
+            create: format!(
+                "CREATE INDEX tasks_title_idx ON app.tasks USING btree ({})",
+                pick("title", "title, id")
+            ),
+        },
+        &[col("app.tasks.title")],
+    );
+    if target {
+        b.add(
+            Kind::Index,
+            "app.tasks_status_idx",
+            Some(key(Kind::Table, t)),
+            Body::Index {
+                table: t.into(),
+                create: "CREATE INDEX tasks_status_idx ON app.tasks USING btree (status)".into(),
+            },
+            &[col("app.tasks.status")],
+        );
+    }
+    b.view(
+        "app.open_tasks",
+        " SELECT tasks.id,\n    tasks.title,\n    tasks.status\n   FROM app.tasks\n  WHERE (tasks.status = 'new'::app.status);",
+        &[
+            col("app.tasks.id"),
+            col("app.tasks.title"),
+            col("app.tasks.status"),
+            key(Kind::Type, "app.status"),
+        ],
+    );
+    b.view(
+        "app.open_count",
+        " SELECT count(*) AS n\n   FROM app.open_tasks;",
+        &[key(Kind::View, "app.open_tasks")],
+    );
+    b.add(
+        Kind::Trigger,
+        "app.tasks tasks_stamp",
+        Some(key(Kind::Table, t)),
+        Body::Trigger {
+            table: t.into(),
+            create: format!(
+                "CREATE TRIGGER tasks_stamp BEFORE {} ON app.tasks FOR EACH ROW EXECUTE FUNCTION app.stamp()",
+                pick("INSERT", "INSERT OR UPDATE")
+            ),
+        },
+        &[key(Kind::Function, "app.stamp()")],
+    );
+    b.policy(
+        t,
+        "readers",
+        PolicyCommand::Select,
+        Some(pick("(score > 0)", "(score > 1)")),
+        None,
+        &[col("app.tasks.score")],
+    );
+    b.policy(
+        t,
+        "writers",
+        PolicyCommand::Insert,
+        None,
+        Some(pick("true", "(title IS NOT NULL)")),
+        &if target {
+            vec![col("app.tasks.title")]
+        } else {
+            vec![]
+        },
+    );
+    b.grant(
+        t,
+        if target {
+            &["SELECT", "UPDATE"]
+        } else {
+            &["INSERT", "SELECT"]
+        },
+    );
+    let mut published = BTreeSet::from([t.to_string()]);
+    if target {
+        b.table("app.log", false);
+        b.column(
+            "app.log",
+            "id",
+            "integer",
+            true,
+            None,
+            Some(Identity::ByDefault),
+            1,
+            &[],
+        );
+        b.column("app.log", "msg", "text", false, None, None, 2, &[]);
+        b.add(
+            Kind::Table,
+            "app.events",
+            None,
+            Body::Table {
+                partition_by: Some("RANGE (at)".into()),
+                partition_of: None,
+                unlogged: false,
+                row_security: false,
+                force_row_security: false,
+            },
+            &[],
+        );
+        b.column("app.events", "at", "date", true, None, None, 1, &[]);
+        b.add(
+            Kind::Table,
+            "app.events_2026",
+            None,
+            Body::Table {
+                partition_by: None,
+                partition_of: Some((
+                    "app.events".into(),
+                    "FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')".into(),
+                )),
+                unlogged: false,
+                row_security: false,
+                force_row_security: false,
+            },
+            &[key(Kind::Table, "app.events")],
+        );
+        // The partition's column, as the catalog lists it, comes from the parent.
+        b.column("app.events_2026", "at", "date", true, None, None, 1, &[]);
+        published.insert("app.log".into());
+    }
+    b.add(
+        Kind::Publication,
+        "pub",
+        None,
+        Body::Publication {
+            all_tables: false,
+            tables: published.clone(),
+            publish: pick("insert", "insert, delete").into(),
+        },
+        &published
+            .iter()
+            .map(|t| key(Kind::Table, t))
+            .collect::<Vec<_>>(),
+    );
+    b.0
+}
+
+#[test]
+fn changes_in_place_and_objects_made_again_run_there_and_back() {
+    let db = made(FROM_APP);
+    db.client()
+        .batch_execute(
+            "INSERT INTO app.tasks (title, status, code, score) VALUES ('a', 'done', 'x', 3)",
+        )
+        .unwrap();
+    let target = made(TO_APP);
+    let start = detail(&db);
+    let plan = changes(&app_model(false), &app_model(true));
+
+    run_in_transaction(&db, &plan.main.up);
+    run_each(&db, &plan.concurrent.up);
+    assert_eq!(detail(&db), detail(&target));
+    assert_eq!(
+        db.scalar("select title || ' ' || status || ' ' || score || ' ' || doubled from app.tasks"),
+        "a done 3 6"
+    );
+    let concurrent: Vec<&str> = plan.concurrent.up.iter().map(|s| s.sql.as_str()).collect();
+    assert_eq!(
+        concurrent,
+        [
+            "CREATE INDEX CONCURRENTLY tasks_status_idx ON app.tasks USING btree (status);",
+            "CREATE INDEX CONCURRENTLY tasks_title_idx ON app.tasks USING btree (title, id);",
+        ]
+    );
+    let up = render(&plan.main.up);
+    for hazard in [
+        "-- hazard: enum type app.status is made again: every column of it is rewritten",
+        "-- hazard: drops column app.tasks.code and its data",
+        "-- hazard: changing the type of app.tasks.score rewrites app.tasks",
+        "-- hazard: SET NOT NULL scans app.tasks",
+    ] {
+        assert!(up.contains(hazard), "{hazard} not in\n{up}");
+    }
+
+    run_each(&db, &plan.concurrent.down);
+    run_in_transaction(&db, &plan.main.down);
+    assert_eq!(detail(&db), start);
+    assert_eq!(
+        db.scalar("select title || ' ' || status || ' ' || score || ' ' || doubled from app.tasks"),
+        "a done 3 6"
+    );
 }

@@ -2,6 +2,7 @@
 //! an order that runs, with the hazards they carry named. Pure: the schemas come from
 //! `db::schema_read`, the files are written and proven by `commands::diff`.
 
+mod columns;
 mod constraints;
 mod deps;
 mod indexes;

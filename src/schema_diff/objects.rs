@@ -3,12 +3,12 @@
 use super::Statement;
 use super::model::{Body, Object};
 use super::plan::{Ctx, Edit};
-use super::{constraints, indexes, misc, routines, security, tables, types, views};
+use super::{columns, constraints, indexes, misc, routines, security, tables, types, views};
 
 pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
     match &object.body {
         Body::Table { .. } => tables::create_table(ctx, object),
-        Body::Column { .. } => tables::add_column(object),
+        Body::Column { .. } => columns::add_column(object),
         Body::Constraint { .. } => constraints::create(ctx, object),
         Body::Index { .. } => indexes::create(ctx, object),
         Body::Enum { .. } | Body::Domain { .. } | Body::Composite { .. } => types::create(object),
@@ -27,7 +27,7 @@ pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
 pub fn drop(object: &Object) -> Vec<Statement> {
     match &object.body {
         Body::Table { .. } => tables::drop_table(object),
-        Body::Column { .. } => tables::drop_column(object),
+        Body::Column { .. } => columns::drop_column(object),
         Body::Constraint { .. } => constraints::drop(object),
         Body::Index { .. } => indexes::drop(object),
         Body::Enum { .. } | Body::Domain { .. } | Body::Composite { .. } => types::drop(object),
@@ -50,7 +50,7 @@ pub fn replaces(old: &Object, new: &Object) -> bool {
     }
     match &old.body {
         Body::Table { .. } => tables::table_replaces(&old.body, &new.body),
-        Body::Column { .. } => tables::column_replaces(&old.body, &new.body),
+        Body::Column { .. } => columns::column_replaces(&old.body, &new.body),
         Body::Constraint { .. } => constraints::replaces(&old.body, &new.body),
         Body::Index { .. } | Body::View { .. } | Body::MaterializedView { .. } => true,
         Body::Trigger { .. } => true,
@@ -72,7 +72,7 @@ pub fn replaces(old: &Object, new: &Object) -> bool {
 pub fn alter(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
     match &new.body {
         Body::Table { .. } => tables::alter_table(old, new),
-        Body::Column { .. } => tables::alter_column(ctx, old, new),
+        Body::Column { .. } => columns::alter_column(ctx, old, new),
         Body::Constraint { .. } => constraints::alter(new),
         Body::Enum { .. } => types::alter(ctx, old, new),
         Body::Function { .. } => Edit {

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::deps::{Graph, relation_key};
 use super::model::{Body, Key, Kind, Object, Schema};
 use super::order::{Role, Step, order};
-use super::{Changes, Pair, Statement, indexes, objects, tables, types};
+use super::{Changes, Pair, Statement, columns, indexes, objects, types};
 
 /// What every kind's code may ask about the plan it is part of.
 pub struct Ctx<'a> {
@@ -221,13 +221,14 @@ fn close_replacements(ctx: &mut Ctx) {
                     _ => queue.push(dependent),
                 }
             }
-        } else if tables::column_type_changed(old, new) {
+        } else if columns::column_type_changed(old, new) {
             // PostgreSQL rebuilds indexes and constraints itself, but refuses the others.
             for dependent in ctx.from_graph.dependents_of(key) {
-                let refused = matches!(
-                    dependent.kind,
-                    Kind::View | Kind::MaterializedView | Kind::Policy | Kind::Trigger
-                );
+                let refused = match dependent.kind {
+                    Kind::View | Kind::MaterializedView | Kind::Policy | Kind::Trigger => true,
+                    Kind::Column => generated(ctx, dependent),
+                    _ => false,
+                };
                 if refused && ctx.to.get(dependent).is_some() {
                     queue.push(dependent.clone());
                 }

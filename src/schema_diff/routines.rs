@@ -47,23 +47,28 @@ pub fn drop(object: &Object) -> Vec<Statement> {
 }
 
 /// `CREATE OR REPLACE` cannot change what a function returns, nor make a function a
-/// procedure; a trigger is always made again.
+/// procedure, nor rename a parameter or take a default away (its first line, the
+/// signature, changes); a trigger is always made again.
 pub fn replaces(old: &Body, new: &Body) -> bool {
     match (old, new) {
         (
             Body::Function {
+                create: c1,
                 returns: r1,
                 procedure: p1,
-                ..
             },
             Body::Function {
+                create: c2,
                 returns: r2,
                 procedure: p2,
-                ..
             },
-        ) => r1 != r2 || p1 != p2,
+        ) => r1 != r2 || p1 != p2 || signature(c1) != signature(c2),
         _ => true,
     }
+}
+
+fn signature(create: &str) -> &str {
+    create.trim_start().lines().next().unwrap_or("").trim_end()
 }
 
 #[cfg(test)]
@@ -114,6 +119,26 @@ mod tests {
         assert_eq!(up[0], "SET LOCAL check_function_bodies = off;");
         assert_eq!(up[1], "DROP FUNCTION public.f(integer);");
         assert!(up[2].contains("RETURNS bigint"));
+    }
+
+    #[test]
+    fn a_renamed_parameter_makes_the_function_again() {
+        let one = function(
+            "public.f(integer)",
+            "CREATE OR REPLACE FUNCTION public.f(a integer)\n RETURNS integer\n LANGUAGE sql\nAS $function$select a$function$\n",
+            "integer",
+        );
+        let two = function(
+            "public.f(integer)",
+            "CREATE OR REPLACE FUNCTION public.f(b integer)\n RETURNS integer\n LANGUAGE sql\nAS $function$select b$function$\n",
+            "integer",
+        );
+        let changes = up_and_down(&schema(vec![one]), &schema(vec![two]));
+        assert_eq!(
+            sqls(&changes.main.up)[1],
+            "DROP FUNCTION public.f(integer);"
+        );
+        assert!(sqls(&changes.main.up)[2].contains("f(b integer)"));
     }
 
     #[test]
