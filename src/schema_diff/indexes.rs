@@ -45,6 +45,7 @@ pub fn concurrently(create: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::schema_diff::model::{Body, ConstraintKind, Key, Kind};
     use crate::schema_diff::testing::*;
 
     fn base() -> Vec<crate::schema_diff::model::Object> {
@@ -131,6 +132,117 @@ mod tests {
             [
                 "builds public.t_a_idx without CONCURRENTLY: writes to public.t wait until it is built"
             ]
+        );
+    }
+
+    #[test]
+    fn an_index_on_a_partitioned_table_stays_in_the_transaction_with_its_hazard() {
+        let parted = || {
+            let mut t = table("public.t");
+            if let Body::Table { partition_by, .. } = &mut t.body {
+                *partition_by = Some("RANGE (a)".into());
+            }
+            vec![t, column("public.t", "a", "int", 1)]
+        };
+        let mut to = parted();
+        to.push(index(
+            "public.t",
+            "public.t_a_idx",
+            "CREATE INDEX t_a_idx ON ONLY public.t USING btree (a)",
+        ));
+        let changes = up_and_down(&schema(parted()), &schema(to));
+        assert!(changes.concurrent.is_empty());
+        assert_eq!(
+            sqls(&changes.main.up),
+            ["CREATE INDEX t_a_idx ON ONLY public.t USING btree (a);"]
+        );
+        assert_eq!(
+            hazards(&changes.main.up),
+            [
+                "builds public.t_a_idx without CONCURRENTLY: writes to public.t wait until it is built"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_index_s_comment_goes_with_it_to_the_second_pair() {
+        let idx = index(
+            "public.t",
+            "public.t_a_idx",
+            "CREATE INDEX t_a_idx ON public.t USING btree (a)",
+        );
+        let note = object(
+            Kind::Comment,
+            "INDEX public.t_a_idx",
+            Some(Key::new(Kind::Index, "public.t_a_idx")),
+            Body::Comment {
+                on: "INDEX public.t_a_idx".into(),
+                text: "fast a".into(),
+            },
+        );
+        let changes = up_and_down(&with(vec![]), &with(vec![idx, note]));
+        assert!(changes.main.is_empty());
+        assert_eq!(
+            sqls(&changes.concurrent.up),
+            [
+                "CREATE INDEX CONCURRENTLY t_a_idx ON public.t USING btree (a);",
+                "COMMENT ON INDEX public.t_a_idx IS 'fast a';",
+            ]
+        );
+        assert_eq!(
+            sqls(&changes.concurrent.down),
+            ["DROP INDEX CONCURRENTLY public.t_a_idx;"]
+        );
+    }
+
+    #[test]
+    fn an_index_a_new_foreign_key_needs_is_built_in_the_first_migration() {
+        let unique = index(
+            "public.t",
+            "public.t_a_key",
+            "CREATE UNIQUE INDEX t_a_key ON public.t USING btree (a)",
+        );
+        let mut fk = constraint(
+            "public.t",
+            "t_self_fkey",
+            ConstraintKind::ForeignKey,
+            "FOREIGN KEY (a) REFERENCES public.t(a)",
+        );
+        fk.depends_on
+            .insert(Key::new(Kind::Index, "public.t_a_key"));
+        let changes = up_and_down(&with(vec![]), &with(vec![unique, fk]));
+        assert!(changes.concurrent.is_empty());
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "CREATE UNIQUE INDEX t_a_key ON public.t USING btree (a);",
+                "ALTER TABLE public.t ADD CONSTRAINT t_self_fkey FOREIGN KEY (a) REFERENCES public.t(a) NOT VALID;",
+                "ALTER TABLE public.t VALIDATE CONSTRAINT t_self_fkey;",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_index_on_a_kept_materialized_view_is_built_concurrently() {
+        let view = object(
+            Kind::MaterializedView,
+            "public.m",
+            None,
+            Body::MaterializedView {
+                query: " SELECT 1 AS a;".into(),
+            },
+        );
+        let mut idx = index(
+            "public.m",
+            "public.m_a_idx",
+            "CREATE INDEX m_a_idx ON public.m USING btree (a)",
+        );
+        idx.owner = Some(Key::new(Kind::MaterializedView, "public.m"));
+        let changes = up_and_down(&schema(vec![view.clone()]), &schema(vec![view, idx]));
+        assert!(changes.main.is_empty());
+        assert_eq!(
+            sqls(&changes.concurrent.up),
+            ["CREATE INDEX CONCURRENTLY m_a_idx ON public.m USING btree (a);"]
         );
     }
 }

@@ -289,4 +289,71 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_partition_is_attached_and_detached_and_logging_switched() {
+        let parent = || {
+            let mut t = table("public.p");
+            if let Body::Table { partition_by, .. } = &mut t.body {
+                *partition_by = Some("LIST (k)".into());
+            }
+            t
+        };
+        let loose = table("public.c");
+        let mut attached = table("public.c");
+        if let Body::Table {
+            partition_of,
+            unlogged,
+            ..
+        } = &mut attached.body
+        {
+            *partition_of = Some(("public.p".into(), "FOR VALUES IN (1)".into()));
+            *unlogged = true;
+        }
+        let changes = up_and_down(
+            &schema(vec![parent(), loose]),
+            &schema(vec![parent(), attached]),
+        );
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "ALTER TABLE public.p ATTACH PARTITION public.c FOR VALUES IN (1);",
+                "ALTER TABLE public.c SET UNLOGGED;",
+            ]
+        );
+        assert_eq!(
+            sqls(&changes.main.down),
+            [
+                "ALTER TABLE public.p DETACH PARTITION public.c;",
+                "ALTER TABLE public.c SET LOGGED;",
+            ]
+        );
+        assert_eq!(
+            hazards(&changes.main.down),
+            ["SET LOGGED rewrites public.c under an ACCESS EXCLUSIVE lock"]
+        );
+    }
+
+    #[test]
+    fn a_new_partitioning_makes_the_table_again_with_what_it_owns() {
+        let t = |by: Option<&str>| {
+            let mut t = table("public.t");
+            if let Body::Table { partition_by, .. } = &mut t.body {
+                *partition_by = by.map(String::from);
+            }
+            t
+        };
+        let a = column("public.t", "a", "int", 1);
+        let changes = up_and_down(
+            &schema(vec![t(None), a.clone()]),
+            &schema(vec![t(Some("HASH (a)")), a]),
+        );
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "DROP TABLE public.t;",
+                "CREATE TABLE public.t (\n    a int\n) PARTITION BY HASH (a);"
+            ]
+        );
+    }
 }
