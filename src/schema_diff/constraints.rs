@@ -3,7 +3,7 @@
 //! its own.
 
 use super::Statement;
-use super::model::{Body, ConstraintKind, Object};
+use super::model::{Body, ConstraintKind, Key, Kind, Object};
 use super::plan::{Ctx, Edit};
 
 /// The constraint's own name: its key is `table name`.
@@ -41,6 +41,25 @@ pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
     );
     if !validated {
         return vec![statement(object, format!("{add} NOT VALID;"), None)];
+    }
+    // PostgreSQL has no NOT VALID foreign key on a partitioned table.
+    let partitioned = matches!(
+        ctx.to
+            .get(&Key::new(Kind::Table, table.clone()))
+            .map(|o| &o.body),
+        Some(Body::Table {
+            partition_by: Some(_),
+            ..
+        })
+    );
+    if existing && partitioned && *constraint == ConstraintKind::ForeignKey {
+        return vec![statement(
+            object,
+            format!("{add};"),
+            Some(format!(
+                "checks every row of {table} while holding a SHARE ROW EXCLUSIVE lock"
+            )),
+        )];
     }
     if existing && checked_later {
         return vec![
@@ -230,6 +249,34 @@ mod tests {
                 "ALTER TABLE public.t DROP CONSTRAINT t_n_check;",
                 "ALTER TABLE public.t ADD CONSTRAINT t_n_check CHECK ((n > 0)) NOT VALID;",
             ]
+        );
+    }
+
+    #[test]
+    fn a_foreign_key_on_a_kept_partitioned_table_is_added_valid_with_a_hazard() {
+        let parted = || {
+            let mut objects = orders();
+            if let Some(Body::Table { partition_by, .. }) = objects
+                .iter_mut()
+                .find(|o| o.key.name == "public.orders")
+                .map(|o| &mut o.body)
+            {
+                *partition_by = Some("HASH (user_id)".into());
+            }
+            objects
+        };
+        let mut to = parted();
+        to.push(foreign_key());
+        let changes = up_and_down(&schema(parted()), &schema(to));
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id);"
+            ]
+        );
+        assert_eq!(
+            hazards(&changes.main.up),
+            ["checks every row of public.orders while holding a SHARE ROW EXCLUSIVE lock"]
         );
     }
 }

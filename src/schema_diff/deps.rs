@@ -136,6 +136,16 @@ fn needs(
         } => {
             needs.insert(Key::new(Kind::Table, parent.clone()));
         }
+        Body::Grant { on, columns, .. } if !columns.is_empty() => {
+            // A column grant needs its columns; the catalog keeps no dependency for it.
+            if let Some(table) = on.strip_prefix("TABLE ") {
+                needs.extend(
+                    columns
+                        .iter()
+                        .map(|c| Key::new(Kind::Column, format!("{table}.{c}"))),
+                );
+            }
+        }
         Body::Publication { tables, .. } => {
             needs.extend(tables.iter().map(|t| Key::new(Kind::Table, t.clone())));
         }
@@ -180,4 +190,85 @@ fn needs(
     needs.remove(&object.key);
     needs.retain(|k| schema.get(k).is_some());
     needs
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::Graph;
+    use crate::schema_diff::model::{Body, ConstraintKind, Key, Kind};
+    use crate::schema_diff::testing::*;
+
+    #[test]
+    fn implicit_needs_are_added_and_unknown_keys_left_out() {
+        let grant = object(
+            Kind::Grant,
+            "TABLE app.t (a) TO anon",
+            Some(Key::new(Kind::Table, "app.t")),
+            Body::Grant {
+                on: "TABLE app.t".into(),
+                columns: vec!["a".into()],
+                grantee: "anon".into(),
+                privileges: BTreeSet::from(["SELECT".to_string()]),
+                grantable: BTreeSet::new(),
+            },
+        );
+        let fk = needing(
+            constraint(
+                "app.t",
+                "t_b_fkey",
+                ConstraintKind::ForeignKey,
+                "FOREIGN KEY (b) REFERENCES app.u(id)",
+            ),
+            &[
+                Key::new(Kind::Column, "app.t.b"),
+                Key::new(Kind::Column, "app.u.id"),
+                Key::new(Kind::Index, "app.somewhere_else"),
+            ],
+        );
+        let s = schema(vec![
+            namespace("app"),
+            table("app.t"),
+            column("app.t", "a", "int", 1),
+            column("app.t", "b", "int", 2),
+            table("app.u"),
+            column("app.u", "id", "int", 1),
+            constraint(
+                "app.u",
+                "u_pkey",
+                ConstraintKind::PrimaryKey,
+                "PRIMARY KEY (id)",
+            ),
+            grant,
+            fk,
+        ]);
+        let graph = Graph::new(&s);
+        let needs = |name: &str, kind: Kind| -> Vec<String> {
+            graph
+                .deps_of(&Key::new(kind, name))
+                .iter()
+                .map(|k| k.to_string())
+                .collect()
+        };
+        assert_eq!(
+            needs("TABLE app.t (a) TO anon", Kind::Grant),
+            ["table app.t", "column app.t.a"]
+        );
+        assert_eq!(
+            needs("app.t t_b_fkey", Kind::Constraint),
+            [
+                "table app.t",
+                "column app.t.b",
+                "column app.u.id",
+                "constraint app.u u_pkey"
+            ]
+        );
+        assert_eq!(needs("app.t", Kind::Table), ["schema app"]);
+        assert!(
+            graph
+                .dependents_of(&Key::new(Kind::Schema, "app"))
+                .contains(&Key::new(Kind::Table, "app.u"))
+        );
+    }
 }

@@ -90,6 +90,18 @@ fn unit_in(schema: &Schema, key: &Key, merged: &dyn Fn(&Key) -> bool) -> Key {
     current
 }
 
+fn shares_relation_names(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Type
+            | Kind::Sequence
+            | Kind::Table
+            | Kind::View
+            | Kind::MaterializedView
+            | Kind::Index
+    )
+}
+
 pub fn order(steps: Vec<Step>, ctx: &Ctx) -> Vec<Step> {
     let mut by_unit: BTreeMap<(Role, Key), Vec<usize>> = BTreeMap::new();
     for (i, step) in steps.iter().enumerate() {
@@ -128,6 +140,17 @@ pub fn order(steps: Vec<Step>, ctx: &Ctx) -> Vec<Step> {
         entry.extend(dependents.iter().map(&from_unit).filter(|d| *d != unit));
     }
 
+    // Relations and types share names: what is made waits for what is dropped under the
+    // same name (a view that becomes a table).
+    let mut dropped_names: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, step) in steps.iter().enumerate() {
+        if step.role == Role::Release && shares_relation_names(step.statement.key.kind) {
+            dropped_names
+                .entry(step.statement.key.name.as_str())
+                .or_default()
+                .push(i);
+        }
+    }
     let mut preds: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); steps.len()];
     let none = Vec::new();
     let of = |role: Role, key: &Key| by_unit.get(&(role, key.clone())).unwrap_or(&none);
@@ -136,6 +159,9 @@ pub fn order(steps: Vec<Step>, ctx: &Ctx) -> Vec<Step> {
         match step.role {
             Role::Establish => {
                 preds[i].extend(of(Role::Release, key));
+                if shares_relation_names(key.kind) {
+                    preds[i].extend(dropped_names.get(key.name.as_str()).into_iter().flatten());
+                }
                 if !step.after.is_empty() {
                     preds[i].extend(of(Role::Establish, key));
                 }
@@ -489,5 +515,26 @@ mod tests {
             ]
         );
         assert_eq!(first.main.down.len(), 3);
+    }
+
+    #[test]
+    fn a_view_that_becomes_a_table_is_dropped_before_the_table_is_made() {
+        let from = schema(vec![view("public.x", " SELECT 1 AS a;")]);
+        let to = schema(vec![table("public.x"), column("public.x", "a", "int", 1)]);
+        let changes = up_and_down(&from, &to);
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "DROP VIEW public.x;",
+                "CREATE TABLE public.x (\n    a int\n);"
+            ]
+        );
+        assert_eq!(
+            sqls(&changes.main.down),
+            [
+                "DROP TABLE public.x;",
+                "CREATE VIEW public.x AS\nSELECT 1 AS a;"
+            ]
+        );
     }
 }

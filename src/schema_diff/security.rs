@@ -436,4 +436,47 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_column_grant_is_made_after_its_column_and_revoked_before_it_goes() {
+        let from = schema(vec![table("public.t")]);
+        let mut added = needing(
+            column("public.t", "a", "public.later", 1),
+            &[Key::new(Kind::Type, "public.later")],
+        );
+        if let Body::Column { data_type, .. } = &mut added.body {
+            *data_type = "public.later".into();
+        }
+        let later = object(
+            Kind::Type,
+            "public.later",
+            None,
+            Body::Composite {
+                create: "CREATE TYPE public.later AS (x integer)".into(),
+            },
+        );
+        let to = schema(vec![
+            table("public.t"),
+            added,
+            later,
+            grant(&["a"], &["SELECT"], &[]),
+        ]);
+        let changes = up_and_down(&from, &to);
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "CREATE TYPE public.later AS (x integer);",
+                "ALTER TABLE public.t ADD COLUMN a public.later;",
+                "GRANT SELECT (a) ON TABLE public.t TO app;",
+            ]
+        );
+        assert_eq!(
+            sqls(&changes.main.down),
+            [
+                "REVOKE SELECT (a) ON TABLE public.t FROM app;",
+                "ALTER TABLE public.t DROP COLUMN a;",
+                "DROP TYPE public.later;",
+            ]
+        );
+    }
 }
