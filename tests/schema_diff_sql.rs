@@ -134,6 +134,40 @@ impl Build {
     }
 }
 
+/// PUBLIC's built-in privilege on each function and type, as the catalog reader lists it.
+fn with_defaults(mut schema: Schema) -> Schema {
+    let defaults: Vec<Object> = schema
+        .objects
+        .values()
+        .filter_map(|o| {
+            let (privilege, word) = match &o.body {
+                Body::Function { .. } => ("EXECUTE", "FUNCTION"),
+                Body::Enum { .. } | Body::Domain { .. } | Body::Composite { .. } => {
+                    ("USAGE", "TYPE")
+                }
+                _ => return None,
+            };
+            let on = format!("{word} {}", o.key.name);
+            Some(Object {
+                key: key(Kind::Grant, &format!("{on} TO PUBLIC")),
+                owner: Some(o.key.clone()),
+                body: Body::Grant {
+                    on,
+                    columns: vec![],
+                    grantee: "PUBLIC".into(),
+                    privileges: BTreeSet::from([privilege.to_string()]),
+                    grantable: BTreeSet::new(),
+                },
+                depends_on: BTreeSet::new(),
+            })
+        })
+        .collect();
+    for grant in defaults {
+        schema.insert(grant);
+    }
+    schema
+}
+
 fn col(name: &str) -> Key {
     key(Kind::Column, name)
 }
@@ -216,7 +250,7 @@ fn from_model() -> Schema {
         key(Kind::Table, "public.profiles"),
         "people",
     );
-    b.0
+    with_defaults(b.0)
 }
 
 const TO_SQL: &str = r#"
@@ -230,6 +264,7 @@ CREATE FUNCTION private.is_owner(id uuid) RETURNS boolean LANGUAGE sql STABLE
   AS $function$select id is not null$function$;
 CREATE FUNCTION private.touch() RETURNS trigger LANGUAGE plpgsql
   AS $function$begin return new; end$function$;
+REVOKE ALL ON FUNCTION private.touch() FROM PUBLIC;
 CREATE TABLE public.profiles (id uuid NOT NULL, full_name text DEFAULT ''::text NOT NULL,
   email extensions.citext);
 ALTER TABLE public.profiles ADD CONSTRAINT profiles_pkey PRIMARY KEY (id);
@@ -550,7 +585,12 @@ fn to_model() -> Schema {
         },
         &[key(Kind::Table, "public.notes")],
     );
-    b.0
+    // The target takes EXECUTE on touch() back from PUBLIC.
+    let mut schema = with_defaults(b.0);
+    schema
+        .objects
+        .remove(&key(Kind::Grant, "FUNCTION private.touch() TO PUBLIC"));
+    schema
 }
 
 /// The catalog as a migration's author sees it, by name: what each object is, not where it
@@ -578,10 +618,16 @@ union all select format('index %s valid=%s', pg_get_indexdef(indexrelid), indisv
  where indrelid in (select oid from pg_class where relnamespace in (select oid from ns))
 union all select format('enum %s %s', enumtypid::regtype, string_agg(enumlabel, ',' order by enumsortorder))
  from pg_enum group by enumtypid
-union all select format('type %s %s', oid::regtype, typtype) from pg_type
+union all select format('type %s %s acl=%s', oid::regtype, typtype,
+   (select string_agg(x.privilege_type || ' to ' || x.grantee::regrole::text, ', ' order by 1)
+    from aclexplode(coalesce(typacl, acldefault('T', typowner))) x where x.grantee <> typowner))
+ from pg_type
  where typnamespace in (select oid from ns) and typtype in ('e','d','c') and typrelid = 0
-union all select format('function %s returns %s: %s', p.oid::regprocedure, pg_get_function_result(p.oid),
-   p.prosrc) from pg_proc p where pronamespace in (select oid from ns)
+union all select format('function %s returns %s: %s acl=%s', p.oid::regprocedure,
+   pg_get_function_result(p.oid), p.prosrc,
+   (select string_agg(x.privilege_type || ' to ' || x.grantee::regrole::text, ', ' order by 1)
+    from aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) x where x.grantee <> p.proowner))
+ from pg_proc p where pronamespace in (select oid from ns)
 union all select 'trigger ' || pg_get_triggerdef(oid) from pg_trigger where not tgisinternal
 union all select format('policy %s on %s %s %s %s using=%s check=%s', polname, polrelid::regclass,
    polpermissive, polcmd, polroles::regrole[], pg_get_expr(polqual, polrelid), pg_get_expr(polwithcheck, polrelid))
@@ -1143,7 +1189,7 @@ fn app_model(target: bool) -> Schema {
             .map(|t| key(Kind::Table, t))
             .collect::<Vec<_>>(),
     );
-    b.0
+    with_defaults(b.0)
 }
 
 #[test]

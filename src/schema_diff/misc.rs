@@ -116,8 +116,17 @@ pub fn alter(old: &Object, new: &Object) -> Edit {
         }
         (Body::Sequence { create: a, .. }, Body::Sequence { create: b, .. }) if a != b => {
             if let Some(options) = sequence_options(name, b) {
-                edit.establish
-                    .push(at(new, format!("ALTER SEQUENCE {name} {options};"), None));
+                // CREATE says CYCLE or nothing; ALTER keeps what it is not told.
+                let cycle = if options.ends_with(" CYCLE") {
+                    ""
+                } else {
+                    " NO CYCLE"
+                };
+                edit.establish.push(at(
+                    new,
+                    format!("ALTER SEQUENCE {name} {options}{cycle};"),
+                    None,
+                ));
             }
         }
         (Body::Comment { .. }, Body::Comment { .. }) => {
@@ -287,7 +296,7 @@ mod tests {
         );
         assert_eq!(
             sqls(&changes.main.up),
-            ["ALTER SEQUENCE public.t_id_seq AS bigint START WITH 1 INCREMENT BY 5;"]
+            ["ALTER SEQUENCE public.t_id_seq AS bigint START WITH 1 INCREMENT BY 5 NO CYCLE;"]
         );
         let changes = up_and_down(
             &schema(vec![sequence("CREATE SEQUENCE public.t_id_seq", None)]),

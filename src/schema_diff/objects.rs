@@ -6,6 +6,12 @@ use super::plan::{Ctx, Edit};
 use super::{columns, constraints, indexes, misc, routines, security, tables, types, views};
 
 pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
+    let mut statements = made(ctx, object);
+    statements.extend(security::revoke_public_default(ctx, object));
+    statements
+}
+
+fn made(ctx: &Ctx, object: &Object) -> Vec<Statement> {
     match &object.body {
         Body::Table { .. } => tables::create_table(ctx, object),
         Body::Column { .. } => columns::add_column(object),
@@ -15,7 +21,7 @@ pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
         Body::View { .. } | Body::MaterializedView { .. } => views::create(object),
         Body::Function { .. } | Body::Trigger { .. } => routines::create(object),
         Body::Policy { .. } => security::create_policy(object),
-        Body::Grant { .. } => security::create_grant(object),
+        Body::Grant { .. } => security::create_grant(ctx, object),
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }

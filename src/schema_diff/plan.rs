@@ -16,6 +16,9 @@ pub struct Ctx<'a> {
     pub to_graph: &'a Graph,
     /// Objects in both schemas that are dropped and made again.
     pub replaced: BTreeSet<Key>,
+    /// Enum types made again beside the old one (which is then dropped): what they own, the
+    /// old one's grants and comments, goes with the old one.
+    pub recreated: BTreeSet<Key>,
     /// Columns whose default is dropped before what it calls is made again, and set after.
     pub refresh_default: BTreeSet<Key>,
 }
@@ -100,6 +103,7 @@ fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
         from_graph: &from_graph,
         to_graph: &to_graph,
         replaced: BTreeSet::new(),
+        recreated: BTreeSet::new(),
         refresh_default: BTreeSet::new(),
     };
     close_replacements(&mut ctx);
@@ -206,6 +210,7 @@ fn close_replacements(ctx: &mut Ctx) {
         if objects::replaces(old, new) {
             queue.push(key.clone());
         } else if types::enum_recreated(old, new) {
+            ctx.recreated.insert(key.clone());
             // Everything over the type is made again but its columns, which are converted.
             let mut seen = BTreeSet::new();
             let mut walk: Vec<Key> = ctx.from_graph.dependents_of(key).iter().cloned().collect();
@@ -285,7 +290,9 @@ fn generated(ctx: &Ctx, column: &Key) -> bool {
 pub fn dropped_with_owner(ctx: &Ctx, object: &Object) -> bool {
     super::deps::going_with(object).is_some_and(|owner| {
         ctx.from.get(&owner).is_some()
-            && (ctx.to.get(&owner).is_none() || ctx.replaced.contains(&owner))
+            && (ctx.to.get(&owner).is_none()
+                || ctx.replaced.contains(&owner)
+                || ctx.recreated.contains(&owner))
     })
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::Statement;
 use super::model::{Body, Object, PolicyCommand};
-use super::plan::Edit;
+use super::plan::{Ctx, Edit};
 
 fn at(object: &Object, sql: String) -> Statement {
     Statement {
@@ -223,7 +223,60 @@ fn revoke(
     )
 }
 
-pub fn create_grant(object: &Object) -> Vec<Statement> {
+/// The privilege PostgreSQL gives PUBLIC on a function or type it makes, and the word
+/// GRANT names such an object with.
+fn public_default(object: &Object) -> Option<(&'static str, &'static str)> {
+    match &object.body {
+        Body::Function {
+            procedure: true, ..
+        } => Some(("EXECUTE", "PROCEDURE")),
+        Body::Function { .. } => Some(("EXECUTE", "FUNCTION")),
+        Body::Enum { .. } | Body::Domain { .. } | Body::Composite { .. } => Some(("USAGE", "TYPE")),
+        _ => None,
+    }
+}
+
+/// A function or type just made has PUBLIC's default privilege: taken back when the target
+/// has no grant to PUBLIC on it.
+pub fn revoke_public_default(ctx: &Ctx, object: &Object) -> Option<Statement> {
+    let (_, word) = public_default(object)?;
+    let granted = ctx.to_graph.owned_of(&object.key).iter().any(|k| {
+        matches!(
+            ctx.to.get(k).map(|o| &o.body),
+            Some(Body::Grant { grantee, .. }) if grantee == "PUBLIC"
+        )
+    });
+    (!granted).then(|| {
+        at(
+            object,
+            format!("REVOKE ALL ON {word} {} FROM PUBLIC;", object.key.name),
+        )
+    })
+}
+
+/// A grant PostgreSQL makes itself with its object (EXECUTE to PUBLIC on a new function).
+fn made_by_default(ctx: &Ctx, object: &Object) -> bool {
+    let Some((g, privileges, grantable)) = parts(&object.body) else {
+        return false;
+    };
+    let Some(owner) = object.owner.as_ref() else {
+        return false;
+    };
+    let made = ctx.from.get(owner).is_none()
+        || ctx.replaced.contains(owner)
+        || ctx.recreated.contains(owner);
+    let default = ctx.to.get(owner).and_then(public_default);
+    made && g.grantee == "PUBLIC"
+        && g.columns.is_empty()
+        && grantable.is_empty()
+        && default
+            .is_some_and(|(privilege, _)| privileges.len() == 1 && privileges.contains(privilege))
+}
+
+pub fn create_grant(ctx: &Ctx, object: &Object) -> Vec<Statement> {
+    if made_by_default(ctx, object) {
+        return Vec::new();
+    }
     let Some((g, privileges, grantable)) = parts(&object.body) else {
         return Vec::new();
     };
@@ -477,6 +530,37 @@ mod tests {
                 "ALTER TABLE public.t DROP COLUMN a;",
                 "DROP TYPE public.later;",
             ]
+        );
+    }
+
+    #[test]
+    fn a_new_function_keeps_public_s_default_only_when_the_target_has_it() {
+        let f = function(
+            "public.f()",
+            "CREATE OR REPLACE FUNCTION public.f()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 1$function$\n",
+            "integer",
+        );
+        let changes = up_and_down(&schema(vec![]), &schema_without_defaults(vec![f.clone()]));
+        assert_eq!(
+            sqls(&changes.main.up)[1..],
+            [
+                "CREATE OR REPLACE FUNCTION public.f()\n RETURNS integer\n LANGUAGE sql\nAS $function$select 1$function$;",
+                "REVOKE ALL ON FUNCTION public.f() FROM PUBLIC;",
+            ]
+        );
+        assert_eq!(sqls(&changes.main.down), ["DROP FUNCTION public.f();"]);
+        // With the default grant listed, nothing is granted: PostgreSQL does it.
+        let changes = up_and_down(&schema(vec![]), &schema(vec![f.clone()]));
+        assert_eq!(changes.main.up.len(), 2);
+        // Taking it back from a kept function is a revoke of its own.
+        let changes = up_and_down(&schema(vec![f.clone()]), &schema_without_defaults(vec![f]));
+        assert_eq!(
+            sqls(&changes.main.up),
+            ["REVOKE EXECUTE ON FUNCTION public.f() FROM PUBLIC;"]
+        );
+        assert_eq!(
+            sqls(&changes.main.down),
+            ["GRANT EXECUTE ON FUNCTION public.f() TO PUBLIC;"]
         );
     }
 }

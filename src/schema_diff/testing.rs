@@ -14,7 +14,47 @@ pub fn object(kind: Kind, name: &str, owner: Option<Key>, body: Body) -> Object 
     }
 }
 
+/// A schema of `objects`, with PUBLIC's built-in privilege on each function and type as the
+/// catalog reader lists it (EXECUTE, USAGE).
 pub fn schema(objects: Vec<Object>) -> Schema {
+    let mut schema = schema_without_defaults(objects);
+    let defaults: Vec<Object> = schema
+        .objects
+        .values()
+        .filter_map(|o| {
+            let (privilege, word) = match &o.body {
+                Body::Function {
+                    procedure: true, ..
+                } => ("EXECUTE", "PROCEDURE"),
+                Body::Function { .. } => ("EXECUTE", "FUNCTION"),
+                Body::Enum { .. } | Body::Domain { .. } | Body::Composite { .. } => {
+                    ("USAGE", "TYPE")
+                }
+                _ => return None,
+            };
+            let on = format!("{word} {}", o.key.name);
+            Some(object(
+                Kind::Grant,
+                &format!("{on} TO PUBLIC"),
+                Some(o.key.clone()),
+                Body::Grant {
+                    on,
+                    columns: Vec::new(),
+                    grantee: "PUBLIC".into(),
+                    privileges: BTreeSet::from([privilege.to_string()]),
+                    grantable: BTreeSet::new(),
+                },
+            ))
+        })
+        .collect();
+    for grant in defaults {
+        schema.insert(grant);
+    }
+    schema
+}
+
+/// A schema of exactly `objects`.
+pub fn schema_without_defaults(objects: Vec<Object>) -> Schema {
     let mut schema = Schema::default();
     for object in objects {
         schema.insert(object);

@@ -133,6 +133,8 @@ fn recreate(ctx: &Ctx, old: &Object, new: &Object, labels: &[String]) -> Edit {
         format!("CREATE TYPE {name} AS ENUM ({});", labels_list(labels)),
         None,
     ));
+    edit.establish
+        .extend(super::security::revoke_public_default(ctx, new));
     for dependent in ctx.from_graph.dependents_of(&old.key) {
         if dependent.kind != Kind::Column || ctx.replaced.contains(dependent) {
             continue;
@@ -283,6 +285,32 @@ mod tests {
             [
                 "drops column public.t.p and its data",
                 "drops type public.pos"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_enum_made_again_gets_its_comment_and_grants_back() {
+        let comment = object(
+            Kind::Comment,
+            "TYPE public.mood",
+            Some(key(Kind::Type, "public.mood")),
+            Body::Comment {
+                on: "TYPE public.mood".into(),
+                text: "how it went".into(),
+            },
+        );
+        let from = schema(vec![enum_type("public.mood", &["a", "b"]), comment.clone()]);
+        let to = schema_without_defaults(vec![enum_type("public.mood", &["b", "a"]), comment]);
+        let changes = up_and_down(&from, &to);
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "ALTER TYPE public.mood RENAME TO \"mood__old\";",
+                "CREATE TYPE public.mood AS ENUM ('b', 'a');",
+                "REVOKE ALL ON TYPE public.mood FROM PUBLIC;",
+                "DROP TYPE public.\"mood__old\";",
+                "COMMENT ON TYPE public.mood IS 'how it went';",
             ]
         );
     }
