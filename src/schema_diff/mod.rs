@@ -5,6 +5,8 @@
 mod columns;
 mod constraints;
 mod deps;
+mod foreign_keys;
+mod grants;
 mod indexes;
 mod misc;
 pub mod model;

@@ -3,11 +3,13 @@
 use super::Statement;
 use super::model::{Body, Object};
 use super::plan::{Ctx, Edit};
-use super::{columns, constraints, indexes, misc, routines, security, tables, types, views};
+use super::{
+    columns, constraints, grants, indexes, misc, routines, security, tables, types, views,
+};
 
 pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
     let mut statements = made(ctx, object);
-    statements.extend(security::revoke_public_default(ctx, object));
+    statements.extend(grants::revoke_defaults(ctx, object));
     statements
 }
 
@@ -21,7 +23,7 @@ fn made(ctx: &Ctx, object: &Object) -> Vec<Statement> {
         Body::View { .. } | Body::MaterializedView { .. } => views::create(object),
         Body::Function { .. } | Body::Trigger { .. } => routines::create(object),
         Body::Policy { .. } => security::create_policy(object),
-        Body::Grant { .. } => security::create_grant(ctx, object),
+        Body::Grant { .. } => grants::create_grant(ctx, object),
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }
@@ -40,7 +42,7 @@ pub fn drop(object: &Object) -> Vec<Statement> {
         Body::View { .. } | Body::MaterializedView { .. } => views::drop(object),
         Body::Function { .. } | Body::Trigger { .. } => routines::drop(object),
         Body::Policy { .. } => security::drop_policy(object),
-        Body::Grant { .. } => security::drop_grant(object),
+        Body::Grant { .. } => grants::drop_grant(object),
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }
@@ -86,7 +88,7 @@ pub fn alter(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
             establish: routines::create(new),
         },
         Body::Policy { .. } => security::alter_policy(old, new),
-        Body::Grant { .. } => security::alter_grant(old, new),
+        Body::Grant { .. } => grants::alter_grant(old, new),
         Body::Extension { .. }
         | Body::Sequence { .. }
         | Body::Comment { .. }

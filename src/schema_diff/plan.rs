@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::deps::{Graph, relation_key};
 use super::model::{Body, Key, Kind, Object, Schema};
 use super::order::{Role, Step, order};
-use super::{Changes, Pair, Statement, columns, indexes, objects, types};
+use super::{Changes, Pair, Statement, columns, foreign_keys, grants, indexes, objects, types};
 
 /// What every kind's code may ask about the plan it is part of.
 pub struct Ctx<'a> {
@@ -21,6 +21,11 @@ pub struct Ctx<'a> {
     pub recreated: BTreeSet<Key>,
     /// Columns whose default is dropped before what it calls is made again, and set after.
     pub refresh_default: BTreeSet<Key>,
+    /// Foreign keys dropped on their own though their table is dropped: they close a cycle
+    /// of tables dropped together.
+    pub cut_foreign_keys: BTreeSet<Key>,
+    /// The roles holding privileges on objects of each kind (`TABLE`, `FUNCTION`, ...).
+    pub grantees_by_word: BTreeMap<String, BTreeSet<String>>,
 }
 
 impl Ctx<'_> {
@@ -105,8 +110,11 @@ fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
         replaced: BTreeSet::new(),
         recreated: BTreeSet::new(),
         refresh_default: BTreeSet::new(),
+        cut_foreign_keys: BTreeSet::new(),
+        grantees_by_word: grants::grantees_by_word([from, to]),
     };
     close_replacements(&mut ctx);
+    ctx.cut_foreign_keys = foreign_keys::keys_closing_cycles(&ctx);
     let steps = steps(&ctx);
     let ordered = order(steps, &ctx);
     let diverted: Vec<Key> = if concurrently {
@@ -288,6 +296,9 @@ fn generated(ctx: &Ctx, column: &Key) -> bool {
 
 /// Dropped with the object it goes with, which is dropped itself: no statement of its own.
 pub fn dropped_with_owner(ctx: &Ctx, object: &Object) -> bool {
+    if ctx.cut_foreign_keys.contains(&object.key) {
+        return false;
+    }
     super::deps::going_with(object).is_some_and(|owner| {
         ctx.from.get(&owner).is_some()
             && (ctx.to.get(&owner).is_none()

@@ -134,7 +134,7 @@ fn recreate(ctx: &Ctx, old: &Object, new: &Object, labels: &[String]) -> Edit {
         None,
     ));
     edit.establish
-        .extend(super::security::revoke_public_default(ctx, new));
+        .extend(super::grants::revoke_defaults(ctx, new));
     for dependent in ctx.from_graph.dependents_of(&old.key) {
         if dependent.kind != Kind::Column || ctx.replaced.contains(dependent) {
             continue;
