@@ -697,7 +697,7 @@ fn the_generated_pair_takes_the_schema_there_and_back_on_postgres() {
         db.scalar("select body || ' ' || mood || ' ' || n from public.notes"),
         "hello ok 10"
     );
-    // The new index was built concurrently, in the second file.
+    // The new index was built concurrently, and the new keys validated, in the second file.
     assert_eq!(
         plan.concurrent
             .up
@@ -705,6 +705,8 @@ fn the_generated_pair_takes_the_schema_there_and_back_on_postgres() {
             .map(|s| s.sql.as_str())
             .collect::<Vec<_>>(),
         [
+            "ALTER TABLE public.notes VALIDATE CONSTRAINT notes_body_check;",
+            "ALTER TABLE public.notes VALIDATE CONSTRAINT notes_profile_id_fkey;",
             "CREATE INDEX CONCURRENTLY notes_body_idx ON public.notes USING btree (body) WHERE (body IS NOT NULL);"
         ]
     );
@@ -1215,6 +1217,7 @@ fn changes_in_place_and_objects_made_again_run_there_and_back() {
     assert_eq!(
         concurrent,
         [
+            "ALTER TABLE app.tasks VALIDATE CONSTRAINT tasks_status_check;",
             "CREATE INDEX CONCURRENTLY tasks_status_idx ON app.tasks USING btree (status);",
             "CREATE INDEX CONCURRENTLY tasks_title_idx ON app.tasks USING btree (title, id);",
         ]

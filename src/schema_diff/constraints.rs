@@ -64,11 +64,7 @@ pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
     if existing && checked_later {
         return vec![
             statement(object, format!("{add} NOT VALID;"), None),
-            statement(
-                object,
-                format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name};"),
-                None,
-            ),
+            statement(object, validation(object), None),
         ];
     }
     let hazard = match constraint {
@@ -82,6 +78,17 @@ pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
         _ => None,
     };
     vec![statement(object, format!("{add};"), hazard)]
+}
+
+/// `ALTER TABLE .. VALIDATE CONSTRAINT ..` of a constraint.
+pub fn validation(object: &Object) -> String {
+    match &object.body {
+        Body::Constraint { table, .. } => format!(
+            "ALTER TABLE {table} VALIDATE CONSTRAINT {};",
+            own_name(table, &object.key.name)
+        ),
+        _ => String::new(),
+    }
 }
 
 pub fn drop(object: &Object) -> Vec<Statement> {
@@ -118,16 +125,10 @@ pub fn replaces(old: &Body, new: &Body) -> bool {
 }
 
 pub fn alter(new: &Object) -> Edit {
-    let mut edit = Edit::default();
-    if let Body::Constraint { table, .. } = &new.body {
-        let name = own_name(table, &new.key.name);
-        edit.establish.push(statement(
-            new,
-            format!("ALTER TABLE {table} VALIDATE CONSTRAINT {name};"),
-            None,
-        ));
+    Edit {
+        release: Vec::new(),
+        establish: vec![statement(new, validation(new), None)],
     }
-    edit
 }
 
 #[cfg(test)]
@@ -174,10 +175,15 @@ mod tests {
         assert_eq!(
             sqls(&changes.main.up),
             [
-                "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) NOT VALID;",
-                "ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey;",
+                "ALTER TABLE public.orders ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) NOT VALID;"
             ]
         );
+        // The scan runs in the second migration, outside the first's transaction.
+        assert_eq!(
+            sqls(&changes.concurrent.up),
+            ["ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey;"]
+        );
+        assert!(changes.concurrent.down.is_empty());
         assert_eq!(
             sqls(&changes.main.down),
             ["ALTER TABLE public.orders DROP CONSTRAINT orders_user_id_fkey;"]
@@ -232,6 +238,17 @@ mod tests {
             [
                 "ALTER TABLE public.t DROP CONSTRAINT t_n_check;",
                 "ALTER TABLE public.t ADD CONSTRAINT t_n_check CHECK ((n > 1)) NOT VALID;",
+            ]
+        );
+        assert_eq!(
+            sqls(&changes.concurrent.up),
+            ["ALTER TABLE public.t VALIDATE CONSTRAINT t_n_check;"]
+        );
+        assert_eq!(
+            sqls(&changes.main.down),
+            [
+                "ALTER TABLE public.t DROP CONSTRAINT t_n_check;",
+                "ALTER TABLE public.t ADD CONSTRAINT t_n_check CHECK ((n > 0)) NOT VALID;",
                 "ALTER TABLE public.t VALIDATE CONSTRAINT t_n_check;",
             ]
         );

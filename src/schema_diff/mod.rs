@@ -59,9 +59,11 @@ impl Pair {
 pub struct Changes {
     /// The migration that runs in one transaction, and its rollback.
     pub main: Pair,
-    /// Indexes built `CONCURRENTLY` on tables that exist before the migration: a second
-    /// migration that runs outside a transaction, after the first (and its rollback, which
-    /// drops them `CONCURRENTLY`). Empty when there are none.
+    /// Indexes built `CONCURRENTLY` on tables that exist before the migration, and the
+    /// `VALIDATE CONSTRAINT` of foreign keys and checks the first added to them `NOT VALID`:
+    /// a second migration that runs outside a transaction, after the first (and its
+    /// rollback, which drops the indexes `CONCURRENTLY`; a validation has nothing to undo,
+    /// the first rollback drops the constraint). Empty when there are none.
     pub concurrent: Pair,
     /// Columns dropped and added in the same table, which may be a rename nothing can infer:
     /// `public.users: name dropped, full_name added`.

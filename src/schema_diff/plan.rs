@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::deps::{Graph, relation_key};
 use super::model::{Body, Key, Kind, Object, Schema};
 use super::order::{Role, Step, order};
-use super::{Changes, Pair, Statement, columns, foreign_keys, grants, indexes, objects, types};
+use super::{
+    Changes, Pair, Statement, columns, constraints, foreign_keys, grants, indexes, objects, types,
+};
 
 /// What every kind's code may ask about the plan it is part of.
 pub struct Ctx<'a> {
@@ -53,11 +55,20 @@ pub struct Edit {
 }
 
 /// Takes `from` to `to`: main.up, and main.down the reverse; indexes on existing tables
-/// built `CONCURRENTLY` in the second pair.
+/// built `CONCURRENTLY`, and constraints added to them `NOT VALID` validated, in the second
+/// pair.
 pub fn changes(from: &Schema, to: &Schema) -> Changes {
     let up = plan(from, to, true);
-    // The state between the two migrations: `to` without the indexes built concurrently.
+    // The state between the two migrations: `to` without the indexes built concurrently,
+    // with the constraints validated in the second not validated yet.
     let mut middle = to.clone();
+    for constraint in &up.validated_later {
+        if let Some(Body::Constraint { validated, .. }) =
+            middle.objects.get_mut(constraint).map(|o| &mut o.body)
+        {
+            *validated = false;
+        }
+    }
     for index in &up.diverted {
         let owned: Vec<Key> = middle
             .objects
@@ -96,7 +107,10 @@ pub fn changes(from: &Schema, to: &Schema) -> Changes {
 struct Planned {
     main: Vec<Statement>,
     concurrent: Vec<Statement>,
+    /// Indexes built in the second migration.
     diverted: Vec<Key>,
+    /// Constraints validated in the second migration.
+    validated_later: Vec<Key>,
 }
 
 fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
@@ -124,10 +138,24 @@ fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
     };
     let mut main = Vec::new();
     let mut concurrent = Vec::new();
+    let mut validated_later = Vec::new();
     for step in ordered {
         let key = &step.statement.key;
+        // A validation scans the table: outside the first migration's transaction it holds
+        // a lock that lets reads and writes go on.
+        // Only of a constraint the first adds: its rollback drops it, validated or not.
+        let validation = concurrently
+            && step.role == Role::Establish
+            && (ctx.from.get(key).is_none() || ctx.replaced.contains(key))
+            && to
+                .get(key)
+                .is_some_and(|c| constraints::validation(c) == step.statement.sql);
+        if validation {
+            validated_later.push(key.clone());
+        }
         let to_second = step.role == Role::Establish
-            && (diverted.contains(key)
+            && (validation
+                || diverted.contains(key)
                 || to
                     .get(key)
                     .and_then(|o| o.owner.as_ref())
@@ -163,6 +191,7 @@ fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
         main,
         concurrent,
         diverted,
+        validated_later,
     }
 }
 
