@@ -314,4 +314,31 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn a_function_over_an_enum_made_again_is_made_again_around_it() {
+        let f = needing(
+            function(
+                "public.is_ok(public.mood)",
+                "CREATE OR REPLACE FUNCTION public.is_ok(m public.mood)\n RETURNS boolean\n LANGUAGE sql\nAS $function$select m = 'ok'$function$\n",
+                "boolean",
+            ),
+            &[key(Kind::Type, "public.mood")],
+        );
+        let from = schema(vec![enum_type("public.mood", &["ok", "bad"]), f.clone()]);
+        let to = schema(vec![enum_type("public.mood", &["ok"]), f]);
+        let up = up_and_down(&from, &to).main.up;
+        assert_eq!(
+            sqls(&up)[..4],
+            [
+                "SET LOCAL check_function_bodies = off;",
+                "DROP FUNCTION public.is_ok(public.mood);",
+                "ALTER TYPE public.mood RENAME TO \"mood__old\";",
+                "CREATE TYPE public.mood AS ENUM ('ok');",
+            ]
+        );
+        assert_eq!(sqls(&up)[4], "DROP TYPE public.\"mood__old\";");
+        assert!(sqls(&up)[5].starts_with("CREATE OR REPLACE FUNCTION public.is_ok(m public.mood)"));
+        assert_eq!(up.len(), 6);
+    }
 }
