@@ -193,7 +193,7 @@ pub fn alter_column(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
             new,
             format!("{alter} TYPE {data_type}{collate} USING {column}::{data_type};"),
             Some(format!(
-                "changing the type of {} rewrites {table} and its indexes under an ACCESS EXCLUSIVE lock",
+                "changing the type of {} takes an ACCESS EXCLUSIVE lock on {table} and, unless the types are binary compatible, rewrites it and its indexes",
                 new.key.name
             )),
         ));
@@ -312,7 +312,7 @@ mod tests {
         assert_eq!(
             hazards(&changes.main.up),
             [
-                "changing the type of public.t.n rewrites public.t and its indexes under an ACCESS EXCLUSIVE lock",
+                "changing the type of public.t.n takes an ACCESS EXCLUSIVE lock on public.t and, unless the types are binary compatible, rewrites it and its indexes",
                 "SET NOT NULL scans public.t under an ACCESS EXCLUSIVE lock and fails if n holds a NULL",
             ]
         );

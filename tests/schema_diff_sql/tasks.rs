@@ -419,7 +419,7 @@ fn changes_in_place_and_objects_made_again_run_there_and_back() {
     for hazard in [
         "-- hazard: enum type app.status is made again: every column of it is rewritten",
         "-- hazard: drops column app.tasks.code and its data",
-        "-- hazard: changing the type of app.tasks.score rewrites app.tasks",
+        "-- hazard: changing the type of app.tasks.score takes an ACCESS EXCLUSIVE lock on app.tasks",
         "-- hazard: SET NOT NULL scans app.tasks",
     ] {
         assert!(up.contains(hazard), "{hazard} not in\n{up}");
