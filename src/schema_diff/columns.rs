@@ -393,4 +393,23 @@ mod tests {
         );
         assert!(changes.possible_renames.is_empty());
     }
+
+    #[test]
+    fn columns_added_to_a_kept_table_go_in_the_target_s_order() {
+        let from = schema(vec![table("public.t"), column("public.t", "id", "int", 1)]);
+        let to = schema(vec![
+            table("public.t"),
+            column("public.t", "id", "int", 1),
+            column("public.t", "zeta", "int", 3),
+            column("public.t", "alpha", "int", 4),
+        ]);
+        let changes = up_and_down(&from, &to);
+        assert_eq!(
+            sqls(&changes.main.up),
+            [
+                "ALTER TABLE public.t ADD COLUMN zeta int;",
+                "ALTER TABLE public.t ADD COLUMN alpha int;",
+            ]
+        );
+    }
 }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Statement;
 use super::deps::going_with;
-use super::model::{Key, Kind, Schema};
+use super::model::{Body, Key, Kind, Schema};
 use super::plan::{Ctx, dropped_with_owner};
 
 /// Whether a statement undoes the old state (a drop) or sets the new one (a create).
@@ -60,14 +60,25 @@ fn rank(kind: Kind) -> u8 {
 
 type Priority = (Role, u8, String, usize);
 
-fn priority(step: &Step, index: usize) -> Priority {
-    let kind = rank(step.statement.key.kind);
+fn priority(step: &Step, index: usize, to: &Schema) -> Priority {
+    let key = &step.statement.key;
+    let kind = rank(key.kind);
     let kind = match step.role {
         // Drops go the other way: what hangs on things first.
         Role::Release => u8::MAX - kind,
         Role::Establish => kind,
     };
-    (step.role, kind, step.statement.key.name.clone(), index)
+    // Columns added to a table go in the target's column order, not their names'.
+    let name = match (step.role, to.get(key).map(|o| &o.body)) {
+        (
+            Role::Establish,
+            Some(Body::Column {
+                table, position, ..
+            }),
+        ) => format!("{table} {position:05}"),
+        _ => key.name.clone(),
+    };
+    (step.role, kind, name, index)
 }
 
 /// The object whose statements stand for `key` in a schema: a column of a table made by
@@ -203,17 +214,17 @@ pub fn order(steps: Vec<Step>, ctx: &Ctx) -> Vec<Step> {
             preds[pair[1]].insert(pair[0]);
         }
     }
-    sort(steps, preds)
+    sort(steps, preds, ctx.to)
 }
 
 /// Kahn's algorithm, smallest priority first; when only cycles remain, the smallest of the
 /// rest goes next.
-fn sort(steps: Vec<Step>, preds: Vec<BTreeSet<usize>>) -> Vec<Step> {
+fn sort(steps: Vec<Step>, preds: Vec<BTreeSet<usize>>, to: &Schema) -> Vec<Step> {
     let count = steps.len();
     let priorities: Vec<Priority> = steps
         .iter()
         .enumerate()
-        .map(|(i, s)| priority(s, i))
+        .map(|(i, s)| priority(s, i, to))
         .collect();
     let mut succs: Vec<Vec<usize>> = vec![Vec::new(); count];
     let mut waiting: Vec<usize> = vec![0; count];
