@@ -73,7 +73,12 @@ mod tests {
             sqls(&changes.concurrent.up),
             ["CREATE UNIQUE INDEX CONCURRENTLY t_a_idx ON public.t USING btree (a) WHERE (a > 0);"]
         );
-        assert_eq!(hazards(&changes.concurrent.up), Vec::<&str>::new());
+        assert_eq!(
+            hazards(&changes.concurrent.up),
+            [
+                "a failed concurrent build leaves public.t_a_idx invalid: drop it before running again"
+            ]
+        );
         assert_eq!(
             sqls(&changes.concurrent.down),
             ["DROP INDEX CONCURRENTLY public.t_a_idx;"]

@@ -164,7 +164,10 @@ fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
             let mut statement = step.statement;
             if statement.key.kind == Kind::Index {
                 statement.sql = indexes::concurrently(&statement.sql);
-                statement.hazard = None;
+                statement.hazard = Some(format!(
+                    "a failed concurrent build leaves {} invalid: drop it before running again",
+                    statement.key.name
+                ));
             }
             concurrent.push(statement);
         } else {
