@@ -26,6 +26,8 @@ pub enum Kind {
     Grant,
     Comment,
     Publication,
+    /// `ALTER DEFAULT PRIVILEGES`: what objects a role makes later are granted.
+    DefaultPrivilege,
 }
 
 impl Kind {
@@ -48,6 +50,7 @@ impl Kind {
             Kind::Grant => "grant",
             Kind::Comment => "comment",
             Kind::Publication => "publication",
+            Kind::DefaultPrivilege => "default privileges",
         }
     }
 }
@@ -63,7 +66,9 @@ impl Kind {
 /// - function: `public.touch(integer, text)` (identity arguments);
 /// - grant: `TABLE public.users TO authenticated` (the object as GRANT names it, and the
 ///   grantee, `PUBLIC` for everyone); column grants `TABLE public.users (email) TO anon`;
-/// - comment: `COLUMN public.users.email` (the object as COMMENT ON names it).
+/// - comment: `COLUMN public.users.email` (the object as COMMENT ON names it);
+/// - default privileges: `FOR ROLE postgres IN SCHEMA public ON FUNCTIONS TO anon` (no
+///   `IN SCHEMA` for every schema).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
     pub kind: Kind,
@@ -244,6 +249,19 @@ pub enum Body {
         on: String,
         text: String,
     },
+    /// What `ALTER DEFAULT PRIVILEGES` gives `grantee` on the objects `role` makes later.
+    DefaultPrivilege {
+        /// `FOR ROLE`, quoted.
+        role: String,
+        /// `IN SCHEMA`, quoted; `None` for every schema.
+        schema: Option<String>,
+        on: DefaultObjects,
+        /// Quoted role, or `PUBLIC`.
+        grantee: String,
+        /// Sorted keywords, as for [`Body::Grant`].
+        privileges: BTreeSet<String>,
+        grantable: BTreeSet<String>,
+    },
     Publication {
         all_tables: bool,
         /// Quoted table names, sorted.
@@ -253,10 +271,36 @@ pub enum Body {
     },
 }
 
+/// The kinds of objects default privileges are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DefaultObjects {
+    Tables,
+    Sequences,
+    Functions,
+    Types,
+    Schemas,
+}
+
+impl DefaultObjects {
+    /// As `ALTER DEFAULT PRIVILEGES ... ON` names them.
+    pub fn word(self) -> &'static str {
+        match self {
+            DefaultObjects::Tables => "TABLES",
+            DefaultObjects::Sequences => "SEQUENCES",
+            DefaultObjects::Functions => "FUNCTIONS",
+            DefaultObjects::Types => "TYPES",
+            DefaultObjects::Schemas => "SCHEMAS",
+        }
+    }
+}
+
 /// A whole schema: every object by its key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Schema {
     pub objects: BTreeMap<Key, Object>,
+    /// The role the objects a migration makes will belong to (the session's `current_user`
+    /// when read): the default privileges `FOR ROLE` it are what they get on creation.
+    pub creator: Option<String>,
 }
 
 impl Schema {

@@ -4,7 +4,8 @@ use super::Statement;
 use super::model::{Body, Object};
 use super::plan::{Ctx, Edit};
 use super::{
-    columns, constraints, grants, indexes, misc, routines, security, tables, types, views,
+    columns, constraints, default_privileges, grants, indexes, misc, routines, security, tables,
+    types, views,
 };
 
 pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
@@ -24,6 +25,7 @@ fn made(ctx: &Ctx, object: &Object) -> Vec<Statement> {
         Body::Function { .. } | Body::Trigger { .. } => routines::create(object),
         Body::Policy { .. } => security::create_policy(object),
         Body::Grant { .. } => grants::create_grant(ctx, object),
+        Body::DefaultPrivilege { .. } => default_privileges::create(object),
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }
@@ -43,6 +45,7 @@ pub fn drop(object: &Object) -> Vec<Statement> {
         Body::Function { .. } | Body::Trigger { .. } => routines::drop(object),
         Body::Policy { .. } => security::drop_policy(object),
         Body::Grant { .. } => grants::drop_grant(object),
+        Body::DefaultPrivilege { .. } => default_privileges::drop(object),
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }
@@ -67,7 +70,7 @@ pub fn replaces(old: &Object, new: &Object) -> bool {
         }
         Body::Function { .. } => routines::replaces(&old.body, &new.body),
         Body::Policy { .. } => security::policy_replaces(&old.body, &new.body),
-        Body::Grant { .. } => false,
+        Body::Grant { .. } | Body::DefaultPrivilege { .. } => false,
         Body::Schema => false,
         Body::Extension { .. }
         | Body::Sequence { .. }
@@ -89,6 +92,7 @@ pub fn alter(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
         },
         Body::Policy { .. } => security::alter_policy(old, new),
         Body::Grant { .. } => grants::alter_grant(old, new),
+        Body::DefaultPrivilege { .. } => default_privileges::alter(old, new),
         Body::Extension { .. }
         | Body::Sequence { .. }
         | Body::Comment { .. }

@@ -55,6 +55,8 @@ fn rank(kind: Kind) -> u8 {
         Kind::Publication => 13,
         Kind::Grant => 14,
         Kind::Comment => 15,
+        // After the objects made: their grants are made explicitly, whatever the defaults.
+        Kind::DefaultPrivilege => 16,
     }
 }
 

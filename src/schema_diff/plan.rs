@@ -7,7 +7,8 @@ use super::deps::{Graph, relation_key};
 use super::model::{Body, Key, Kind, Object, Schema};
 use super::order::{Role, Step, order};
 use super::{
-    Changes, Pair, Statement, columns, constraints, foreign_keys, grants, indexes, objects, types,
+    Changes, Pair, Statement, columns, constraints, default_privileges, foreign_keys, grants,
+    indexes, objects, types,
 };
 
 /// What every kind's code may ask about the plan it is part of.
@@ -125,7 +126,13 @@ fn plan(from: &Schema, to: &Schema, concurrently: bool) -> Planned {
         recreated: BTreeSet::new(),
         refresh_default: BTreeSet::new(),
         cut_foreign_keys: BTreeSet::new(),
-        grantees_by_word: grants::grantees_by_word([from, to]),
+        grantees_by_word: {
+            let mut by_word = grants::grantees_by_word([from, to]);
+            for (word, roles) in default_privileges::grantees_by_word([from, to]) {
+                by_word.entry(word).or_default().extend(roles);
+            }
+            by_word
+        },
     };
     close_replacements(&mut ctx);
     ctx.cut_foreign_keys = foreign_keys::keys_closing_cycles(&ctx);

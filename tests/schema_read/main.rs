@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod default_privileges;
 mod every_kind;
 mod names;
 mod scope;

@@ -50,14 +50,12 @@ fn each_seed_systems_schema_is_read_whole_and_ordered() {
                 .map(|(_, name)| name.clone())
                 .collect()
         };
-        // The inventory's names come out of a UNION whose first branch makes them of type
-        // `name`: cut at 63 bytes.
         let read = |kind: Kind| -> BTreeSet<String> {
             schema
                 .objects
                 .keys()
                 .filter(|key| key.kind == kind)
-                .map(|key| as_name(&key.name))
+                .map(|key| key.name.clone())
                 .collect()
         };
         // The same objects, where both read all of a kind.
@@ -106,15 +104,6 @@ fn each_seed_systems_schema_is_read_whole_and_ordered() {
             .collect();
         assert_eq!(read(Kind::Column), table_columns, "{dir}: columns");
     }
-}
-
-/// `text` as PostgreSQL's `name` type keeps it: its first 63 bytes.
-fn as_name(text: &str) -> String {
-    let mut end = text.len().min(63);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_string()
 }
 
 /// A cycle among "made after" edges (an object after its owner and what it depends on),

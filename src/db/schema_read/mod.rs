@@ -8,6 +8,7 @@
 //! `pg_depend` into keys and `misc` can find what a comment is on.
 
 mod constraints;
+mod default_privileges;
 mod depends;
 mod misc;
 mod relations;
@@ -80,6 +81,7 @@ fn read_qualified(client: &mut impl Sql, scope: &ReadScope) -> Result<Schema> {
     routines::read(client, scope, &mut found)?;
     security::read(client, scope, &mut found)?;
     misc::read(client, scope, &mut found)?;
+    default_privileges::read(client, scope, &mut found)?;
     depends::read(client, &mut found)?;
     Ok(found.schema)
 }
