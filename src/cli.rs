@@ -287,11 +287,25 @@ pub enum Command {
         #[arg(long, value_enum)]
         fail_on: Option<crate::migrate::lint::Level>,
     },
-    /// Compare a live database with its migrations applied to a throw-away one
+    /// Compare a live database with its migrations applied to a throw-away one, or write
+    /// the migration (and rollback) that takes the migrations' schema to it
     #[command(
-        after_help = "Example:\n  dbward diff --database-url \"$PROD_DATABASE_URL\"   # exit 3 on drift"
+        long_about = "Compare a live database with its migrations applied to a throw-away one (exit 3 on drift), or, with --write NAME, write the next migration and its rollback.\n\nWith --write, the migration takes the schema the migrations build to the live database's (the local one when none is configured), or, with --from DIR, to the schema the .sql files of DIR declare. Both files are proven before they are written: on a throw-away database holding the migrations' schema, the migration must give the target's catalog exactly, and the rollback the migrations' back. When either differs, nothing is written and the objects that differ are named (exit 1). Indexes on tables that exist already are built CONCURRENTLY in a second migration of their own; every hazard left (a drop, a rewrite, a long lock) is written as a comment above its statement and printed.",
+        after_help = "Examples:\n  dbward diff --database-url \"$PROD_DATABASE_URL\"   # exit 3 on drift\n  dbward diff --write add_invoices   # from the local database\n  dbward diff --from schema/ --write init --dry-run   # print, write nothing"
     )]
-    Diff,
+    Diff {
+        /// Write the migration and its rollback that take the migrations' schema to the
+        /// target's, named NAME, after proving them
+        #[arg(long, value_name = "NAME")]
+        write: Option<String>,
+        /// With --write: the target is the schema the .sql files of DIR declare (run in name
+        /// order on a throw-away database), not a live database
+        #[arg(long, value_name = "DIR", requires = "write")]
+        from: Option<PathBuf>,
+        /// With --write: print both files instead of writing them
+        #[arg(long, requires = "write")]
+        dry_run: bool,
+    },
     /// Check tables and Row Level Security: the spec, the classic RLS mistakes, and (with
     /// --probe) whether one user can reach another's rows
     #[command(

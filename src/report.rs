@@ -386,6 +386,39 @@ pub struct ObjectDifference {
     pub actual: Option<String>,
 }
 
+/// What `dbward diff --write` made: the files (written, or only shown with `--dry-run`),
+/// proven on a throw-away database before.
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratedReport {
+    /// What the target schema was read from.
+    pub source: String,
+    pub dry_run: bool,
+    /// Empty when the target matches the migrations: nothing to write.
+    pub files: Vec<GeneratedFileReport>,
+    /// Rollbacks of a layout that keeps none (Supabase, Flyway): proven, shown, not written.
+    pub unwritten_rollbacks: Vec<String>,
+    /// `column public.users.email: ...`, one per statement of the migrations that risks one.
+    pub hazards: Vec<String>,
+    pub possible_renames: Vec<String>,
+    /// How many statements the migrations hold.
+    pub statements: usize,
+    /// The versions recorded as applied in the live database, which holds their schema
+    /// already; `None` when it changed since it was read (nothing recorded). Empty with
+    /// `--from` and `--dry-run`.
+    pub recorded: Option<Vec<String>>,
+    /// Constraints PostgreSQL stored in other words than the ones the migration gave it,
+    /// which are exactly what it printed for the target.
+    pub restated: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GeneratedFileReport {
+    pub path: String,
+    /// `migration` or `rollback`.
+    pub role: &'static str,
+    pub text: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -220,7 +220,19 @@ pub fn run(cli: Cli) -> Result<()> {
             require_rollbacks,
             fail_on,
         } => ci::run(&ctx, junit.as_deref(), require_rollbacks, fail_on),
-        Command::Diff => diff::run(&ctx),
+        Command::Diff {
+            write: Some(name),
+            from,
+            dry_run,
+        } => diff::write::run(
+            &ctx,
+            &diff::write::WriteRequest {
+                name: &name,
+                from: from.as_deref(),
+                dry_run,
+            },
+        ),
+        Command::Diff { write: None, .. } => diff::run(&ctx),
         Command::Local { action } => local::run(&ctx, action),
         Command::Init { .. } | Command::Completions { .. } | Command::Man { .. } => {
             unreachable!("run before the project is read")

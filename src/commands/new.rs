@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, name: &str) -> Result<()> {
 }
 
 /// Now in UTC as `YYYYMMDDHHMMSS`, the timestamp versions most tools use.
-fn utc_timestamp() -> String {
+pub(super) fn utc_timestamp() -> String {
     humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         .to_string()
         .chars()
@@ -43,7 +43,7 @@ fn utc_timestamp() -> String {
 }
 
 /// Spaces become `_`; anything else outside letters, digits, `_` and `-` is refused.
-fn clean_name(layout: Layout, name: &str) -> Result<String> {
+pub(super) fn clean_name(layout: Layout, name: &str) -> Result<String> {
     let cleaned: String = name.trim().replace([' ', '\t'], "_");
     if cleaned.is_empty() {
         return Err(Error::Usage(

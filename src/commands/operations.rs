@@ -4,6 +4,7 @@
 
 use super::Context;
 use crate::config::DatabaseChoice;
+use crate::db::history::Event;
 use crate::error::{Error, Result};
 use crate::local::scratch::ScratchDatabase;
 use crate::local::{LOCAL_DATABASE, LocalCluster};
@@ -95,6 +96,25 @@ pub fn context_on(ctx: &Context, url: Secret) -> Context {
 /// a migration, refusing what `up` refuses by default.
 pub fn apply(ctx: &Context, migrations: &[Migration], to: Option<Version>) -> Result<()> {
     super::migrate::up_loaded(ctx, migrations, to, false, false, Allow::default())
+}
+
+/// Records the `written` migrations as applied without running them, under the migration
+/// lock: the database holds their schema already (`diff --write` proved it).
+pub fn record_generated(ctx: &Context, written: &[&Migration]) -> Result<()> {
+    let (mut db, _) = super::migrate::connect(ctx)?;
+    super::migrate::prepare(ctx, &mut db)?;
+    let (mut tx, history, applied) = db.begin_locked(async |c, h| h.load_in(c).await)?;
+    let new: Vec<&Migration> = written
+        .iter()
+        .copied()
+        .filter(|m| !applied.iter().any(|a| a.version == m.version))
+        .collect();
+    history.record_as_applied(&mut tx, &new, Event::Generated, |_| {
+        "recorded as applied by `dbward diff --write`, which wrote it from this database's schema"
+            .to_string()
+    })?;
+    tx.commit()
+        .map_err(Error::db("recording the written migrations"))
 }
 
 /// dbward's tables and the compat shim, no migration: the empty state `ci` returns to.

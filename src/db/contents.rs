@@ -33,6 +33,25 @@ pub const PLATFORM_SCHEMAS: [&str; 15] = [
     "_analytics",
 ];
 
+/// The schemas of the database's own objects, by name: every one but the system's
+/// (`pg_*`, `information_schema`), dbward's own, and those in `left_out`.
+pub fn schema_names(
+    client: &mut impl Sql,
+    dbward_schema: &str,
+    left_out: &[&str],
+) -> Result<Vec<String>> {
+    let rows = client
+        .query_typed(
+            "SELECT nspname::text FROM pg_namespace
+             WHERE nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'
+               AND nspname <> $1 AND nspname <> ALL ($2::text[])
+             ORDER BY 1",
+            &[(&dbward_schema, Type::TEXT), (&left_out, Type::TEXT_ARRAY)],
+        )
+        .map_err(Error::db("listing the database's schemas"))?;
+    Ok(rows.iter().map(|row| row.get(0)).collect())
+}
+
 /// How many objects a database holds of its own, and the first few by name (`table
 /// public.notes`).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,6 +40,8 @@ pub enum Event {
     Baseline,
     /// `adopt` recorded a migration another tool's history has as applied.
     Adopted,
+    /// `diff --write` recorded the migration it wrote from this database's schema.
+    Generated,
 }
 
 impl Event {
@@ -51,6 +53,7 @@ impl Event {
             Event::MissingForgotten => "missing_forgotten",
             Event::Baseline => "baseline",
             Event::Adopted => "adopted",
+            Event::Generated => "generated",
         }
     }
 }

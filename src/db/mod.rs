@@ -18,4 +18,5 @@ pub mod shim;
 pub mod stats;
 pub mod step;
 pub mod table_locks;
+pub mod trial;
 pub mod waiting;

@@ -108,4 +108,60 @@ impl Output {
             )
         });
     }
+
+    /// `diff --write`: the files written (or, with `--dry-run`, their text), the hazards
+    /// their statements carry and the columns that may be renames.
+    pub fn generated_migration(&self, report: &GeneratedReport) {
+        self.emit(report, || {
+            if report.files.is_empty() {
+                return format!(
+                    "nothing to write: {} matches the migrations",
+                    report.source
+                );
+            }
+            let mut lines = Vec::new();
+            for file in &report.files {
+                if report.dry_run {
+                    lines.push(format!("-- {} ({})\n{}", file.path, file.role, file.text));
+                } else {
+                    lines.push(format!("wrote {}", file.path));
+                }
+            }
+            match &report.recorded {
+                Some(versions) if !versions.is_empty() => lines.push(format!(
+                    "recorded {} as applied in {}, which holds that schema already",
+                    versions.join(" and "),
+                    report.source
+                )),
+                Some(_) => {}
+                None => lines.push(format!(
+                    "{} changed while the migration was made: nothing recorded there; check it with `dbward diff`",
+                    report.source
+                )),
+            }
+            for rollback in &report.unwritten_rollbacks {
+                lines.push(format!(
+                    "the rollback, proven but not written (this layout keeps no rollbacks):\n{rollback}"
+                ));
+            }
+            for restated in &report.restated {
+                lines.push(format!("same check, other words: {restated}"));
+            }
+            for hazard in &report.hazards {
+                lines.push(format!("hazard: {hazard}"));
+            }
+            for rename in &report.possible_renames {
+                lines.push(format!(
+                    "possible rename, written as a drop and an add: {rename}"
+                ));
+            }
+            lines.push(format!(
+                "{} from {}, proven on a throw-away database: the migration gives its schema, the rollback the migrations' back{}",
+                count(report.statements, "statement", "statements"),
+                report.source,
+                if report.dry_run { " (--dry-run: nothing written)" } else { "" }
+            ));
+            lines.join("\n")
+        });
+    }
 }

@@ -1,6 +1,8 @@
 //! `dbward diff`: the migrations applied to a throw-away database, compared object by object
 //! with a live one; the drift that edits in a dashboard leave behind.
 
+pub mod write;
+
 use super::{Context, operations};
 use crate::config::{Compat, DatabaseChoice};
 use crate::db::history::History;
