@@ -91,6 +91,21 @@ pub fn validation(object: &Object) -> String {
     }
 }
 
+/// Takes a validation back, which PostgreSQL has no statement for: the constraint is
+/// dropped and added again `NOT VALID`, in one `ALTER TABLE`.
+pub fn unvalidation(object: &Object) -> Option<String> {
+    let Body::Constraint {
+        table, definition, ..
+    } = &object.body
+    else {
+        return None;
+    };
+    let name = own_name(table, &object.key.name);
+    Some(format!(
+        "ALTER TABLE {table} DROP CONSTRAINT {name}, ADD CONSTRAINT {name} {definition} NOT VALID;"
+    ))
+}
+
 pub fn drop(object: &Object) -> Vec<Statement> {
     let Body::Constraint { table, .. } = &object.body else {
         return Vec::new();
@@ -183,7 +198,14 @@ mod tests {
             sqls(&changes.concurrent.up),
             ["ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey;"]
         );
-        assert!(changes.concurrent.down.is_empty());
+        // Its rollback takes the validation back, as `ci` holds each migration to: PostgreSQL
+        // has no statement for it, so the constraint is made again NOT VALID.
+        assert_eq!(
+            sqls(&changes.concurrent.down),
+            [
+                "ALTER TABLE public.orders DROP CONSTRAINT orders_user_id_fkey, ADD CONSTRAINT orders_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.users(id) NOT VALID;"
+            ]
+        );
         assert_eq!(
             sqls(&changes.main.down),
             ["ALTER TABLE public.orders DROP CONSTRAINT orders_user_id_fkey;"]

@@ -82,15 +82,21 @@ pub fn changes(from: &Schema, to: &Schema) -> Changes {
         }
     }
     let down = plan(&middle, from, false);
-    let concurrent_down = up
-        .diverted
-        .iter()
-        .rev()
-        .map(|index| Statement {
+    // The second migration's rollback: its validations taken back, its indexes dropped.
+    let unvalidations = up.validated_later.iter().rev().filter_map(|key| {
+        let sql = constraints::unvalidation(to.get(key)?)?;
+        Some(Statement {
+            key: key.clone(),
+            sql,
+            hazard: None,
+        })
+    });
+    let concurrent_down = unvalidations
+        .chain(up.diverted.iter().rev().map(|index| Statement {
             key: index.clone(),
             sql: format!("DROP INDEX CONCURRENTLY {};", index.name),
             hazard: None,
-        })
+        }))
         .collect();
     Changes {
         main: Pair {

@@ -285,7 +285,15 @@ fn plan_and_prove(
     let wanted = inventory::load(target, &scope)?;
     let changes = schema_diff::changes(&from, &to);
 
-    run_pair_up(start, &changes)?;
+    // Each migration is proven apart, as `ci` runs them: the second's rollback must give
+    // back the state between the two.
+    trial::run(start, &changes.main.up, TransactionMode::Transaction)?;
+    let between = inventory::load(start, &scope)?;
+    trial::run(
+        start,
+        &changes.concurrent.up,
+        TransactionMode::NoTransaction,
+    )?;
     let after_up = inventory::load(start, &scope)?;
     let up: Vec<&Statement> = changes
         .main
@@ -299,14 +307,22 @@ fn plan_and_prove(
         &up,
         &format!("the migration did not give {source}'s schema"),
     )?;
-    run_pair_down(start, &changes)?;
+    trial::run(
+        start,
+        &changes.concurrent.down,
+        TransactionMode::NoTransaction,
+    )?;
+    let after_second_down = inventory::load(start, &scope)?;
+    let second_down: Vec<&Statement> = changes.concurrent.down.iter().collect();
+    restated.extend(check_equal(
+        &between,
+        &after_second_down,
+        &second_down,
+        "the rollback of the migration built outside a transaction did not give the state before it back",
+    )?);
+    trial::run(start, &changes.main.down, TransactionMode::Transaction)?;
     let after_down = inventory::load(start, &scope)?;
-    let down: Vec<&Statement> = changes
-        .concurrent
-        .down
-        .iter()
-        .chain(&changes.main.down)
-        .collect();
+    let down: Vec<&Statement> = changes.main.down.iter().collect();
     restated.extend(check_equal(
         &before,
         &after_down,
@@ -321,16 +337,6 @@ fn plan_and_prove(
         live,
         restated,
     })
-}
-
-fn run_pair_up(db: &mut Session, changes: &Changes) -> Result<()> {
-    trial::run(db, &changes.main.up, TransactionMode::Transaction)?;
-    trial::run(db, &changes.concurrent.up, TransactionMode::NoTransaction)
-}
-
-fn run_pair_down(db: &mut Session, changes: &Changes) -> Result<()> {
-    trial::run(db, &changes.concurrent.down, TransactionMode::NoTransaction)?;
-    trial::run(db, &changes.main.down, TransactionMode::Transaction)
 }
 
 /// Fails, naming every object that differs, unless the catalogs are the same. One kind of
