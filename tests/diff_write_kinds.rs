@@ -116,7 +116,8 @@ fn tables_and_columns() {
                 "alter table notes add column title text, add column tags text[] not null default '{}';",
             ),
             ("drop_column", "alter table notes drop column tags;"),
-            ("drop_table", "drop table items;"),
+            ("renamed_table", "alter table items rename to goods;"),
+            ("drop_table", "drop table goods;"),
         ],
     );
 }

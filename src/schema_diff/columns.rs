@@ -20,6 +20,13 @@ fn identity_words(identity: Identity) -> &'static str {
     }
 }
 
+/// ` (SEQUENCE NAME ..)` for an identity whose sequence is not named as PostgreSQL would.
+fn sequence_name(sequence: &Option<String>) -> String {
+    sequence
+        .as_ref()
+        .map_or_else(String::new, |name| format!(" (SEQUENCE NAME {name})"))
+}
+
 /// `name type [COLLATE ..] [DEFAULT ..] [NOT NULL] [GENERATED ..]`, as a column is declared.
 pub fn column_definition(body: &Body) -> String {
     let Body::Column {
@@ -29,6 +36,7 @@ pub fn column_definition(body: &Body) -> String {
         not_null,
         default,
         identity,
+        identity_sequence,
         generated,
         ..
     } = body
@@ -47,8 +55,9 @@ pub fn column_definition(body: &Body) -> String {
     }
     if let Some(identity) = identity {
         sql.push_str(&format!(
-            " GENERATED {} AS IDENTITY",
-            identity_words(*identity)
+            " GENERATED {} AS IDENTITY{}",
+            identity_words(*identity),
+            sequence_name(identity_sequence)
         ));
     }
     if let Some(generated) = generated {
@@ -162,6 +171,7 @@ pub fn alter_column(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
             not_null,
             default,
             identity,
+            identity_sequence,
             ..
         },
     ) = (&old.body, &new.body)
@@ -215,8 +225,9 @@ pub fn alter_column(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
         (None, Some(identity)) => edit.establish.push(statement(
             new,
             format!(
-                "{alter} ADD GENERATED {} AS IDENTITY;",
-                identity_words(*identity)
+                "{alter} ADD GENERATED {} AS IDENTITY{};",
+                identity_words(*identity),
+                sequence_name(identity_sequence)
             ),
             Some(format!(
                 "the identity of {} starts at 1: rows already there may hold the values it gives",
@@ -244,7 +255,8 @@ pub fn alter_column(ctx: &Ctx, old: &Object, new: &Object) -> Edit {
 
 #[cfg(test)]
 mod tests {
-    use crate::schema_diff::model::Identity;
+    use super::column_definition;
+    use crate::schema_diff::model::{Body, Identity};
     use crate::schema_diff::testing::*;
 
     #[test]
@@ -324,6 +336,24 @@ mod tests {
                 "ALTER TABLE public.t ALTER COLUMN n DROP NOT NULL;",
                 "ALTER TABLE public.t ALTER COLUMN n SET DEFAULT 0;",
             ]
+        );
+    }
+
+    #[test]
+    fn an_identity_keeps_a_sequence_named_otherwise() {
+        let mut body = column("public.goods", "id", "bigint", 1).body;
+        if let Body::Column {
+            identity,
+            identity_sequence,
+            ..
+        } = &mut body
+        {
+            *identity = Some(Identity::Always);
+            *identity_sequence = Some("public.items_id_seq".into());
+        }
+        assert_eq!(
+            column_definition(&body),
+            "id bigint GENERATED ALWAYS AS IDENTITY (SEQUENCE NAME public.items_id_seq)"
         );
     }
 

@@ -181,6 +181,9 @@ pub enum Body {
         /// The default expression, not for identity or generated columns.
         default: Option<String>,
         identity: Option<Identity>,
+        /// The identity's sequence (quoted, qualified) where it is not the one PostgreSQL
+        /// would name (`public.t_id_seq`): kept by a table renamed since, say.
+        identity_sequence: Option<String>,
         /// `GENERATED ALWAYS AS (expr) STORED`: the expression.
         generated: Option<String>,
         /// The position in the table, for `CREATE TABLE`'s column order.

@@ -104,6 +104,7 @@ pub fn column(table: &str, column: &str, data_type: &str, position: i16) -> Obje
             not_null: false,
             default: None,
             identity: None,
+            identity_sequence: None,
             generated: None,
             position,
         },

@@ -66,6 +66,7 @@ impl Build {
                 not_null,
                 default: default.map(String::from),
                 identity,
+                identity_sequence: None,
                 generated: None,
                 position,
             },

@@ -222,6 +222,7 @@ fn app_model(target: bool) -> Schema {
             not_null: false,
             default: None,
             identity: None,
+            identity_sequence: None,
             generated: Some("(score * 2)".into()),
             position: 6,
         },

@@ -29,6 +29,7 @@ impl ColumnBody {
             not_null: self.not_null,
             default: self.default.map(Into::into),
             identity: self.identity,
+            identity_sequence: None,
             generated: self.generated.map(Into::into),
             position: self.position,
         }

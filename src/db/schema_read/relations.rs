@@ -63,6 +63,15 @@ fn columns(client: &mut impl Sql, scope: &ReadScope, found: &mut Found) -> Resul
                        a.attnotnull,
                        CASE WHEN a.attidentity = '' AND a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END AS default_expr,
                        a.attidentity::text AS identity,
+                       CASE WHEN a.attidentity <> '' THEN (
+                         SELECT format('%I.%I', sn.nspname, s.relname)
+                         FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid
+                         JOIN pg_namespace sn ON sn.oid = s.relnamespace
+                         WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
+                           AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' AND s.relkind = 'S'
+                           AND format('%I.%I', sn.nspname, s.relname)
+                               <> format('%I.%I', n.nspname, c.relname || '_' || a.attname || '_seq'))
+                       END AS identity_sequence,
                        CASE WHEN a.attgenerated = 's' THEN pg_get_expr(d.adbin, d.adrelid) END AS generated
                 FROM pg_class c JOIN ns n ON n.oid = c.relnamespace
                 JOIN pg_attribute a ON a.attrelid = c.oid
@@ -105,6 +114,7 @@ fn columns(client: &mut impl Sql, scope: &ReadScope, found: &mut Found) -> Resul
                 not_null: row.get("attnotnull"),
                 default: row.get("default_expr"),
                 identity,
+                identity_sequence: row.get("identity_sequence"),
                 generated: row.get("generated"),
                 position: attnum,
             },
