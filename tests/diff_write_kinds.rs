@@ -83,6 +83,11 @@ fn schemas_extensions_and_types() {
                 "create domain positive as integer not null check (value > 0);",
             ),
             ("composite", "create type pair as (a integer, b text);"),
+            (
+                "collation",
+                "create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+                 create table tags (name text collate ci primary key);",
+            ),
             ("drop_enum", "drop type reports.level;"),
         ],
     );

@@ -24,7 +24,7 @@ pub fn create(object: &Object) -> Vec<Statement> {
     let sql = match &object.body {
         Body::Schema => format!("CREATE SCHEMA {name};"),
         Body::Extension { schema } => format!("CREATE EXTENSION {name} WITH SCHEMA {schema};"),
-        Body::Sequence { create, .. } => statement(create),
+        Body::Sequence { create, .. } | Body::Collation { create } => statement(create),
         Body::Comment { on, text } => format!("COMMENT ON {on} IS {};", quote_literal(text)),
         Body::Publication {
             all_tables,
@@ -64,6 +64,7 @@ pub fn drop(object: &Object) -> Vec<Statement> {
             Some(format!("drops sequence {name} and its current value")),
         ),
         Body::Comment { on, .. } => (format!("COMMENT ON {on} IS NULL;"), None),
+        Body::Collation { .. } => (format!("DROP COLLATION {name};"), None),
         Body::Publication { .. } => (
             format!("DROP PUBLICATION {name};"),
             Some(format!(

@@ -12,6 +12,7 @@ pub enum Kind {
     Extension,
     /// Enum, domain and composite types.
     Type,
+    Collation,
     Sequence,
     Table,
     Column,
@@ -37,6 +38,7 @@ impl Kind {
             Kind::Schema => "schema",
             Kind::Extension => "extension",
             Kind::Type => "type",
+            Kind::Collation => "collation",
             Kind::Sequence => "sequence",
             Kind::Table => "table",
             Kind::Column => "column",
@@ -59,7 +61,7 @@ impl Kind {
 ///
 /// Names, all with quoted identifiers as SQL takes them:
 /// - schema `auth`, extension `pgcrypto`, publication `supabase_realtime`;
-/// - type, sequence, table, view, materialized view: `public.users`;
+/// - type, collation, sequence, table, view, materialized view: `public.users`;
 /// - column: `public.users.email`;
 /// - constraint, trigger, policy: `public.users users_pkey` (table, space, name);
 /// - index: `public.users_email_idx` (indexes share the schema's namespace);
@@ -151,6 +153,10 @@ pub enum Body {
     },
     /// `CREATE TYPE ... AS (...)` whole.
     Composite {
+        create: String,
+    },
+    /// `CREATE COLLATION ... (provider = .., locale = .., deterministic = ..)` whole.
+    Collation {
         create: String,
     },
     /// `CREATE SEQUENCE ...` whole, with its options (`AS bigint START 1 ...`). A sequence

@@ -29,6 +29,7 @@ fn made(ctx: &Ctx, object: &Object) -> Vec<Statement> {
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }
+        | Body::Collation { .. }
         | Body::Comment { .. }
         | Body::Publication { .. } => misc::create(object),
     }
@@ -49,6 +50,7 @@ pub fn drop(object: &Object) -> Vec<Statement> {
         Body::Schema
         | Body::Extension { .. }
         | Body::Sequence { .. }
+        | Body::Collation { .. }
         | Body::Comment { .. }
         | Body::Publication { .. } => misc::drop(object),
     }
@@ -74,6 +76,7 @@ pub fn replaces(old: &Object, new: &Object) -> bool {
         Body::Schema => false,
         Body::Extension { .. }
         | Body::Sequence { .. }
+        | Body::Collation { .. }
         | Body::Comment { .. }
         | Body::Publication { .. } => misc::replaces(old, new),
     }

@@ -41,7 +41,7 @@ fn rank(kind: Kind) -> u8 {
     match kind {
         Kind::Schema => 0,
         Kind::Extension => 1,
-        Kind::Type => 2,
+        Kind::Type | Kind::Collation => 2,
         Kind::Function => 3,
         Kind::Sequence => 4,
         Kind::Table => 5,

@@ -1,5 +1,5 @@
-//! Schemas, relations, columns, constraints, indexes, policies, routines, triggers, types
-//! and extensions: one line each.
+//! Schemas, relations, columns, constraints, indexes, policies, routines, triggers, types,
+//! collations and extensions: one line each.
 
 use tokio_postgres::types::Type;
 
@@ -35,6 +35,10 @@ pub(super) fn load(client: &mut impl Sql, scope: &Scope) -> Result<Inventory> {
              UNION ALL
              SELECT 'column', format('%I.%I.%I', r.nspname, r.relname, a.attname),
                     format_type(a.atttypid, a.atttypmod)
+                    || coalesce((SELECT format(' collate %I.%I', cn.nspname, co.collname)
+                                 FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace
+                                 WHERE co.oid = a.attcollation
+                                   AND a.attcollation <> (SELECT typcollation FROM pg_type WHERE oid = a.atttypid)), '')
                     || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
                     || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
              FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid
@@ -81,6 +85,13 @@ pub(super) fn load(client: &mut impl Sql, scope: &Scope) -> Result<Inventory> {
                                    ELSE t.typtype::text END
              FROM pg_type t JOIN ns n ON n.oid = t.typnamespace
              WHERE t.typtype IN ('e', 'd', 'r', 'm') AND t.oid NOT IN (SELECT objid FROM ext)
+             UNION ALL
+             SELECT 'collation', format('%I.%I', n.nspname, co.collname),
+                    format('%s %s%s', CASE co.collprovider WHEN 'i' THEN 'icu' WHEN 'c' THEN 'libc' ELSE 'default' END,
+                           coalesce(to_jsonb(co) ->> 'colllocale', to_jsonb(co) ->> 'colliculocale', co.collcollate),
+                           CASE WHEN co.collisdeterministic THEN '' ELSE ' nondeterministic' END)
+             FROM pg_collation co JOIN ns n ON n.oid = co.collnamespace
+             WHERE co.oid NOT IN (SELECT objid FROM ext)
              UNION ALL
              SELECT 'extension', e.extname, '' FROM pg_extension e WHERE e.extname <> 'plpgsql'
                AND ($1::text[] IS NULL OR e.extnamespace IN (SELECT oid FROM ns))",

@@ -7,6 +7,7 @@
 //! file; the objects read are noted by their catalog address, so that `depends` can turn
 //! `pg_depend` into keys and `misc` can find what a comment is on.
 
+mod collations;
 mod constraints;
 mod default_privileges;
 mod depends;
@@ -76,6 +77,7 @@ pub fn read(client: &mut impl Sql, scope: &ReadScope) -> Result<Schema> {
 fn read_qualified(client: &mut impl Sql, scope: &ReadScope) -> Result<Schema> {
     let mut found = Found::default();
     types::read(client, scope, &mut found)?;
+    collations::read(client, scope, &mut found)?;
     relations::read(client, scope, &mut found)?;
     constraints::read(client, scope, &mut found)?;
     routines::read(client, scope, &mut found)?;
