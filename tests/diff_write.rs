@@ -218,3 +218,39 @@ fn a_declared_schema_becomes_the_first_migration_of_an_empty_project() {
     assert_code(&again, 0);
     assert!(again.stdout.contains("nothing to write"), "{again:?}");
 }
+
+#[test]
+fn the_local_database_is_the_default_target_and_a_possible_rename_is_said() {
+    let project = notes_project();
+    let _local = DestroyLocal(&project);
+    assert_code(&project.run(&["up"]), 0);
+    let url = project.run(&["local", "url"]).stdout.trim().to_string();
+    let password = std::fs::read_to_string(project.path().join(".dbward/password")).unwrap();
+    let mut config: postgres::Config = url.parse().unwrap();
+    config.password(password.trim());
+    let mut local = config.connect(postgres::NoTls).unwrap();
+    local
+        .batch_execute(
+            "alter table notes drop column body; alter table notes add column content text;",
+        )
+        .unwrap();
+    drop(local);
+    let run = project.run(&["diff", "--write", "body_to_content"]);
+    assert_code(&run, 0);
+    assert!(
+        run.stdout
+            .contains("possible rename, written as a drop and an add: public.notes: body dropped, content added"),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains("recorded 002 as applied in the local database"),
+        "{run:?}"
+    );
+    let up = read(&project, "migrations/002_body_to_content.sql");
+    assert!(
+        up.contains("from the local database") && up.contains("DROP COLUMN body"),
+        "{up}"
+    );
+    assert_code(&project.run(&["status", "--exit-code"]), 0);
+}
