@@ -2,8 +2,8 @@
 //! identity), dropped and added again when a generated expression changes.
 
 use super::Statement;
+use super::context::{Ctx, Edit};
 use super::model::{Body, Identity, Object};
-use super::plan::{Ctx, Edit};
 
 fn statement(object: &Object, sql: String, hazard: Option<String>) -> Statement {
     Statement {

@@ -3,8 +3,8 @@
 //! its own.
 
 use super::Statement;
-use super::model::{Body, ConstraintKind, Key, Kind, Object};
-use super::plan::{Ctx, Edit};
+use super::context::{Ctx, Edit};
+use super::model::{Body, ConstraintKind, Object};
 
 /// The constraint's own name: its key is `table name`.
 pub fn own_name<'a>(table: &str, key_name: &'a str) -> &'a str {
@@ -43,16 +43,7 @@ pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {
         return vec![statement(object, format!("{add} NOT VALID;"), None)];
     }
     // PostgreSQL has no NOT VALID foreign key on a partitioned table.
-    let partitioned = matches!(
-        ctx.to
-            .get(&Key::new(Kind::Table, table.clone()))
-            .map(|o| &o.body),
-        Some(Body::Table {
-            partition_by: Some(_),
-            ..
-        })
-    );
-    if existing && partitioned && *constraint == ConstraintKind::ForeignKey {
+    if existing && ctx.partitioned(table) && *constraint == ConstraintKind::ForeignKey {
         return vec![statement(
             object,
             format!("{add};"),

@@ -5,8 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Statement;
+use super::context::Edit;
 use super::model::{Body, DefaultObjects, Object, Schema};
-use super::plan::Edit;
 
 /// A default privilege's parts.
 struct Parts<'a> {

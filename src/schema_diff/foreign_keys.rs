@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::context::Ctx;
 use super::model::{Body, ConstraintKind, Key, Kind};
-use super::plan::Ctx;
 
 /// The foreign keys of dropped tables (or tables made again) that reference another dropped
 /// table which, through its own keys, references theirs.

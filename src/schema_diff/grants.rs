@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Statement;
+use super::context::{Ctx, Edit};
 use super::model::{Body, Object, Schema};
-use super::plan::{Ctx, Edit};
 
 fn at(object: &Object, sql: String) -> Statement {
     Statement {

@@ -2,8 +2,8 @@
 //! second, non-transactional migration, built `CONCURRENTLY`.
 
 use super::Statement;
+use super::context::Ctx;
 use super::model::{Body, Object};
-use super::plan::Ctx;
 use super::quote::statement;
 
 pub fn create(ctx: &Ctx, object: &Object) -> Vec<Statement> {

@@ -3,8 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::Statement;
+use super::context::Edit;
 use super::model::{Body, Object};
-use super::plan::Edit;
 use super::quote::{quote_literal, statement};
 
 fn at(object: &Object, sql: String, hazard: Option<String>) -> Statement {

@@ -4,6 +4,7 @@
 
 mod columns;
 mod constraints;
+mod context;
 mod default_privileges;
 mod deps;
 mod foreign_keys;

@@ -1,8 +1,8 @@
 //! Which kind's code makes, drops and changes an object.
 
 use super::Statement;
+use super::context::{Ctx, Edit};
 use super::model::{Body, Object};
-use super::plan::{Ctx, Edit};
 use super::{
     columns, constraints, default_privileges, grants, indexes, misc, routines, security, tables,
     types, views,

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Statement;
+use super::context::{Ctx, dropped_with_owner};
 use super::deps::going_with;
 use super::model::{Body, Key, Kind, Schema};
-use super::plan::{Ctx, dropped_with_owner};
 
 /// Whether a statement undoes the old state (a drop) or sets the new one (a create).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

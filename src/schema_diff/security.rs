@@ -2,8 +2,8 @@
 //! only their roles or expressions change, else made again.
 
 use super::Statement;
+use super::context::Edit;
 use super::model::{Body, Object, PolicyCommand};
-use super::plan::Edit;
 
 fn at(object: &Object, sql: String) -> Statement {
     Statement {

@@ -3,8 +3,8 @@
 
 use super::Statement;
 use super::columns::column_definition;
+use super::context::{Ctx, Edit};
 use super::model::{Body, Object};
-use super::plan::{Ctx, Edit};
 
 fn statement(object: &Object, sql: String, hazard: Option<String>) -> Statement {
     Statement {

@@ -2,8 +2,8 @@
 //! reorders labels is made again beside the old one and its columns converted.
 
 use super::Statement;
+use super::context::{Ctx, Edit};
 use super::model::{Body, Kind, Object};
-use super::plan::{Ctx, Edit};
 use super::quote::{quote_literal, split_qualified, statement, unquote};
 use crate::ident::quote_ident;
 
