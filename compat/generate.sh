@@ -13,13 +13,6 @@
 set -u -o pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-checkout="$(cd "$here/.." && pwd)"
-dbward="${DBWARD:-${CARGO_TARGET_DIR:-$checkout/target}/debug/dbward}"
-mirrors="${COMPAT_MIRRORS:-}"
-cache="${COMPAT_CACHE:-$here/.repos}"
-limit="${COMPAT_TIMEOUT:-900}"
-results="$here/results"
-projects="$here/projects.tsv"
 . "$here/lib.sh"
 
 [[ -x "$dbward" ]] || { echo "compat: no dbward binary at $dbward" >&2; exit 2; }

@@ -1,5 +1,13 @@
-# Shared by compat/run.sh and compat/generate.sh, sourced after they set `mirrors`, `cache`
-# and `dbward`.
+# Shared by compat/run.sh and compat/generate.sh, sourced once they set `here` (the compat
+# folder): the settings their environment gives, and the steps both take.
+
+checkout="$(cd "$here/.." && pwd)"
+dbward="${DBWARD:-${CARGO_TARGET_DIR:-$checkout/target}/debug/dbward}"
+mirrors="${COMPAT_MIRRORS:-}"
+cache="${COMPAT_CACHE:-$here/.repos}"
+limit="${COMPAT_TIMEOUT:-900}"
+results="$here/results"
+projects="$here/projects.tsv"
 
 # The bare repository holding <owner>/<name>: the mirror, else a clone in the cache.
 repository() {

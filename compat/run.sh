@@ -22,13 +22,7 @@
 set -u -o pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-checkout="$(cd "$here/.." && pwd)"
-dbward="${DBWARD:-${CARGO_TARGET_DIR:-$checkout/target}/debug/dbward}"
-mirrors="${COMPAT_MIRRORS:-}"
-cache="${COMPAT_CACHE:-$here/.repos}"
-limit="${COMPAT_TIMEOUT:-900}"
-results="$here/results"
-projects="$here/projects.tsv"
+. "$here/lib.sh"
 
 die() { echo "compat: $*" >&2; exit 2; }
 
@@ -49,8 +43,6 @@ for arg in "$@"; do
         *) wanted+=("$arg") ;;
     esac
 done
-
-. "$here/lib.sh"
 
 # The lines worth reading first: each step's result, errors and warnings, and the detail
 # of a failed step (its row of ci's table and the rows continuing it).
