@@ -249,7 +249,8 @@ fn the_local_database_is_the_default_target_and_a_possible_rename_is_said() {
     );
     let up = read(&project, "migrations/002_body_to_content.sql");
     assert!(
-        up.contains("from the local database") && up.contains("DROP COLUMN body"),
+        up.contains("-- the local database, and proven on a throw-away database first.")
+            && up.contains("DROP COLUMN body"),
         "{up}"
     );
     assert_code(&project.run(&["status", "--exit-code"]), 0);

@@ -70,6 +70,11 @@ pub const SCENES: &[Scene] = &[
         code: 0,
         play: ci_blog_ai,
     },
+    Scene {
+        command: "dbward diff --write add_name --dry-run",
+        code: 0,
+        play: diff_write,
+    },
 ];
 
 /// The examples show a database named `app`: a fresh one on the tests' cluster, its URL
@@ -308,4 +313,24 @@ fn up_failing(command: &str) -> Screen {
             "delete from missing_table;\n",
         );
     screen::run(project.path(), command, &[("DATABASE_URL", &url)])
+}
+
+/// A table given a column and an index by hand, after its migration ran.
+fn diff_write(command: &str) -> Screen {
+    let url = app_database();
+    let project = Project::new();
+    project.migration(
+        "001_create_users.sql",
+        "create table users (id bigint primary key, email text not null);\n",
+        "drop table users;\n",
+    );
+    prepare(project.path(), &url, &["up"]);
+    let mut app = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    app.batch_execute(
+        "alter table users add column name text; create index users_email on users (email);",
+    )
+    .unwrap();
+    let screen = screen::run(project.path(), command, &[("DATABASE_URL", &url)]);
+    let _ = Run::from(project.command(&["local", "destroy"]).output().unwrap());
+    screen
 }

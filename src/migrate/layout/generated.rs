@@ -58,13 +58,13 @@ impl Layout {
                 }
             }
             text.push_str(&format!(
-                "-- {file}: {}\n-- {what}, written by `dbward diff --write` from {} and proven on a\n-- throw-away database before it was written.\n",
+                "-- {file}: {}\n-- {what}. Written by `dbward diff --write` from the schema of\n-- {}, and proven on a throw-away database first.\n",
                 name.replace('_', " "),
                 sql.source
             ));
             if no_transaction {
                 text.push_str(
-                    "-- Runs outside a transaction: an index built CONCURRENTLY does not block writes.\n",
+                    "-- Runs outside a transaction: CONCURRENTLY and VALIDATE do not block writes.\n",
                 );
             }
             text
@@ -125,7 +125,7 @@ impl Layout {
                 let rollback = GeneratedFile {
                     text: format!(
                         "{}{}",
-                        header(&rollback_file, &format!("The rollback of {file}")),
+                        header(&rollback_file, "The rollback"),
                         body(sql.down)
                     ),
                     file: rollback_file,
@@ -184,7 +184,7 @@ mod tests {
         assert_eq!(files.migration.file, "002_add_t.sql");
         assert_eq!(
             files.migration.text,
-            "-- 002_add_t.sql: add t\n-- The migration, written by `dbward diff --write` from the local database and proven on a\n-- throw-away database before it was written.\n\nCREATE TABLE public.t (a integer);\n"
+            "-- 002_add_t.sql: add t\n-- The migration. Written by `dbward diff --write` from the schema of\n-- the local database, and proven on a throw-away database first.\n\nCREATE TABLE public.t (a integer);\n"
         );
         let rollback = files.rollback.unwrap();
         assert_eq!(rollback.file, "002_add_t.sql");
