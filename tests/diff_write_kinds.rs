@@ -235,6 +235,11 @@ fn security_comments_and_publications() {
                 "create publication note_changes for table notes with (publish = 'insert, update');",
             ),
             ("drop_policy", "drop policy own_notes on notes;"),
+            // Supabase's own `supabase db diff` is reported to leave these out.
+            (
+                "storage_policy",
+                "create policy \"own files\" on storage.objects for select to authenticated using (owner = (select auth.uid()));",
+            ),
             (
                 "default_privileges",
                 "alter default privileges in schema public revoke all on sequences from anon;",
