@@ -51,14 +51,14 @@ first_problems() {
         /┆ failed/ { show = 1; print; next }
         show && /^│ +┆ +┆ +┆/ { print; next }
         { show = 0 }
-        /^(ok |FAIL|error|warning)|migration\(s\):/ && n < 40 { print; n++ }
+        /^(ok |FAIL|error|warning)|[0-9]+ migrations?:/ && n < 40 { print; n++ }
     ' "$1"
 }
 
 # How many migrations dbward says it read (from check's summary line), or "?".
 migrations_seen() {
     local n
-    n="$(grep -E -o '[0-9]+ migration\(s\)' "$1" | head -n 1 | grep -E -o '^[0-9]+')"
+    n="$(grep -E -o '^[0-9]+ migrations?:' "$1" | head -n 1 | grep -E -o '^[0-9]+')"
     echo "${n:-?}"
 }
 
@@ -206,7 +206,8 @@ done <"$projects"
 table="$results/summary.tsv"
 {
     printf 'name\tlayout\tmigrations\tcheck\tci\tci_lint_waived\tfirst_error\n'
-    ((name_layout)) || cut -f1 "$summary" | grep -v -x -F -f - <(tail -n +2 "$table" 2>/dev/null) || true
+    # The earlier rows of the projects not run this time.
+    ((name_layout)) || awk -F'\t' 'NR == FNR { run[$1] = 1; next } !($1 in run)' "$summary" <(tail -n +2 "$table" 2>/dev/null) || true
     ((name_layout)) || cat "$summary"
 } >"$table.new"
 if ((name_layout)); then
