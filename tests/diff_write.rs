@@ -255,3 +255,34 @@ fn the_local_database_is_the_default_target_and_a_possible_rename_is_said() {
     );
     assert_code(&project.run(&["status", "--exit-code"]), 0);
 }
+
+#[test]
+fn bad_input_is_refused_before_anything_runs() {
+    let project = notes_project();
+    for (args, says) in [
+        (
+            vec!["diff", "--from", "missing", "--write", "x"],
+            "--from missing: not a folder of .sql files",
+        ),
+        (vec!["diff", "--dry-run"], "--write"),
+        (vec!["diff", "--from", "schema"], "--write"),
+        (
+            vec!["diff", "--write", "drop;table"],
+            "may hold only letters, digits",
+        ),
+    ] {
+        let run = project.run(&args);
+        assert_code(&run, 2);
+        assert!(run.stderr.contains(says), "{args:?}: {run:?}");
+    }
+    project.write("schema/readme.txt", "no sql here");
+    let run = project.run(&["diff", "--from", "schema", "--write", "x"]);
+    assert_code(&run, 2);
+    assert!(
+        run.stderr.contains("the folder holds no .sql file"),
+        "{run:?}"
+    );
+    // Nothing was started or written.
+    assert!(!project.path().join(".dbward").exists());
+    assert_eq!(files(&project, "migrations"), vec!["001_notes.sql"]);
+}

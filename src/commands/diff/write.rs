@@ -38,15 +38,14 @@ pub struct WriteRequest<'a> {
 pub fn run(ctx: &Context, request: &WriteRequest<'_>) -> Result<()> {
     let dirs = &ctx.settings.dirs;
     let name = new::clean_name(dirs.layout, request.name)?;
-    if let Some(dir) = request.from.filter(|dir| !dir.is_dir()) {
-        return Err(Error::Usage(format!(
-            "--from {}: not a folder of .sql files",
-            dir.display()
-        )));
-    }
+    // The declared files are found before any database is made.
+    let declared = request
+        .from
+        .map(|dir| declared_files(dir).map(|files| (dir, files)))
+        .transpose()?;
     let migrations = ctx.migrations()?;
     let start = operations::scratch_database(ctx)?;
-    let proven = prove(ctx, &migrations, start.database.url(), request.from);
+    let proven = prove(ctx, &migrations, start.database.url(), declared.as_ref());
     let dropped = start.finish(ctx);
     let proven = proven?;
     dropped?;
@@ -157,20 +156,20 @@ fn prove(
     ctx: &Context,
     migrations: &[Migration],
     start_url: &str,
-    from: Option<&Path>,
+    from: Option<&(&Path, Vec<PathBuf>)>,
 ) -> Result<Proven> {
     let start_ctx = operations::context_on(ctx, Secret::new(start_url.to_string()));
     operations::apply(&start_ctx, migrations, None)?;
     let (mut start, _) = start_ctx.connect()?;
     match from {
-        Some(dir) => {
+        Some((dir, files)) => {
             let declared = operations::scratch_database(ctx)?;
             let proven = (|| {
                 let declared_ctx =
                     operations::context_on(ctx, Secret::new(declared.database.url().to_string()));
                 operations::prepare_empty(&declared_ctx)?;
                 let (mut target, _) = declared_ctx.connect()?;
-                run_declared_files(&mut target, dir)?;
+                run_declared_files(&mut target, files)?;
                 let source = format!("the .sql files of {}", dir.display());
                 plan_and_prove(ctx, &mut start, &mut target, source, false)
             })();
@@ -215,10 +214,14 @@ fn refuse_pending(ctx: &Context, live: &mut Session, migrations: &[Migration]) -
     Ok(())
 }
 
-/// Runs each `.sql` file of `dir`, in name order: in a transaction of its own, or statement
-/// by statement where its first lines say `-- dbward:no-transaction` (an index built
-/// `CONCURRENTLY`), as `dbward up` would run it.
-fn run_declared_files(target: &mut Session, dir: &Path) -> Result<()> {
+/// The `.sql` files of `dir`, in name order; refused when it is no folder or holds none.
+fn declared_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--from {}: not a folder of .sql files",
+            dir.display()
+        )));
+    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(Error::io(dir))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -231,8 +234,15 @@ fn run_declared_files(target: &mut Session, dir: &Path) -> Result<()> {
             dir.display()
         )));
     }
+    Ok(files)
+}
+
+/// Runs each declared file in order: in a transaction of its own, or statement by statement
+/// where its first lines say `-- dbward:no-transaction` (an index built `CONCURRENTLY`), as
+/// `dbward up` would run it.
+fn run_declared_files(target: &mut Session, files: &[PathBuf]) -> Result<()> {
     for path in files {
-        let sql = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        let sql = std::fs::read_to_string(path).map_err(Error::io(path))?;
         let failed = || Error::db(format!("running {}", path.display()));
         let mode = directives::read(&sql).map_or(TransactionMode::Transaction, |d| d.mode);
         match mode {
