@@ -414,9 +414,25 @@ pub struct GeneratedReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct GeneratedFileReport {
     pub path: String,
-    /// `migration` or `rollback`.
-    pub role: &'static str,
+    pub role: GeneratedRole,
     pub text: String,
+}
+
+/// What a generated file is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GeneratedRole {
+    Migration,
+    Rollback,
+}
+
+impl GeneratedRole {
+    pub fn word(self) -> &'static str {
+        match self {
+            GeneratedRole::Migration => "migration",
+            GeneratedRole::Rollback => "rollback",
+        }
+    }
 }
 
 #[cfg(test)]

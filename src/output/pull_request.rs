@@ -122,7 +122,12 @@ impl Output {
             let mut lines = Vec::new();
             for file in &report.files {
                 if report.dry_run {
-                    lines.push(format!("-- {} ({})\n{}", file.path, file.role, file.text));
+                    lines.push(format!(
+                        "-- {} ({})\n{}",
+                        file.path,
+                        file.role.word(),
+                        file.text
+                    ));
                 } else {
                     lines.push(format!("wrote {}", file.path));
                 }

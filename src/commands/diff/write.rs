@@ -22,7 +22,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::migrate::layout::{GeneratedFiles, GeneratedSql, Role};
 use crate::migrate::model::{Migration, Outcome, TransactionMode};
 use crate::migrate::{directives, source, statements};
-use crate::report::{GeneratedFileReport, GeneratedReport};
+use crate::report::{GeneratedFileReport, GeneratedReport, GeneratedRole};
 use crate::schema_diff::model::Schema;
 use crate::schema_diff::{self, Changes, Pair, Statement};
 use crate::secret::Secret;
@@ -63,18 +63,18 @@ pub fn run(ctx: &Context, request: &WriteRequest<'_>) -> Result<()> {
         recorded: Some(Vec::new()),
         restated: proven.restated.clone(),
     };
-    let mut writes: Vec<(PathBuf, String, &'static str)> = Vec::new();
+    let mut writes: Vec<(PathBuf, String, GeneratedRole)> = Vec::new();
     for generated in &files {
         writes.push((
             dirs.migrations.join(&generated.migration.file),
             generated.migration.text.clone(),
-            "migration",
+            GeneratedRole::Migration,
         ));
         if let Some(rollback) = &generated.rollback {
             writes.push((
                 dirs.rollbacks.join(&rollback.file),
                 rollback.text.clone(),
-                "rollback",
+                GeneratedRole::Rollback,
             ));
         }
         if let Some(text) = &generated.unwritten_rollback {
