@@ -286,3 +286,63 @@ fn bad_input_is_refused_before_anything_runs() {
     assert!(!project.path().join(".dbward").exists());
     assert_eq!(files(&project, "migrations"), vec!["001_notes.sql"]);
 }
+
+/// A project in another tool's layout whose first migration makes `notes`, given a new
+/// column and an index by hand; `diff --write` writes in that layout, and `ci` reads it.
+fn other_layout(layout: &str, first: &[(&str, &str)], written: &[&str]) {
+    let db = TestDb::new();
+    let project = Project::new();
+    project.write("dbward.toml", format!("layout = \"{layout}\"\n"));
+    for (file, text) in first {
+        project.write(&format!("migrations/{file}"), text);
+    }
+    let _local = DestroyLocal(&project);
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    db.client()
+        .batch_execute(
+            "create function note_length(n notes) returns int language sql stable as $$ select length(n.body); $$;
+             alter table notes add column title text;
+             create index notes_title on notes (title);",
+        )
+        .unwrap();
+    let run = project.dbward(&db, &["diff", "--write", "add_title"]);
+    assert_code(&run, 0);
+    let mut all = files(&project, "migrations");
+    all.retain(|f| !first.iter().any(|(file, _)| file == f));
+    assert_eq!(all, written, "{run:?}");
+    assert_code(&project.dbward(&db, &["status", "--exit-code"]), 0);
+    let fresh = TestDb::new();
+    assert_code(&project.dbward(&fresh, &["ci"]), 0);
+}
+
+#[test]
+fn goose_gets_sections_with_each_statement_marked_and_ci_runs_them() {
+    other_layout(
+        "goose",
+        &[(
+            "00001_notes.sql",
+            "-- +goose Up\ncreate table notes (id bigint primary key, body text);\n-- +goose Down\ndrop table notes;\n",
+        )],
+        &["00002_add_title.sql", "00003_add_title_concurrently.sql"],
+    );
+}
+
+#[test]
+fn sqlx_gets_up_and_down_files_and_ci_runs_them() {
+    other_layout(
+        "sqlx",
+        &[
+            (
+                "1_notes.up.sql",
+                "create table notes (id bigint primary key, body text);\n",
+            ),
+            ("1_notes.down.sql", "drop table notes;\n"),
+        ],
+        &[
+            "2_add_title.down.sql",
+            "2_add_title.up.sql",
+            "3_add_title_concurrently.down.sql",
+            "3_add_title_concurrently.up.sql",
+        ],
+    );
+}
