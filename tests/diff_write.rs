@@ -54,6 +54,7 @@ fn hand_edits_on_a_live_database_become_a_pair_that_ci_runs_both_ways() {
             "create schema private;
              create type mood as enum ('calm', 'busy');
              alter table notes add column mood mood not null default 'calm', add column title varchar(80);
+             alter table notes alter column body set not null;
              create table tags (note_id bigint not null references notes on delete cascade, tag text not null, primary key (note_id, tag));
              create function private.is_owner(owner text) returns boolean language sql stable as $$ select owner = current_user $$;
              create function private.touch() returns trigger language plpgsql as $$ begin new.title := coalesce(new.title, 'untitled'); return new; end $$;

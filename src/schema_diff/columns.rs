@@ -312,30 +312,52 @@ mod tests {
             &schema(vec![table("public.t"), old]),
             &schema(vec![table("public.t"), new]),
         );
+        // NOT NULL comes in the second migration, through a check (not_null.rs).
         assert_eq!(
             sqls(&changes.main.up),
             [
                 "ALTER TABLE public.t ALTER COLUMN n DROP DEFAULT;",
                 "ALTER TABLE public.t ALTER COLUMN n TYPE bigint USING n::bigint;",
-                "ALTER TABLE public.t ALTER COLUMN n SET NOT NULL;",
                 "ALTER TABLE public.t ALTER COLUMN n SET DEFAULT 1;",
+                "ALTER TABLE public.t ADD CONSTRAINT t_n_not_null CHECK (n IS NOT NULL) NOT VALID;",
             ]
         );
         assert_eq!(
             hazards(&changes.main.up),
             [
                 "changing the type of public.t.n takes an ACCESS EXCLUSIVE lock on public.t and, unless the types are binary compatible, rewrites it and its indexes",
-                "SET NOT NULL scans public.t under an ACCESS EXCLUSIVE lock and fails if n holds a NULL",
             ]
         );
         assert_eq!(
             sqls(&changes.main.down),
             [
+                "ALTER TABLE public.t DROP CONSTRAINT t_n_not_null;",
                 "ALTER TABLE public.t ALTER COLUMN n DROP DEFAULT;",
                 "ALTER TABLE public.t ALTER COLUMN n TYPE integer USING n::integer;",
-                "ALTER TABLE public.t ALTER COLUMN n DROP NOT NULL;",
                 "ALTER TABLE public.t ALTER COLUMN n SET DEFAULT 0;",
             ]
+        );
+        // Made NOT NULL in place where it cannot wait: with an identity added.
+        let plain = with_column(column("public.t", "n", "integer", 1), |c| {
+            c.not_null = true;
+            c.identity = Some(Identity::ByDefault);
+        });
+        let changes = up_and_down(
+            &schema(vec![
+                table("public.t"),
+                column("public.t", "n", "integer", 1),
+            ]),
+            &schema(vec![table("public.t"), plain]),
+        );
+        assert!(
+            sqls(&changes.main.up).contains(&"ALTER TABLE public.t ALTER COLUMN n SET NOT NULL;"),
+            "{:?}",
+            sqls(&changes.main.up)
+        );
+        assert!(
+            hazards(&changes.main.up).contains(
+                &"SET NOT NULL scans public.t under an ACCESS EXCLUSIVE lock and fails if n holds a NULL"
+            )
         );
     }
 

@@ -12,6 +12,7 @@ mod grants;
 mod indexes;
 mod misc;
 pub mod model;
+mod not_null;
 mod objects;
 mod order;
 mod plan;

@@ -9,17 +9,20 @@ use super::model::{Body, Key, Kind, Object, Schema};
 use super::order::{Role, Step, order};
 use super::{
     Changes, Pair, Statement, columns, constraints, default_privileges, foreign_keys, grants,
-    indexes, objects, types,
+    indexes, not_null, objects, types,
 };
 
 /// Takes `from` to `to`: main.up, and main.down the reverse; indexes on existing tables
-/// built `CONCURRENTLY`, and constraints added to them `NOT VALID` validated, in the second
-/// pair.
+/// built `CONCURRENTLY`, constraints added to them `NOT VALID` validated, and their columns
+/// made NOT NULL (not_null.rs), in the second pair.
 pub fn changes(from: &Schema, to: &Schema) -> Changes {
-    let up = plan(from, to, true);
+    let not_null_later = not_null::deferred(from, to);
+    // What the first migration aims at: `to` with those columns still nullable.
+    let first = not_null::first_state(to, &not_null_later);
+    let up = plan(from, &first, true);
     // The state between the two migrations: `to` without the indexes built concurrently,
     // with the constraints validated in the second not validated yet.
-    let mut middle = to.clone();
+    let mut middle = first.clone();
     for constraint in &up.validated_later {
         if let Some(Body::Constraint { validated, .. }) =
             middle.objects.get_mut(constraint).map(|o| &mut o.body)
@@ -41,27 +44,33 @@ pub fn changes(from: &Schema, to: &Schema) -> Changes {
     let down = plan(&middle, from, false);
     // The second migration's rollback: its validations taken back, its indexes dropped.
     let unvalidations = up.validated_later.iter().rev().filter_map(|key| {
-        let sql = constraints::unvalidation(to.get(key)?)?;
+        let sql = constraints::unvalidation(first.get(key)?)?;
         Some(Statement {
             key: key.clone(),
             sql,
             hazard: None,
         })
     });
-    let concurrent_down = unvalidations
+    let concurrent_down = not_null_later
+        .iter()
+        .rev()
+        .map(not_null::second_down)
+        .chain(unvalidations)
         .chain(up.diverted.iter().rev().map(|index| Statement {
             key: index.clone(),
             sql: format!("DROP INDEX CONCURRENTLY {};", index.name),
             hazard: None,
         }))
         .collect();
+    let mut concurrent_up = up.concurrent;
+    concurrent_up.extend(not_null_later.iter().flat_map(not_null::second_up));
     Changes {
         main: Pair {
             up: up.main,
             down: down.main,
         },
         concurrent: Pair {
-            up: up.concurrent,
+            up: concurrent_up,
             down: concurrent_down,
         },
         possible_renames: possible_renames(from, to),

@@ -29,6 +29,23 @@ pub fn unquote(name: &str) -> String {
     }
 }
 
+/// A name as PostgreSQL's `quote_ident` writes it, keywords aside: bare when it is lower
+/// case letters, digits and `_` (not first a digit), else quoted.
+pub fn quote_name(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
 /// A definition as the catalog prints it, ended with exactly one `;`.
 pub fn statement(definition: &str) -> String {
     let trimmed = definition.trim().trim_end_matches(';').trim_end();
