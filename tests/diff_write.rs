@@ -26,6 +26,14 @@ fn notes_project() -> Project {
     project
 }
 
+/// The notes project, migrated on a database of its own.
+fn migrated_notes() -> (TestDb, Project) {
+    let db = TestDb::new();
+    let project = notes_project();
+    assert_code(&project.dbward(&db, &["up"]), 0);
+    (db, project)
+}
+
 fn read(project: &Project, relative: &str) -> String {
     std::fs::read_to_string(project.path().join(relative))
         .unwrap_or_else(|e| panic!("{relative}: {e}"))
@@ -42,10 +50,8 @@ fn files(project: &Project, folder: &str) -> Vec<String> {
 
 #[test]
 fn hand_edits_on_a_live_database_become_a_pair_that_ci_runs_both_ways() {
-    let db = TestDb::new();
-    let project = notes_project();
+    let (db, project) = migrated_notes();
     let _local = DestroyLocal(&project);
-    assert_code(&project.dbward(&db, &["up"]), 0);
     assert_code(&project.dbward(&db, &["diff", "--write", "nothing"]), 0);
     assert_eq!(files(&project, "migrations"), vec!["001_notes.sql"]);
 
@@ -118,10 +124,8 @@ fn hand_edits_on_a_live_database_become_a_pair_that_ci_runs_both_ways() {
 
 #[test]
 fn dry_run_prints_both_files_and_writes_nothing() {
-    let db = TestDb::new();
-    let project = notes_project();
+    let (db, project) = migrated_notes();
     let _local = DestroyLocal(&project);
-    assert_code(&project.dbward(&db, &["up"]), 0);
     db.client()
         .batch_execute(
             "alter table notes add column done boolean not null default false;
@@ -166,10 +170,8 @@ fn a_live_database_behind_the_migrations_is_refused() {
 
 #[test]
 fn what_the_generator_cannot_make_is_named_and_nothing_is_written() {
-    let db = TestDb::new();
-    let project = notes_project();
+    let (db, project) = migrated_notes();
     let _local = DestroyLocal(&project);
-    assert_code(&project.dbward(&db, &["up"]), 0);
     // An aggregate is not among the kinds the generator makes: the proof must catch it.
     db.client()
         .batch_execute(
