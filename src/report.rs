@@ -116,6 +116,9 @@ pub struct RepairReport {
     pub database: String,
     pub dry_run: bool,
     pub changes: Vec<RepairRow>,
+    /// Applied migrations whose files are gone, left in the history because
+    /// `--forget-missing` was not given: `002 posts`.
+    pub missing_left: Vec<String>,
 }
 
 /// What `adopt` recorded (or, with `--dry-run`, would record) from another tool's history.

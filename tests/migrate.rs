@@ -495,10 +495,15 @@ fn repair_forget_missing_accepts_a_deleted_migration_for_good() {
         "{refused:?}"
     );
 
-    // Without the flag, repair leaves a missing file's row alone.
+    // Without the flag, repair leaves a missing file's row alone, and says so.
     let plain = project.dbward(&db, &["repair"]);
     assert_code(&plain, 0);
-    assert!(plain.stdout.contains("nothing to repair"), "{plain:?}");
+    assert!(
+        plain.stdout.contains("nothing to repair\n1 applied migration left in the history (its file is gone): 2 posts; `dbward repair --forget-missing` removes it"),
+        "{plain:?}"
+    );
+    let json = project.dbward(&db, &["repair", "--format", "json"]);
+    assert_eq!(json.json()["missing_left"], serde_json::json!(["2 posts"]));
     assert_eq!(history_versions(&db), "1,2,3");
 
     let dry = project.dbward(&db, &["repair", "--forget-missing", "--dry-run"]);

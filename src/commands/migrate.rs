@@ -440,6 +440,7 @@ pub fn repair(ctx: &Context, dry_run: bool, forget_missing: bool) -> Result<()> 
     let (mut db, target) = connect(ctx)?;
     let database = target.describe();
     let mut changes = Vec::new();
+    let mut missing_left = Vec::new();
     db.check_owners()?;
     if db.history_exists()? {
         let (mut tx, history, mut applied) = db.begin_locked(async |c, h| h.load_in(c).await)?;
@@ -509,6 +510,9 @@ pub fn repair(ctx: &Context, dry_run: bool, forget_missing: bool) -> Result<()> 
                         ),
                     ));
                 }
+                (State::Missing, None, Some(_)) => {
+                    missing_left.push(format!("{} {}", entry.version, entry.name));
+                }
                 _ => {}
             }
             // Each change is logged in schema_events, in the same transaction.
@@ -535,6 +539,7 @@ pub fn repair(ctx: &Context, dry_run: bool, forget_missing: bool) -> Result<()> 
         database,
         dry_run,
         changes,
+        missing_left,
     });
     Ok(())
 }

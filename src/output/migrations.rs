@@ -136,8 +136,20 @@ impl Output {
 
     pub fn repair(&self, report: &RepairReport) {
         self.emit(report, || {
+            // Said whatever else was repaired: `validate` and `up` still refuse these.
+            let missing = match report.missing_left.len() {
+                0 => String::new(),
+                1 => format!(
+                    "\n1 applied migration left in the history (its file is gone): {}; `dbward repair --forget-missing` removes it",
+                    report.missing_left[0]
+                ),
+                n => format!(
+                    "\n{n} applied migrations left in the history (their files are gone): {}; `dbward repair --forget-missing` removes them",
+                    report.missing_left.join(", ")
+                ),
+            };
             if report.changes.is_empty() {
-                return format!("{}: nothing to repair", report.database);
+                return format!("{}: nothing to repair{missing}", report.database);
             }
             let mut table = table(&[
                 ("version", Fit::Keep),
@@ -164,7 +176,7 @@ impl Output {
             } else {
                 "recorded in schema_events"
             };
-            format!("{table}\n{verdict}")
+            format!("{table}\n{verdict}{missing}")
         });
     }
 
