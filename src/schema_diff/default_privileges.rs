@@ -53,44 +53,32 @@ fn at(object: &Object, sql: String) -> Statement {
     }
 }
 
-fn grant(object: &Object, privileges: &BTreeSet<String>, option: bool) -> Option<Statement> {
-    let Parts {
-        target,
-        on,
-        grantee,
-        ..
-    } = parts(&object.body)?;
-    (!privileges.is_empty()).then(|| {
-        let with = if option { " WITH GRANT OPTION" } else { "" };
-        at(
-            object,
-            format!(
-                "ALTER DEFAULT PRIVILEGES {target} GRANT {} ON {} TO {grantee}{with};",
-                list(privileges),
-                on.word()
-            ),
-        )
-    })
+/// What a statement does to the privileges it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Grant,
+    GrantWithOption,
+    Revoke,
+    RevokeOption,
 }
 
-fn revoke(object: &Object, privileges: &BTreeSet<String>, option: bool) -> Option<Statement> {
+/// `ALTER DEFAULT PRIVILEGES .. GRANT` or `.. REVOKE` of `privileges`; nothing for none.
+fn change(object: &Object, privileges: &BTreeSet<String>, change: Change) -> Option<Statement> {
     let Parts {
         target,
         on,
         grantee,
         ..
     } = parts(&object.body)?;
-    (!privileges.is_empty()).then(|| {
-        let what = if option { "GRANT OPTION FOR " } else { "" };
-        at(
-            object,
-            format!(
-                "ALTER DEFAULT PRIVILEGES {target} REVOKE {what}{} ON {} FROM {grantee};",
-                list(privileges),
-                on.word()
-            ),
-        )
-    })
+    let (list, on) = (list(privileges), on.word());
+    let sql = match change {
+        Change::Grant => format!("GRANT {list} ON {on} TO {grantee}"),
+        Change::GrantWithOption => format!("GRANT {list} ON {on} TO {grantee} WITH GRANT OPTION"),
+        Change::Revoke => format!("REVOKE {list} ON {on} FROM {grantee}"),
+        Change::RevokeOption => format!("REVOKE GRANT OPTION FOR {list} ON {on} FROM {grantee}"),
+    };
+    (!privileges.is_empty())
+        .then(|| at(object, format!("ALTER DEFAULT PRIVILEGES {target} {sql};")))
 }
 
 pub fn create(object: &Object) -> Vec<Statement> {
@@ -103,9 +91,9 @@ pub fn create(object: &Object) -> Vec<Statement> {
         return Vec::new();
     };
     let plain: BTreeSet<String> = privileges.difference(grantable).cloned().collect();
-    grant(object, &plain, false)
+    change(object, &plain, Change::Grant)
         .into_iter()
-        .chain(grant(object, grantable, true))
+        .chain(change(object, grantable, Change::GrantWithOption))
         .collect()
 }
 
@@ -113,7 +101,9 @@ pub fn drop(object: &Object) -> Vec<Statement> {
     let Some(Parts { privileges, .. }) = parts(&object.body) else {
         return Vec::new();
     };
-    revoke(object, privileges, false).into_iter().collect()
+    change(object, privileges, Change::Revoke)
+        .into_iter()
+        .collect()
 }
 
 /// By the difference: privileges no longer given are revoked, new ones granted.
@@ -136,13 +126,13 @@ pub fn alter(old: &Object, new: &Object) -> Edit {
         .collect();
     let option_added: BTreeSet<String> = after_option.difference(before_option).cloned().collect();
     Edit {
-        release: revoke(old, &removed, false)
+        release: change(old, &removed, Change::Revoke)
             .into_iter()
-            .chain(revoke(old, &option_removed, true))
+            .chain(change(old, &option_removed, Change::RevokeOption))
             .collect(),
-        establish: grant(new, &added, false)
+        establish: change(new, &added, Change::Grant)
             .into_iter()
-            .chain(grant(new, &option_added, true))
+            .chain(change(new, &option_added, Change::GrantWithOption))
             .collect(),
     }
 }
