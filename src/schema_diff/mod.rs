@@ -28,7 +28,7 @@ mod views;
 
 pub use plan::changes;
 pub use quote::quote_literal;
-pub use render::render;
+pub use render::{render, render_statement};
 
 use model::Key;
 

@@ -5,25 +5,26 @@ use super::Statement;
 /// Each statement with its hazard as `-- hazard:` comment lines above it, a blank line
 /// between statements, a newline at the end; empty for no statements.
 pub fn render(statements: &[Statement]) -> String {
-    let blocks: Vec<String> = statements
-        .iter()
-        .map(|s| {
-            let mut block = String::new();
-            if let Some(hazard) = &s.hazard {
-                for line in hazard.lines() {
-                    block.push_str("-- hazard: ");
-                    block.push_str(line);
-                    block.push('\n');
-                }
-            }
-            block.push_str(&s.sql);
-            block
-        })
-        .collect();
+    let blocks: Vec<String> = statements.iter().map(render_statement).collect();
     if blocks.is_empty() {
         return String::new();
     }
     format!("{}\n", blocks.join("\n\n"))
+}
+
+/// One statement with its hazard as `-- hazard:` comment lines above it, no newline at the
+/// end: a file's statement, as each layout frames it.
+pub fn render_statement(statement: &Statement) -> String {
+    let mut block = String::new();
+    if let Some(hazard) = &statement.hazard {
+        for line in hazard.lines() {
+            block.push_str("-- hazard: ");
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    block.push_str(&statement.sql);
+    block
 }
 
 #[cfg(test)]

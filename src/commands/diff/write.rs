@@ -395,17 +395,6 @@ fn check_equal(
     })
 }
 
-/// The statements of a file, each with its hazard as comment lines above it.
-fn texts(statements: &[Statement]) -> Vec<String> {
-    statements
-        .iter()
-        .map(|s| match &s.hazard {
-            Some(hazard) => format!("-- hazard: {hazard}\n{}", s.sql),
-            None => s.sql.clone(),
-        })
-        .collect()
-}
-
 /// The migration in a transaction, then the one built outside any: each where it has
 /// statements.
 fn layout_files(
@@ -438,6 +427,12 @@ fn layout_files(
         if pair.is_empty() {
             continue;
         }
+        let texts = |statements: &[Statement]| {
+            statements
+                .iter()
+                .map(schema_diff::render_statement)
+                .collect::<Vec<_>>()
+        };
         let (up, down) = (texts(&pair.up), texts(&pair.down));
         let generated = dirs.layout.generated_files(
             &existing,
